@@ -1,0 +1,9 @@
+/** Unit and component tests (mocked Pulumi runtime). The real-engine tier is `npm run test:e2e`. */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/test"],
+  testMatch: ["**/*.test.ts"],
+  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/e2e/"],
+  transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true, tsconfig: { module: "commonjs", target: "ES2022", esModuleInterop: true, resolveJsonModule: true, types: ["node", "jest"] } }] },
+  snapshotFormat: { escapeString: false, printBasicPrototype: false },
+};

@@ -1,0 +1,64 @@
+/**
+ * A validated, defaulted virtual cluster: what renderers, bootstrap scripts and
+ * components consume. Produced only by `resolveCluster()` in `validate.ts`.
+ */
+import type { MatrixDecision } from "../matrix/types";
+import type { TolerationInput } from "./schema";
+
+export type Role = "master" | "worker";
+
+export interface ResolvedNode {
+  /** The user's node name, unique in the cluster. */
+  name: string;
+  role: Role;
+  /** Position in `nodes[]` (master is not necessarily 0). */
+  index: number;
+  /** vNode StatefulSet name: `<cluster>-<name>`; the pod is `<statefulSetName>-0`. */
+  statefulSetName: string;
+  podName: string;
+  /** Stable in-cluster DNS name of the pod via the headless service. */
+  hostname: string;
+  image: string;
+  /** Normalised quantities as strings, keys sorted. GPUs included as `nvidia.com/gpu`. */
+  requests: Record<string, string>;
+  limits: Record<string, string>;
+  /** Whole GPUs given to this vNode (0 when none). */
+  gpus: number;
+  tolerations: TolerationInput[];
+  nodeSelector: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+export interface ResolvedPort {
+  name: string;
+  /** Host NodePort. */
+  port: number;
+  /** Port on the master vNode. */
+  targetPort: number;
+}
+
+export interface ResolvedCluster {
+  /** Cluster name (DNS-1123 label). */
+  name: string;
+  /** Host namespace holding the cluster: `vk8s-<name>`. */
+  namespace: string;
+  /** User labels of the cluster (also put on every StatefulSet). */
+  labels: Record<string, string>;
+  matrix: MatrixDecision;
+  network: { podNetworkCidr: string; serviceCidr: string };
+  kubeflow: {
+    /** As the user wrote it, normalised with a leading `v`, e.g. `v1.3.0`. */
+    version: string;
+    email: string;
+    /** Plain password: only ever turned into a bcrypt hash; never rendered. */
+    password: string;
+  };
+  /** Nodes in input order. */
+  nodes: ResolvedNode[];
+  master: ResolvedNode;
+  access: { image: string; port: number };
+  ports: ResolvedPort[];
+  /** The port entry that serves Kubeflow (name `kubeflow`, else the first), if any. */
+  kubeflowPort?: ResolvedPort;
+  imageRepository: string;
+}
