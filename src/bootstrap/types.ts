@@ -1,0 +1,147 @@
+/**
+ * The bootstrap of a virtual cluster as a graph of steps. Each step is one complete POSIX
+ * shell script that runs on one vNode (over SSH, through the access pod); the component
+ * turns each step into one `command.remote.Command`, chained with `dependsOn`.
+ *
+ * What a kink vNode image must provide for these scripts (checked by `01-wait-master` and
+ * by every `06-join-<node>`): POSIX `sh`, `kubeadm`, `kubelet` and `kubectl` of the
+ * cluster's Kubernetes version, a container runtime socket (containerd, Docker,
+ * cri-dockerd or CRI-O), systemd running kubelet with the kubeadm drop-in (which reads
+ * `KUBELET_EXTRA_ARGS` from `/etc/default/kubelet`: the bootstrap owns that file), and
+ * `curl`, `tar`, `awk`, `sed`, `grep`, `timeout`, `mktemp`, `ip` (iproute2).
+ */
+
+/** Install phases, in order, as the original system reported them (reference, section 2). */
+export type Phase =
+  | "Waiting: creating node"
+  | "Installing: configuring master node"
+  | "Installing: installing kubeflow"
+  | "Running";
+
+/** What a step reads on stdin. Secrets are passed by reference: never inlined in a script. */
+export type StepStdin =
+  /** The bcrypt hash of the Kubeflow password (`hashDexPassword`), supplied by the component. */
+  | { secret: "dexPasswordHash" }
+  /** The stdout of another step, e.g. the join command minted on the master. */
+  | { stepOutput: string };
+
+export interface BootstrapStep {
+  /**
+   * Stable id: `<NN>-<step>`, e.g. `02-kubeadm-init`, `06-join-<node>`. Used as the
+   * resource name suffix and as the file name (`bootstrap/<id>.sh`). `NN` orders the
+   * files; the order of the `planBootstrap` array is a topological order of `dependsOn`.
+   */
+  id: string;
+  /** One line for humans. */
+  title: string;
+  /** Name of the node whose vNode runs `script`. */
+  node: string;
+  /** The install phase this step belongs to. */
+  phase: Phase;
+  /** Complete POSIX sh script: `#!/bin/sh`, then `set -eu`; idempotent; deterministic text. */
+  script: string;
+  /** What to pipe into the script, if anything. */
+  stdin?: StepStdin;
+  /** stdout/stderr carry or may carry a secret (tokens, kubeconfig, hashes): keep out of logs, mark secret. */
+  secretOutput: boolean;
+  /** Ids of the steps that must have succeeded before this one starts (direct dependencies only). */
+  dependsOn: string[];
+  /**
+   * Deterministic strings; the step must re-run when one of them changes, and only then
+   * (besides a change of `script` itself or of its stdin). Never labels or unrelated
+   * fields; never a plain secret (a sha256 digest instead). `after:<id>=<digest>` entries
+   * make a step re-run when a step it must follow re-runs (e.g. re-applying the Kubeflow
+   * manifests resets the dex login, so the dex step must follow).
+   */
+  triggers: string[];
+  /** Runs when the step is deleted (e.g. a worker removed from the spec). */
+  deleteScript?: string;
+  /** Node whose vNode runs `deleteScript`. @default `node` */
+  deleteNode?: string;
+}
+
+/**
+ * Where a manifest (or the kustomize binary) comes from. `{version}` in a mirror URL or a
+ * local path is replaced by the pinned version (calico, device plugin, kustomize) or by
+ * the kubeflow/manifests ref.
+ */
+export type ManifestSource =
+  /** The upstream release: see `sources.ts` for the exact URLs. */
+  | { kind: "upstream" }
+  /** An HTTP(S) mirror, for sites that cannot reach the upstream hosts. */
+  | { kind: "mirror"; url: string }
+  /** Already copied onto the master vNode (air-gapped edge sites): an absolute path. */
+  | { kind: "local"; path: string };
+
+/** The bounded retry loop of the Kubeflow `kustomize build | kubectl apply`. */
+export interface ApplyRetry {
+  /** Attempts before giving up (each attempt = build if not built yet, then apply). @default 30 */
+  attempts: number;
+  /** Sleep after the first failed attempt; doubles after each further failure. @default 10 */
+  backoffSeconds: number;
+  /** Cap of the doubling sleep. @default 120 */
+  maxBackoffSeconds: number;
+  /** Total time budget of the loop; no attempt starts or runs past it. @default 1800 */
+  timeoutSeconds: number;
+}
+
+/**
+ * How Kubeflow is exposed on the cluster's `kubeflow` port:
+ * - `http-nodeport`: `istio-ingressgateway` port 80 as NodePort `targetPort`, plain HTTP,
+ *   with `APP_SECURE_COOKIES=false` on the Kubeflow web apps (their secure cookies are
+ *   never sent back over plain HTTP, which breaks every form).
+ * - `tls`: `istio-ingressgateway` port 443 as NodePort `targetPort`, serving a self-signed
+ *   certificate issued by cert-manager's `kubeflow-self-signing-issuer` (shipped with the
+ *   manifests) on `kubeflow-gateway`; browsers warn until the CA is trusted; secure
+ *   cookies stay on.
+ */
+export type Exposure = "http-nodeport" | "tls";
+
+export interface BootstrapOptions {
+  /**
+   * kubeflow/manifests tree. upstream = the GitHub archive (`.tar.gz`) of the matrix's
+   * `manifestsRef`; mirror = URL of such a `.tar.gz` (one top-level directory); local =
+   * directory on the master vNode holding the manifests tree (with `example/`).
+   * @default { kind: "upstream" }
+   */
+  kubeflowSource: ManifestSource;
+  /**
+   * kustomize binary of the matrix's version. upstream = the kubernetes-sigs/kustomize
+   * GitHub release; mirror = URL of the binary itself (not an archive); local = path of the
+   * binary on the master vNode. Must not be upstream when `kubeflowSource` is not
+   * (an air-gapped site cannot download it).
+   * @default { kind: "upstream" }
+   */
+  kustomizeSource: ManifestSource;
+  /**
+   * calico manifest (`calico.yaml`) of the matrix's calico version. mirror = URL of the
+   * file; local = directory on the master vNode holding `calico.yaml`.
+   * @default { kind: "upstream" }
+   */
+  calicoSource: ManifestSource;
+  /**
+   * NVIDIA k8s-device-plugin static manifest of the pinned version (`DEVICE_PLUGIN_VERSION`).
+   * mirror = URL of the file; local = directory on the master vNode holding `nvidia-device-plugin.yml`.
+   * @default { kind: "upstream" }
+   */
+  devicePluginSource: ManifestSource;
+  /** Bounded retry of the Kubeflow apply. @default { attempts: 30, backoffSeconds: 10, maxBackoffSeconds: 120, timeoutSeconds: 1800 } */
+  apply: ApplyRetry;
+  /** Timeout of each readiness wait (prerequisites, API server, rollouts, `kubectl wait`). @default 600 */
+  waitTimeoutSeconds: number;
+  /** @default "http-nodeport" */
+  exposure: Exposure;
+  /** The vNode interface that reaches the other vNodes (calico, kubelet node IP, API server address). @default "eth0" */
+  nodeInterface: string;
+  /** kubeadm preflight checks that cannot pass inside a container. @default ["Swap", "SystemVerification"] */
+  kubeadmIgnorePreflightErrors: string[];
+  /**
+   * The bcrypt hash the dex step will receive (from `hashDexPassword`). Only its sha256
+   * goes into the dex step's triggers, so that a new password re-runs the step.
+   * @default undefined (the trigger is left out; the changed stdin still re-runs the step)
+   */
+  dexPasswordHash?: string;
+}
+
+/** What `planBootstrap` accepts: any subset of the options; `apply` may be partial too. */
+export type BootstrapOptionsInput = Partial<Omit<BootstrapOptions, "apply">> & { apply?: Partial<ApplyRetry> };
