@@ -1,0 +1,95 @@
+/**
+ * Reading the original operator's manifests: YAML files holding one or more `kind: Vk8s`
+ * documents (reference, section 3), so users of the old operator can migrate as they are.
+ */
+import { LineCounter, parseAllDocuments } from "yaml";
+import { validateCluster, type ValidateOptions, type ValidationResult } from "./spec/validate";
+
+/** apiVersions accepted for `kind: Vk8s`: the two groups of the original operator, and ours. */
+export const VK8S_API_VERSIONS = ["vk8s.skt.co.kr/v1alpha1", "vk8s.sktelecom.com/v1alpha1", "vk8s.dev/v1alpha1"] as const;
+export const VK8S_KIND = "Vk8s";
+
+/** One `kind: Vk8s` document: its name and raw spec (validated later by `validateCluster`). */
+export interface Vk8sDocument {
+  apiVersion: string;
+  name: string;
+  spec: unknown;
+  /** 1-based line where the document's content starts. */
+  line: number;
+}
+
+/** One thing wrong with a manifest file (not with a cluster spec). */
+export interface ManifestIssue {
+  line: number;
+  col: number;
+  message: string;
+}
+
+/** A file that is not valid YAML or holds something other than `kind: Vk8s` documents. */
+export class Vk8sManifestError extends Error {
+  readonly source: string;
+  readonly issues: ManifestIssue[];
+
+  constructor(source: string, issues: ManifestIssue[]) {
+    super(issues.map((i) => `${source}:${i.line}:${i.col}: ${i.message}`).join("\n"));
+    this.name = "Vk8sManifestError";
+    this.source = source;
+    this.issues = issues;
+  }
+}
+
+/**
+ * Parses every document of a YAML text; empty documents are skipped. Throws
+ * `Vk8sManifestError` listing every syntax error (line:col) and every document that is not
+ * a `kind: Vk8s` with a known apiVersion and a `metadata.name`.
+ */
+export function parseVk8sDocuments(text: string, source = "<input>"): Vk8sDocument[] {
+  const lineCounter = new LineCounter();
+  const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false });
+  const docs = Array.isArray(parsed) ? parsed : [];
+  const issues: ManifestIssue[] = [];
+  const result: Vk8sDocument[] = [];
+  docs.forEach((doc, index) => {
+    const start = lineCounter.linePos(doc.contents?.range[0] ?? doc.range[0]);
+    const where = `document ${index + 1}`;
+    const issue = (message: string, pos = start) => issues.push({ line: pos.line, col: pos.col, message });
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) issue(e.message, lineCounter.linePos(e.pos[0]));
+      return;
+    }
+    if (doc.contents === null) return;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      issue(`${where}: ${(e as Error).message}`);
+      return;
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      issue(`${where} is not a map (expected a kind: ${VK8S_KIND} resource)`);
+      return;
+    }
+    const { apiVersion, kind, metadata, spec } = value as Record<string, unknown>;
+    if (kind !== VK8S_KIND) {
+      issue(`${where} has kind ${JSON.stringify(kind ?? null)}, not ${VK8S_KIND} (keep only kind: ${VK8S_KIND} documents in vk8s files)`);
+      return;
+    }
+    if (typeof apiVersion !== "string" || !(VK8S_API_VERSIONS as readonly string[]).includes(apiVersion)) {
+      issue(`${where} has apiVersion ${JSON.stringify(apiVersion ?? null)} (use one of ${VK8S_API_VERSIONS.join(", ")})`);
+      return;
+    }
+    const name = (metadata as { name?: unknown } | undefined)?.name;
+    if (typeof name !== "string" || name === "") {
+      issue(`${where} has no metadata.name (name the cluster: metadata: { name: team-a })`);
+      return;
+    }
+    result.push({ apiVersion, name, spec, line: start.line });
+  });
+  if (issues.length > 0) throw new Vk8sManifestError(source, issues);
+  return result;
+}
+
+/** Parses and validates every cluster of a manifest text (throws `Vk8sManifestError` on bad YAML). */
+export function validateManifest(text: string, source?: string, options?: ValidateOptions): { document: Vk8sDocument; result: ValidationResult }[] {
+  return parseVk8sDocuments(text, source).map((document) => ({ document, result: validateCluster(document.name, document.spec, options) }));
+}

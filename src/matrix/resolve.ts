@@ -1,0 +1,142 @@
+/**
+ * Decisions over the compatibility matrix (`table.ts`): which Kubernetes, calico and kink
+ * image a Kubeflow version gets, and why a pair is refused.
+ */
+import type { Problem } from "../spec/errors";
+import { CALICO_ROWS, KUBEFLOW_ROWS, KUBERNETES_RELEASES } from "./table";
+import type { KubeflowRow, MatrixDecision } from "./types";
+
+const KUBEFLOW_VERSION = /^v?(\d+)\.(\d+)(?:\.(\d+))?(?:-[0-9A-Za-z.-]+)?$/;
+const KUBERNETES_VERSION = /^v?(\d+)\.(\d+)(?:\.(\d+))?$/;
+
+/** `v1.3.0` -> `1.3`, `1.10` -> `1.10`; `undefined` when it is not a version. */
+export function kubeflowLine(version: string): string | undefined {
+  const m = KUBEFLOW_VERSION.exec(version.trim());
+  return m ? `${Number(m[1])}.${Number(m[2])}` : undefined;
+}
+
+/** `v1.20` / `1.20` / `1.20.15` -> minor `1.20` (and the patch version when given). */
+export function parseKubernetesVersion(version: string): { minor: string; patch?: string } | undefined {
+  const m = KUBERNETES_VERSION.exec(version.trim());
+  if (!m) return undefined;
+  const minor = `${Number(m[1])}.${Number(m[2])}`;
+  return m[3] === undefined ? { minor } : { minor, patch: `${minor}.${Number(m[3])}` };
+}
+
+/** The newest calico release that supports a Kubernetes minor. */
+export function calicoFor(kubernetesMinor: string): string | undefined {
+  return [...CALICO_ROWS].reverse().find((row) => row.kubernetes.includes(kubernetesMinor))?.calico;
+}
+
+/** Kubeflow lines that run on a Kubernetes minor (installable ones only). */
+function kubeflowLinesFor(kubernetesMinor: string): string[] {
+  return KUBEFLOW_ROWS.filter((r) => r.installable && r.kubernetes.some((k) => k.version === kubernetesMinor)).map((r) => r.kubeflow);
+}
+
+/** `a`, `a or b`, `a, b or c`. */
+export function listChoices(items: string[]): string {
+  return items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} or ${items[items.length - 1]}`;
+}
+
+const SEE_MATRIX = "run `vk8s matrix` to see the table";
+
+/**
+ * Decides Kubernetes (minor, patch, evidence), calico and the kink image tag for a Kubeflow
+ * version and an optional Kubernetes version (`1.20`, `v1.20`, `1.20.15`). Without a
+ * Kubernetes version the row's default is used: the newest listed minor that has a calico row.
+ */
+export function decideMatrix(
+  kubeflowVersion: string,
+  kubernetes?: string,
+): { ok: true; decision: MatrixDecision } | { ok: false; problem: Problem } {
+  const fail = (path: string, message: string, fix: string) => ({ ok: false as const, problem: { path, message, fix } });
+  const line = kubeflowLine(kubeflowVersion);
+  if (line === undefined) {
+    return fail("kubeflow.version", `${JSON.stringify(kubeflowVersion)} is not a Kubeflow version`, "write it like v1.4.0 or 1.4");
+  }
+  const row = KUBEFLOW_ROWS.find((r) => r.kubeflow === line);
+  const installable = KUBEFLOW_ROWS.filter((r) => r.installable).map((r) => r.kubeflow);
+  if (!row) {
+    return fail("kubeflow.version", `Kubeflow ${line} is not in the compatibility matrix`, `choose Kubeflow ${listChoices(installable)}; ${SEE_MATRIX}`);
+  }
+  if (!row.installable) {
+    return fail(
+      "kubeflow.version",
+      `Kubeflow ${line} is listed in the matrix but vk8s cannot install it: 0.x releases were deployed with kfctl, not kubeflow/manifests`,
+      `choose Kubeflow ${listChoices(installable)}`,
+    );
+  }
+  let minor = row.defaultKubernetes;
+  let patch: string | undefined;
+  if (kubernetes !== undefined) {
+    const parsed = parseKubernetesVersion(kubernetes);
+    if (!parsed) {
+      return fail("kubernetes.version", `${JSON.stringify(kubernetes)} is not a Kubernetes version`, "write it like 1.20, v1.20 or 1.20.15");
+    }
+    ({ minor, patch } = parsed);
+  }
+  const entry = row.kubernetes.find((k) => k.version === minor);
+  if (!entry) {
+    const others = kubeflowLinesFor(minor);
+    const alternative = others.length > 0 ? `, or Kubeflow ${listChoices(others)} for Kubernetes ${minor}` : "";
+    return fail(
+      "kubernetes.version",
+      `Kubeflow ${line} does not run on Kubernetes ${minor}`,
+      `choose Kubernetes ${listChoices(row.kubernetes.map((k) => k.version))} for Kubeflow ${line}${alternative}; ${SEE_MATRIX}`,
+    );
+  }
+  const calico = calicoFor(minor);
+  const release = KUBERNETES_RELEASES[minor];
+  if (calico === undefined || release === undefined) {
+    const ready = row.kubernetes.map((k) => k.version).filter((v) => calicoFor(v) !== undefined && KUBERNETES_RELEASES[v] !== undefined);
+    const missing = calico === undefined ? "no calico release in the matrix supports" : "no patch release is pinned for";
+    return fail("kubernetes.version", `${missing} Kubernetes ${minor}`, `choose Kubernetes ${listChoices(ready)} for Kubeflow ${line}`);
+  }
+  return {
+    ok: true,
+    decision: {
+      kubeflow: row,
+      kubernetesMinor: minor,
+      kubernetesVersion: patch ?? release,
+      evidence: entry.evidence,
+      calico,
+      imageTag: `v${minor}`,
+    },
+  };
+}
+
+/** Plain-text table for `vk8s matrix`: Kubeflow lines, then calico lines. */
+export function renderMatrix(): string {
+  const header = ["KUBEFLOW", "MANIFESTS", "KUBERNETES (default *)", "KUSTOMIZE", "CALICO (default)", "NOTES"];
+  const rows = KUBEFLOW_ROWS.map((r) => [
+    r.kubeflow,
+    r.manifestsRef,
+    r.kubernetes.map((k) => `${k.version} ${k.evidence === "tested-upstream" ? "tested" : "field"}${k.version === r.defaultKubernetes ? "*" : ""}`).join(", "),
+    r.kustomize,
+    r.installable ? (calicoFor(r.defaultKubernetes) ?? "-") : "-",
+    notes(r),
+  ]);
+  const calicoRows = CALICO_ROWS.map((c) => [c.calico, c.kubernetes.join(", ")]);
+  return [
+    "Kubeflow x Kubernetes (tested = kubeflow/manifests README or Kubeflow 0.x docs; field = verified in the original vk8s system)",
+    ...table([header, ...rows]),
+    "",
+    "calico x Kubernetes (tigera docs; the newest calico supporting the cluster's minor is installed)",
+    ...table([["CALICO", "KUBERNETES"], ...calicoRows]),
+    "",
+  ].join("\n");
+}
+
+function notes(r: KubeflowRow): string {
+  const out: string[] = [];
+  if (!r.installable) out.push("not installable (kfctl era)");
+  if (r.installable) out.push(r.dexPassword === "secret" ? "dex password in secret dex-passwords" : "dex password in config map");
+  if (r.wellDefinedFilter) out.push("awk '!/well-defined/' filter");
+  if (r.serverSideApply) out.push("server-side apply");
+  return out.join("; ");
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ").trimEnd());
+}

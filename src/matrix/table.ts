@@ -1,0 +1,139 @@
+/**
+ * The compatibility matrix: every version pin and compatibility fact vk8s relies on, in
+ * one data table (reference, section 4). `resolve.ts` reads it; nothing else hard-codes a
+ * version.
+ *
+ * Evidence: `tested-upstream` = stated by the kubeflow/manifests README (or the Kubeflow
+ * 0.x docs) of that release; `field-verified` = observed working in the original vk8s system.
+ *
+ * Where the README only says "up to 1.X", we list 1.X and the two minors below it (the
+ * usual three-minor window) and mark them tested-upstream: the lower bound is ours, not
+ * upstream's. Patch versions and manifests refs are pinned from best knowledge on
+ * 2026-02 and were not re-fetched from the internet on this machine.
+ */
+import type { CalicoRow, KubeflowRow } from "./types";
+
+const tested = (...versions: string[]) => versions.map((version) => ({ version, evidence: "tested-upstream" as const }));
+const field = (...versions: string[]) => versions.map((version) => ({ version, evidence: "field-verified" as const }));
+
+/** Kubeflow 0.x: listed for reference, installed with kfctl/ksonnet, so not installable here. */
+const KFCTL_ERA = {
+  dexPassword: "configmap",
+  wellDefinedFilter: false,
+  serverSideApply: false,
+  installable: false,
+} as const;
+
+/** Kubeflow 1.x installed from kubeflow/manifests with kustomize. */
+const MANIFESTS_ERA = { wellDefinedFilter: false, serverSideApply: false, installable: true } as const;
+
+/** One row per Kubeflow release line, oldest first. */
+export const KUBEFLOW_ROWS: KubeflowRow[] = [
+  {
+    kubeflow: "0.4", manifestsRef: "v0.4.1", kubernetes: tested("1.11", "1.12", "1.13", "1.14"), defaultKubernetes: "1.14",
+    kustomize: "none (ksonnet)", ...KFCTL_ERA,
+    source: "Kubeflow 0.x docs compatibility table, as encoded by the original vk8s operator; deployed with kfctl/ksonnet",
+  },
+  {
+    kubeflow: "0.5", manifestsRef: "v0.5.1", kubernetes: tested("1.11", "1.12", "1.13", "1.14", "1.15"), defaultKubernetes: "1.15",
+    kustomize: "none (ksonnet)", ...KFCTL_ERA,
+    source: "Kubeflow 0.x docs compatibility table, as encoded by the original vk8s operator; deployed with kfctl/ksonnet",
+  },
+  {
+    kubeflow: "0.6", manifestsRef: "v0.6.2", kubernetes: tested("1.14", "1.15"), defaultKubernetes: "1.15",
+    kustomize: "bundled in kfctl", ...KFCTL_ERA,
+    source: "Kubeflow 0.x docs compatibility table, as encoded by the original vk8s operator; deployed with kfctl",
+  },
+  {
+    kubeflow: "0.7", manifestsRef: "v0.7.1", kubernetes: tested("1.14", "1.15"), defaultKubernetes: "1.15",
+    kustomize: "bundled in kfctl", ...KFCTL_ERA,
+    source: "Kubeflow 0.x docs compatibility table, as encoded by the original vk8s operator; deployed with kfctl",
+  },
+  {
+    kubeflow: "1.3", manifestsRef: "v1.3.1", kubernetes: [...tested("1.17"), ...field("1.19", "1.20")], defaultKubernetes: "1.20",
+    kustomize: "3.2.0", dexPassword: "configmap", ...MANIFESTS_ERA,
+    source: "kubeflow/manifests v1.3 README: tested on Kubernetes 1.17, kustomize 3.2.0 (4.x breaks); 1.19 and 1.20 field-verified by the original vk8s system; dex password in common/dex/base/config-map.yaml",
+  },
+  {
+    kubeflow: "1.4", manifestsRef: "v1.4.1", kubernetes: [...tested("1.19"), ...field("1.20")], defaultKubernetes: "1.20",
+    kustomize: "3.2.0", dexPassword: "configmap", ...MANIFESTS_ERA,
+    source: "kubeflow/manifests v1.4 README: tested on Kubernetes 1.19, kustomize 3.2.0; 1.20 field-verified by the original vk8s system",
+  },
+  {
+    kubeflow: "1.5", manifestsRef: "v1.5.1", kubernetes: tested("1.19", "1.20", "1.21"), defaultKubernetes: "1.21",
+    kustomize: "3.2.0", dexPassword: "configmap", ...MANIFESTS_ERA,
+    source: "kubeflow/manifests v1.5 README: Kubernetes up to 1.21 (not 1.22+), kustomize 3.2.0; lower bound 1.19 is our window",
+  },
+  {
+    kubeflow: "1.6", manifestsRef: "v1.6.1", kubernetes: tested("1.20", "1.21", "1.22"), defaultKubernetes: "1.22",
+    kustomize: "3.2.0", dexPassword: "configmap", ...MANIFESTS_ERA,
+    source: "kubeflow/manifests v1.6 README: Kubernetes up to 1.22, kustomize 3.2.0; lower bound 1.20 is our window",
+  },
+  {
+    kubeflow: "1.7", manifestsRef: "v1.7.0", kubernetes: tested("1.23", "1.24", "1.25"), defaultKubernetes: "1.25",
+    kustomize: "5.0.0", dexPassword: "configmap", ...MANIFESTS_ERA, wellDefinedFilter: true,
+    source: "kubeflow/manifests v1.7 README: Kubernetes up to 1.25, kustomize 5.0.0, build piped through awk '!/well-defined/'; lower bound 1.23 is our window",
+  },
+  {
+    kubeflow: "1.8", manifestsRef: "v1.8.1", kubernetes: tested("1.25", "1.26", "1.27"), defaultKubernetes: "1.27",
+    kustomize: "5.0.3", dexPassword: "configmap", ...MANIFESTS_ERA,
+    source: "kubeflow/manifests v1.8 README: Kubernetes up to 1.26, 1.8.1 up to 1.27, kustomize 5.0.3; lower bound 1.25 is our window",
+  },
+  {
+    kubeflow: "1.9", manifestsRef: "v1.9.1", kubernetes: tested("1.27", "1.28", "1.29"), defaultKubernetes: "1.29",
+    kustomize: "5.2.1", dexPassword: "secret", ...MANIFESTS_ERA,
+    source: "kubeflow/manifests v1.9 README: Kubernetes 1.27-1.29 (targets 1.29+), kustomize 5.2.1+; oauth2-proxy, dex password in secret dex-passwords",
+  },
+  {
+    kubeflow: "1.10", manifestsRef: "v1.10.2", kubernetes: tested("1.30", "1.31", "1.32"), defaultKubernetes: "1.32",
+    kustomize: "5.4.3", dexPassword: "secret", ...MANIFESTS_ERA, serverSideApply: true,
+    source: "kubeflow/manifests v1.10 README: targets Kubernetes 1.32, kustomize 5.4.3+, apply with --server-side --force-conflicts; 1.30-1.31 is our window",
+  },
+];
+
+/**
+ * calico releases and the Kubernetes minors each supports (tigera docs, system
+ * requirements of each release), newest patch of each line from best knowledge.
+ * 3.17 is not in the reference: it is added so that Kubeflow 1.3's tested Kubernetes 1.17
+ * has a CNI (calico 3.17 requirements: Kubernetes 1.17-1.19; v3.17.6 released 2021-11,
+ * projectcalico/calico#5081).
+ */
+export const CALICO_ROWS: CalicoRow[] = [
+  { calico: "3.17.6", kubernetes: ["1.17", "1.18", "1.19"] },
+  { calico: "3.20.6", kubernetes: ["1.19", "1.20", "1.21"] },
+  { calico: "3.22.5", kubernetes: ["1.21", "1.22", "1.23"] },
+  { calico: "3.25.2", kubernetes: ["1.23", "1.24", "1.25", "1.26"] },
+  { calico: "3.26.4", kubernetes: ["1.24", "1.25", "1.26", "1.27"] },
+  { calico: "3.28.5", kubernetes: ["1.27", "1.28", "1.29", "1.30"] },
+  { calico: "3.29.5", kubernetes: ["1.29", "1.30", "1.31", "1.32"] },
+  { calico: "3.30.3", kubernetes: ["1.31", "1.32", "1.33", "1.34", "1.35"] },
+];
+
+/**
+ * Kubernetes minor -> the patch release kubeadm installs (the last patch of the line; for
+ * lines still maintained in 2026-02, the newest we know: 1.32.13).
+ */
+export const KUBERNETES_RELEASES: Record<string, string> = {
+  "1.11": "1.11.10",
+  "1.12": "1.12.10",
+  "1.13": "1.13.12",
+  "1.14": "1.14.10",
+  "1.15": "1.15.12",
+  "1.16": "1.16.15",
+  "1.17": "1.17.17",
+  "1.18": "1.18.20",
+  "1.19": "1.19.16",
+  "1.20": "1.20.15",
+  "1.21": "1.21.14",
+  "1.22": "1.22.17",
+  "1.23": "1.23.17",
+  "1.24": "1.24.17",
+  "1.25": "1.25.16",
+  "1.26": "1.26.15",
+  "1.27": "1.27.16",
+  "1.28": "1.28.15",
+  "1.29": "1.29.15",
+  "1.30": "1.30.14",
+  "1.31": "1.31.14",
+  "1.32": "1.32.13",
+};

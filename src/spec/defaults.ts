@@ -1,0 +1,41 @@
+/**
+ * Every default of a virtual cluster spec, in one place. `resolveCluster()` applies them;
+ * docs and the CLI quote them from here.
+ */
+import type { NodeInput } from "./schema";
+
+/** The node a cluster gets when `nodes` is omitted: one master, modest requests, no GPU. */
+const DEFAULT_NODE: NodeInput = {
+  name: "master",
+  role: "master",
+  resources: { requests: { cpu: "2", memory: "8Gi" } },
+};
+
+export const DEFAULTS = {
+  /** `kubernetes.podNetworkCidr`: the inner cluster's pod network (kubeadm/calico default). */
+  podNetworkCidr: "10.244.0.0/16",
+  /** `kubernetes.serviceCidr`: the inner cluster's service network (kubeadm default). */
+  serviceCidr: "10.96.0.0/12",
+  /**
+   * `accessPodImage`: the SSH access pod. panubo/sshd is a small OpenSSH server image that
+   * listens on port 22 and takes users and keys from env/volumes. The tag is pinned from
+   * best knowledge (not pulled on this machine); override it to use a mirror.
+   */
+  accessPodImage: "docker.io/panubo/sshd:1.9.0",
+  /** `accessPodPort`: the port sshd listens on in the access pod. */
+  accessPodPort: 22,
+  /**
+   * `imageRepository`: repository of the kink vNode images (built from `images/kink`);
+   * the tag is `v<kubernetes minor>`, e.g. `ghcr.io/vk8s/kink:v1.20`.
+   */
+  imageRepository: "ghcr.io/vk8s/kink",
+  /**
+   * `nodes`: when omitted, one master named `master` requesting 2 CPUs and 8Gi (no limits,
+   * no GPU). Kubeflow itself wants more (1.9: 16 CPU / 32 GB): size real clusters explicitly.
+   */
+  node: DEFAULT_NODE,
+  /** `ports[].targetPort`: the same number as `port`. */
+  targetPortSameAsPort: true,
+  /** `labels`, `nodes[].labels`, `nodes[].nodeSelector`: none. */
+  labels: {} as Record<string, string>,
+} as const;

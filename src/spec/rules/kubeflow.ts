@@ -1,0 +1,34 @@
+/**
+ * Rules for `kubeflow.email` / `kubeflow.password` (the dex static user). Messages never
+ * quote the password.
+ */
+import type { Problem } from "../errors";
+import type { LooseSpec } from "../shape";
+
+/** The upstream kubeflow/manifests login, public knowledge: the password is never accepted. */
+export const UPSTREAM_DEFAULT_LOGIN = { email: "user@example.com", password: "12341234" } as const;
+export const MIN_PASSWORD_LENGTH = 8;
+/** bcrypt (dex's hash) reads only the first 72 bytes of a password. */
+export const MAX_PASSWORD_BYTES = 72;
+
+const LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+const EMAIL = new RegExp(`^[A-Za-z0-9.!#$%&'*+/=?^_\`{|}~-]+@${LABEL}(?:\\.${LABEL})+$`);
+
+export function checkKubeflowLogin(spec: LooseSpec): Problem[] {
+  const problems: Problem[] = [];
+  const { email, password } = spec.kubeflow ?? {};
+  if (email !== undefined && (!EMAIL.test(email) || email.length > 254)) {
+    problems.push({ path: "kubeflow.email", message: `${JSON.stringify(email)} is not an email address`, fix: "write it like team-a@example.com" });
+  }
+  if (password !== undefined) {
+    const bytes = Buffer.byteLength(password, "utf8");
+    if (password === UPSTREAM_DEFAULT_LOGIN.password) {
+      problems.push({ path: "kubeflow.password", message: "is the upstream default password, which is public", fix: "choose your own password of at least 8 characters" });
+    } else if ([...password].length < MIN_PASSWORD_LENGTH) {
+      problems.push({ path: "kubeflow.password", message: `has ${[...password].length} characters, fewer than ${MIN_PASSWORD_LENGTH}`, fix: `choose a password of at least ${MIN_PASSWORD_LENGTH} characters` });
+    } else if (bytes > MAX_PASSWORD_BYTES) {
+      problems.push({ path: "kubeflow.password", message: `is ${bytes} bytes; bcrypt uses only the first ${MAX_PASSWORD_BYTES}`, fix: `choose a password of at most ${MAX_PASSWORD_BYTES} bytes` });
+    }
+  }
+  return problems;
+}

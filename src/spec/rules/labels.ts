@@ -1,0 +1,33 @@
+/** Rules for user labels (cluster and node) and node selectors. */
+import { formatPath, type PathSegment, type Problem } from "../errors";
+import { labelKeyError, labelValueError } from "../names";
+
+/**
+ * Labels vk8s sets on every vNode StatefulSet and pod; users cannot override them
+ * (reference, section 2). `sidecar.istio.io/inject` stays "false": an Istio sidecar in a
+ * vNode would intercept the inner cluster's traffic.
+ */
+export const RESERVED_LABELS: Record<string, string> = {
+  app: "vk8s",
+  clusterName: "<cluster name>",
+  role: "master|worker",
+  vnode: "<statefulset name>",
+  "sidecar.istio.io/inject": "false",
+};
+
+/** Checks a label map; `reserved` also refuses the keys vk8s sets itself. */
+export function checkLabels(base: PathSegment[], labels: Record<string, string | undefined> | undefined, reserved: boolean): Problem[] {
+  const problems: Problem[] = [];
+  for (const [key, value] of Object.entries(labels ?? {})) {
+    const path = formatPath([...base, key]);
+    if (reserved && key in RESERVED_LABELS) {
+      problems.push({ path, message: `${JSON.stringify(key)} is set by vk8s on every vNode (${key}: ${RESERVED_LABELS[key]})`, fix: "choose another label key, e.g. team" });
+      continue;
+    }
+    const keyError = labelKeyError(key);
+    if (keyError) problems.push({ path, message: keyError, fix: "rename the key, e.g. team or example.com/team" });
+    const valueError = value === undefined ? undefined : labelValueError(value);
+    if (valueError) problems.push({ path, message: valueError, fix: "shorten or simplify the value, e.g. ml-team-a" });
+  }
+  return problems;
+}
