@@ -136,6 +136,12 @@ export interface BootstrapOptions {
   /** kubeadm preflight checks that cannot pass inside a container. @default ["Swap", "SystemVerification"] */
   kubeadmIgnorePreflightErrors: string[];
   /**
+   * Extra names/IPs in the inner API server's certificate, besides the master's stable
+   * hostname (which the kubeconfig can name with `tls-server-name`): e.g. the host Service
+   * that exposes the API server. @default []
+   */
+  apiServerExtraSans: string[];
+  /**
    * The bcrypt hash the dex step will receive (from `hashDexPassword`). Only its sha256
    * goes into the dex step's triggers, so that a new password re-runs the step.
    * @default undefined (the trigger is left out; the changed stdin still re-runs the step)

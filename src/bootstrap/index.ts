@@ -1,0 +1,9 @@
+/** Bootstrap of a virtual cluster: pure scripts and the step graph (no Pulumi here). */
+export type {
+  ApplyRetry, BootstrapOptions, BootstrapOptionsInput, BootstrapStep, Exposure, ManifestSource, Phase, StepStdin,
+} from "./types";
+export { planBootstrap, STEP_IDS, stepDigest } from "./plan";
+export { renderBootstrapFiles, type RenderedFile } from "./files";
+export { digest, hashDexPassword, DEX_BCRYPT_COST, MIN_SEED_LENGTH } from "./password";
+export { DEFAULT_BOOTSTRAP_OPTIONS, DEFAULT_APPLY_RETRY, resolveBootstrapOptions } from "./options";
+export { DEVICE_PLUGIN_VERSION } from "./sources";

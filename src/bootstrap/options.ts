@@ -1,0 +1,109 @@
+/**
+ * Bootstrap options: the defaults in one place, and their validation (every problem at
+ * once, `<field path>: <what is wrong> (<how to fix>)`).
+ */
+import type { ApplyRetry, BootstrapOptions, BootstrapOptionsInput, ManifestSource } from "./types";
+
+export const DEFAULT_APPLY_RETRY: ApplyRetry = {
+  attempts: 30,
+  backoffSeconds: 10,
+  maxBackoffSeconds: 120,
+  timeoutSeconds: 1800,
+};
+
+export const DEFAULT_BOOTSTRAP_OPTIONS: BootstrapOptions = {
+  kubeflowSource: { kind: "upstream" },
+  kustomizeSource: { kind: "upstream" },
+  calicoSource: { kind: "upstream" },
+  devicePluginSource: { kind: "upstream" },
+  apply: DEFAULT_APPLY_RETRY,
+  waitTimeoutSeconds: 600,
+  exposure: "http-nodeport",
+  nodeInterface: "eth0",
+  kubeadmIgnorePreflightErrors: ["Swap", "SystemVerification"],
+  apiServerExtraSans: [],
+};
+
+function checkWhole(problems: string[], path: string, value: number, min: number, fix: string): void {
+  if (!Number.isInteger(value) || value < min) {
+    problems.push(`${path}: must be a whole number >= ${min}, got ${value} (${fix})`);
+  }
+}
+
+function checkSource(problems: string[], path: string, source: ManifestSource): void {
+  switch (source.kind) {
+    case "upstream":
+      return;
+    case "mirror":
+      if (!/^https?:\/\/[^\s'"]+$/.test(source.url)) {
+        problems.push(`${path}.url: ${JSON.stringify(source.url)} is not an http(s) URL (give the full URL of the mirrored file)`);
+      }
+      return;
+    case "local":
+      if (!/^\/[^\s'"]*$/.test(source.path)) {
+        problems.push(`${path}.path: ${JSON.stringify(source.path)} is not an absolute path (give the directory on the master vNode, e.g. /opt/vk8s/bundle)`);
+      }
+      return;
+    default:
+      problems.push(`${path}.kind: ${JSON.stringify((source as { kind: unknown }).kind)} is not a source kind (use upstream, mirror or local)`);
+  }
+}
+
+/** Defaults spread under the input, then checked; throws one Error listing every problem. */
+export function resolveBootstrapOptions(input: BootstrapOptionsInput = {}): BootstrapOptions {
+  const { options, problems } = checkBootstrapOptions(input);
+  if (problems.length > 0) throw new Error(problems.join("\n"));
+  return options;
+}
+
+/** Defaults spread under the input, and every problem found, as `<path>: <problem> (<fix>)`. */
+export function checkBootstrapOptions(input: BootstrapOptionsInput = {}): { options: BootstrapOptions; problems: string[] } {
+  const options: BootstrapOptions = {
+    ...DEFAULT_BOOTSTRAP_OPTIONS,
+    ...stripUndefined(input),
+    apply: { ...DEFAULT_APPLY_RETRY, ...stripUndefined(input.apply ?? {}) },
+  };
+  const problems: string[] = [];
+  const a = options.apply;
+  checkWhole(problems, "options.apply.attempts", a.attempts, 1, "use at least 1");
+  checkWhole(problems, "options.apply.backoffSeconds", a.backoffSeconds, 0, "use 0 or more seconds");
+  checkWhole(problems, "options.apply.maxBackoffSeconds", a.maxBackoffSeconds, 0, "use 0 or more seconds");
+  checkWhole(problems, "options.apply.timeoutSeconds", a.timeoutSeconds, 1, "use at least 1 second");
+  if (a.maxBackoffSeconds < a.backoffSeconds) {
+    problems.push(`options.apply.maxBackoffSeconds: ${a.maxBackoffSeconds} is below backoffSeconds ${a.backoffSeconds} (raise the cap or lower the backoff)`);
+  }
+  checkWhole(problems, "options.waitTimeoutSeconds", options.waitTimeoutSeconds, 1, "use at least 1 second");
+  if (options.exposure !== "http-nodeport" && options.exposure !== "tls") {
+    problems.push(`options.exposure: ${JSON.stringify(options.exposure)} is not supported (use http-nodeport or tls)`);
+  }
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(options.nodeInterface)) {
+    problems.push(`options.nodeInterface: ${JSON.stringify(options.nodeInterface)} is not an interface name (use the vNode interface between vNodes, e.g. eth0)`);
+  }
+  for (const [i, check] of options.kubeadmIgnorePreflightErrors.entries()) {
+    if (!/^[A-Za-z0-9_.-]+$/.test(check)) {
+      problems.push(`options.kubeadmIgnorePreflightErrors[${i}]: ${JSON.stringify(check)} is not a kubeadm preflight check name (e.g. Swap)`);
+    }
+  }
+  for (const [i, san] of options.apiServerExtraSans.entries()) {
+    if (!/^[A-Za-z0-9*][A-Za-z0-9.:*-]*$/.test(san)) {
+      problems.push(`options.apiServerExtraSans[${i}]: ${JSON.stringify(san)} is not a DNS name or IP address (e.g. team-a-apiserver.vk8s-team-a.svc)`);
+    }
+  }
+  checkSource(problems, "options.kubeflowSource", options.kubeflowSource);
+  checkSource(problems, "options.kustomizeSource", options.kustomizeSource);
+  checkSource(problems, "options.calicoSource", options.calicoSource);
+  checkSource(problems, "options.devicePluginSource", options.devicePluginSource);
+  if (options.kubeflowSource.kind !== "upstream" && options.kustomizeSource.kind === "upstream") {
+    problems.push(
+      `options.kustomizeSource: downloads kustomize from upstream while the Kubeflow manifests come from a ${options.kubeflowSource.kind} source (set kustomizeSource to a mirror URL or a local path too)`,
+    );
+  }
+  if (options.dexPasswordHash !== undefined && !/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(options.dexPasswordHash)) {
+    problems.push("options.dexPasswordHash: is not a bcrypt hash (pass the result of hashDexPassword, never the password)");
+  }
+  return { options, problems };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

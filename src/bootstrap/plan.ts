@@ -1,0 +1,216 @@
+/**
+ * The bootstrap plan of one virtual cluster: every step, its script, and the real
+ * dependency graph (reference, section 2):
+ *
+ *   01-wait-master -> 02-kubeadm-init -> 03-kubeconfig
+ *                                     -> 04-calico -> 08-kubeflow -> 09-dex-login -> 11-status
+ *                                                                 -> 10-expose    -> 11-status
+ *                                     -> 05-join-token-<w> -> 06-join-<w>   (each worker, in parallel)
+ *   04-calico + 06-join-<w with GPUs> -> 07-nvidia-device-plugin (only with GPUs) -> 11-status
+ *
+ * Triggers carry only the inputs a step depends on, so a label change re-runs nothing, a
+ * Kubeflow version change re-runs only 08-11, and a new worker adds only its two steps.
+ */
+import type { ResolvedCluster } from "../spec/resolved";
+import { checkBootstrapOptions } from "./options";
+import { digest } from "./password";
+import { describeSource, DEVICE_PLUGIN_VERSION } from "./sources";
+import { calicoScript } from "./steps/calico";
+import { workers, type StepContext } from "./steps/context";
+import { devicePluginScript } from "./steps/devicePlugin";
+import { dexScript } from "./steps/dex";
+import { exposeScript } from "./steps/expose";
+import { kubeflowScript } from "./steps/kubeflow";
+import { joinScript, joinTokenScript, kubeadmInitScript, kubeconfigScript, removeWorkerScript, waitMasterScript } from "./steps/node";
+import { statusScript } from "./steps/status";
+import type { BootstrapOptionsInput, BootstrapStep } from "./types";
+
+/** Step ids (the `<NN>-` prefix orders the rendered files). */
+export const STEP_IDS = {
+  waitMaster: "01-wait-master",
+  kubeadmInit: "02-kubeadm-init",
+  kubeconfig: "03-kubeconfig",
+  calico: "04-calico",
+  joinToken: (node: string) => `05-join-token-${node}`,
+  join: (node: string) => `06-join-${node}`,
+  devicePlugin: "07-nvidia-device-plugin",
+  kubeflow: "08-kubeflow",
+  dexLogin: "09-dex-login",
+  expose: "10-expose",
+  status: "11-status",
+} as const;
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const HOSTNAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
+const VERSION = /^\d+\.\d+\.\d+$/;
+
+/** Checks what the scripts interpolate; every problem at once. */
+function checkCluster(cluster: ResolvedCluster): string[] {
+  const problems: string[] = [];
+  const { matrix } = cluster;
+  const row = matrix.kubeflow;
+  if (!row.installable) {
+    problems.push(`kubeflow.version: Kubeflow ${row.kubeflow} was installed with kfctl, which vk8s does not run (choose Kubeflow 1.3 or later)`);
+  }
+  if (!VERSION.test(matrix.kubernetesVersion)) {
+    problems.push(`kubernetes.version: ${JSON.stringify(matrix.kubernetesVersion)} is not a full Kubernetes version (the matrix must give major.minor.patch)`);
+  }
+  if (!VERSION.test(matrix.calico)) {
+    problems.push(`matrix.calico: ${JSON.stringify(matrix.calico)} is not a calico version (the matrix must give major.minor.patch)`);
+  }
+  if (row.installable && !VERSION.test(kustomizeVersion(row.kustomize))) {
+    problems.push(`matrix.kustomize: ${JSON.stringify(row.kustomize)} is not a kustomize version (the matrix must give major.minor.patch)`);
+  }
+  if (!/^[A-Za-z0-9._/-]+$/.test(row.manifestsRef)) {
+    problems.push(`matrix.manifestsRef: ${JSON.stringify(row.manifestsRef)} is not a git ref (e.g. v1.3.1)`);
+  }
+  if (!EMAIL.test(cluster.kubeflow.email)) {
+    problems.push(`kubeflow.email: ${JSON.stringify(cluster.kubeflow.email)} is not a plain email address (use letters, digits and ._%+- only)`);
+  }
+  cluster.nodes.forEach((node) => {
+    if (!DNS_LABEL.test(node.name)) {
+      problems.push(`nodes[${node.index}].name: ${JSON.stringify(node.name)} is not a DNS-1123 label (use lower-case letters, digits and -)`);
+    }
+  });
+  if (!HOSTNAME.test(cluster.master.hostname)) {
+    problems.push(`nodes[${cluster.master.index}]: master hostname ${JSON.stringify(cluster.master.hostname)} is not a DNS name (check the cluster name)`);
+  }
+  const port = cluster.kubeflowPort;
+  if (port && (port.targetPort < 30000 || port.targetPort > 32767)) {
+    const i = cluster.ports.findIndex((p) => p.name === port.name);
+    problems.push(
+      `ports[${i}].targetPort: ${port.targetPort} is outside the inner cluster's NodePort range 30000-32767 (istio-ingressgateway listens on it as a NodePort inside the master vNode; pick a targetPort in 30000-32767)`,
+    );
+  }
+  return problems;
+}
+
+/** `5.2.1+` / `v5.0.0` -> `5.2.1` / `5.0.0`. */
+export function kustomizeVersion(v: string): string {
+  return v.trim().replace(/^v/, "").replace(/\+$/, "");
+}
+
+/** Digest of everything that makes a step what it is: a dependant that must follow it re-runs when this changes. */
+export function stepDigest(step: BootstrapStep): string {
+  return digest(JSON.stringify({ script: step.script, triggers: step.triggers, stdin: step.stdin ?? null }));
+}
+
+/** Builds the steps of one virtual cluster, in a topological order of `dependsOn`. Throws on invalid input, listing every problem. */
+export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptionsInput): BootstrapStep[] {
+  const checked = checkBootstrapOptions(options);
+  const problems = [...checkCluster(cluster), ...checked.problems];
+  if (problems.length > 0) throw new Error(problems.join("\n"));
+
+  const { master, network, matrix } = cluster;
+  const row = matrix.kubeflow;
+  const ctx: StepContext = {
+    cluster,
+    options: checked.options,
+    row,
+    kubernetesVersion: `v${matrix.kubernetesVersion}`,
+    kubernetesMinor: matrix.kubernetesVersion.split(".").slice(0, 2).join("."),
+    controlPlaneEndpoint: `${master.hostname}:6443`,
+    kustomizeVersion: kustomizeVersion(row.kustomize),
+  };
+  const opts = ctx.options;
+  const steps: BootstrapStep[] = [];
+  const byId = new Map<string, BootstrapStep>();
+  const add = (step: Omit<BootstrapStep, "secretOutput"> & { secretOutput?: boolean }) => {
+    const full: BootstrapStep = { ...step, secretOutput: step.secretOutput ?? false };
+    steps.push(full);
+    byId.set(full.id, full);
+    return full;
+  };
+  const after = (...ids: string[]) => ids.map((id) => `after:${id}=${stepDigest(byId.get(id)!)}`);
+  const ids = STEP_IDS;
+
+  add({
+    id: ids.waitMaster, title: "wait for the master vNode", node: master.name, phase: "Waiting: creating node",
+    script: waitMasterScript(ctx, ids.waitMaster), dependsOn: [],
+    triggers: [`node=${master.name}`, `kubernetes=${ctx.kubernetesVersion}`, `gpus=${master.gpus}`],
+  });
+  add({
+    id: ids.kubeadmInit, title: "kubeadm init on the master", node: master.name, phase: "Installing: configuring master node",
+    script: kubeadmInitScript(ctx, ids.kubeadmInit), dependsOn: [ids.waitMaster],
+    triggers: [
+      `kubernetes=${ctx.kubernetesVersion}`, `podNetworkCidr=${network.podNetworkCidr}`, `serviceCidr=${network.serviceCidr}`,
+      `controlPlaneEndpoint=${ctx.controlPlaneEndpoint}`, `node=${master.name}`,
+    ],
+  });
+  add({
+    id: ids.kubeconfig, title: "print the admin kubeconfig", node: master.name, phase: "Installing: configuring master node",
+    script: kubeconfigScript(ctx, ids.kubeconfig), dependsOn: [ids.kubeadmInit], secretOutput: true,
+    triggers: after(ids.kubeadmInit),
+  });
+  add({
+    id: ids.calico, title: `calico ${matrix.calico}`, node: master.name, phase: "Installing: configuring master node",
+    script: calicoScript(ctx, ids.calico), dependsOn: [ids.kubeadmInit],
+    triggers: [
+      `calico=${matrix.calico}`, `podNetworkCidr=${network.podNetworkCidr}`, `nodeInterface=${opts.nodeInterface}`,
+      `source=${describeSource(opts.calicoSource)}`,
+    ],
+  });
+  for (const worker of workers(ctx)) {
+    const tokenId = ids.joinToken(worker.name);
+    add({
+      id: tokenId, title: `mint the join command of ${worker.name}`, node: master.name, phase: "Installing: configuring master node",
+      script: joinTokenScript(ctx, tokenId, worker), dependsOn: [ids.kubeadmInit], secretOutput: true,
+      triggers: [`worker=${worker.name}`, `controlPlaneEndpoint=${ctx.controlPlaneEndpoint}`],
+    });
+  }
+  for (const worker of workers(ctx)) {
+    const tokenId = ids.joinToken(worker.name);
+    const joinId = ids.join(worker.name);
+    add({
+      id: joinId, title: `kubeadm join of ${worker.name}`, node: worker.name, phase: "Installing: configuring master node",
+      script: joinScript(ctx, joinId, worker, tokenId), stdin: { stepOutput: tokenId }, dependsOn: [tokenId], secretOutput: true,
+      triggers: [`node=${worker.name}`, `kubernetes=${ctx.kubernetesVersion}`, `gpus=${worker.gpus}`, `controlPlaneEndpoint=${ctx.controlPlaneEndpoint}`],
+      deleteScript: removeWorkerScript(ctx, joinId, worker), deleteNode: master.name,
+    });
+  }
+  const gpuNodes = cluster.nodes.filter((n) => n.gpus > 0);
+  if (gpuNodes.length > 0) {
+    add({
+      id: ids.devicePlugin, title: `NVIDIA device plugin ${DEVICE_PLUGIN_VERSION}`, node: master.name, phase: "Installing: configuring master node",
+      script: devicePluginScript(ctx, ids.devicePlugin),
+      dependsOn: [ids.calico, ...gpuNodes.filter((n) => n.role === "worker").map((n) => ids.join(n.name))],
+      triggers: [
+        `devicePlugin=${DEVICE_PLUGIN_VERSION}`, `source=${describeSource(opts.devicePluginSource)}`,
+        `gpuNodes=${gpuNodes.map((n) => `${n.name}:${n.gpus}`).join(",")}`,
+      ],
+    });
+  }
+  add({
+    id: ids.kubeflow, title: `Kubeflow ${cluster.kubeflow.version}`, node: master.name, phase: "Installing: installing kubeflow",
+    script: kubeflowScript(ctx, ids.kubeflow), dependsOn: [ids.calico],
+    triggers: [
+      `kubeflow=${cluster.kubeflow.version}`, `manifestsRef=${row.manifestsRef}`, `kustomize=${ctx.kustomizeVersion}`,
+      `source=${describeSource(opts.kubeflowSource)}`, `kustomizeSource=${describeSource(opts.kustomizeSource)}`,
+    ],
+  });
+  add({
+    id: ids.dexLogin, title: `Kubeflow login ${cluster.kubeflow.email}`, node: master.name, phase: "Installing: installing kubeflow",
+    script: dexScript(ctx, ids.dexLogin), stdin: { secret: "dexPasswordHash" }, dependsOn: [ids.kubeflow], secretOutput: true,
+    triggers: [
+      `kubeflow=${cluster.kubeflow.version}`, `email=${cluster.kubeflow.email}`,
+      ...(opts.dexPasswordHash ? [`passwordHash=sha256:${digest(opts.dexPasswordHash)}`] : []),
+      ...after(ids.kubeflow),
+    ],
+  });
+  const port = cluster.kubeflowPort;
+  if (port) {
+    add({
+      id: ids.expose, title: `expose Kubeflow on NodePort ${port.targetPort}`, node: master.name, phase: "Installing: installing kubeflow",
+      script: exposeScript(ctx, ids.expose, port), dependsOn: [ids.kubeflow],
+      triggers: [`exposure=${opts.exposure}`, `nodePort=${port.targetPort}`, ...after(ids.kubeflow)],
+    });
+  }
+  const statusDeps = [ids.kubeflow, ids.dexLogin, ...(port ? [ids.expose] : []), ...(gpuNodes.length > 0 ? [ids.devicePlugin] : [])];
+  add({
+    id: ids.status, title: "check the cluster and report the phase", node: master.name, phase: "Running",
+    script: statusScript(ctx, ids.status, port), dependsOn: statusDeps,
+    triggers: after(...statusDeps),
+  });
+  return steps;
+}

@@ -1,0 +1,100 @@
+/**
+ * Where the bootstrap gets what it installs: the upstream URLs (one place), mirrors and
+ * local copies for air-gapped edge sites, and the shell that puts a file in place.
+ */
+import { shq } from "./shell";
+import type { ManifestSource } from "./types";
+
+/** NVIDIA k8s-device-plugin release whose static manifest is applied (device plugin API v1beta1: Kubernetes >= 1.10). */
+export const DEVICE_PLUGIN_VERSION = "0.17.1";
+
+/** File names looked up in a `local` source directory. */
+export const LOCAL_FILE_NAMES = { calico: "calico.yaml", devicePlugin: "nvidia-device-plugin.yml" } as const;
+
+/**
+ * calico.yaml of a calico release. From 3.24 the manifests are in the calico repository at
+ * the release tag (patch-exact); older releases are served from the docs archive of their
+ * minor line (that line's last patch).
+ */
+export function upstreamCalicoUrl(calico: string): string {
+  const [major, minor] = calico.split(".").map(Number);
+  if (major > 3 || (major === 3 && minor >= 24)) {
+    return `https://raw.githubusercontent.com/projectcalico/calico/v${calico}/manifests/calico.yaml`;
+  }
+  return `https://projectcalico.docs.tigera.io/archive/v${major}.${minor}/manifests/calico.yaml`;
+}
+
+/** The static device plugin manifest (moved to `deployments/static/` in 0.15). */
+export function upstreamDevicePluginUrl(version: string): string {
+  return `https://raw.githubusercontent.com/NVIDIA/k8s-device-plugin/v${version}/deployments/static/nvidia-device-plugin.yml`;
+}
+
+/** The GitHub archive of a kubeflow/manifests ref (tag or branch): one top-level directory. */
+export function upstreamKubeflowArchiveUrl(ref: string): string {
+  return `https://github.com/kubeflow/manifests/archive/${ref}.tar.gz`;
+}
+
+/**
+ * The kustomize release for linux/`arch` (`$arch` at run time). 3.2.0, which Kubeflow 1.3-1.6
+ * want, was published as a bare binary; later releases as `.tar.gz` under a `kustomize/` tag.
+ */
+export function upstreamKustomize(version: string): { url: string; archive: boolean } {
+  if (version === "3.2.0") {
+    return { url: `https://github.com/kubernetes-sigs/kustomize/releases/download/v3.2.0/kustomize_3.2.0_linux_$arch`, archive: false };
+  }
+  return {
+    url: `https://github.com/kubernetes-sigs/kustomize/releases/download/kustomize%2Fv${version}/kustomize_v${version}_linux_$arch.tar.gz`,
+    archive: true,
+  };
+}
+
+/** Replaces `{version}` in a mirror URL or local path. */
+export function withVersion(template: string, version: string): string {
+  return template.split("{version}").join(version);
+}
+
+/** A short, stable description of a source, for triggers. */
+export function describeSource(source: ManifestSource): string {
+  switch (source.kind) {
+    case "upstream":
+      return "upstream";
+    case "mirror":
+      return `mirror:${source.url}`;
+    case "local":
+      return `local:${source.path}`;
+  }
+}
+
+/**
+ * `curl` with retries and timeouts, failing on HTTP errors; writes `dest` atomically.
+ * `expand`: the URL holds shell variables (e.g. `$arch`) and is double-quoted.
+ */
+export function download(url: string, dest: string, expand = false): string {
+  const q = (s: string) => (expand ? `"${s}"` : shq(s));
+  return [
+    `curl -fsSL --retry 5 --retry-delay 3 --connect-timeout 20 --max-time 600 -o "${dest}.download" ${q(url)} \\`,
+    `  || fail ${q(`download of ${url} failed (check the network or set a mirror/local source)`)}`,
+    `mv "${dest}.download" "${dest}"`,
+  ].join("\n");
+}
+
+/**
+ * Shell that puts a manifest file at `dest` (a shell word, e.g. `"$work/calico.yaml"`
+ * without quotes): downloaded from the upstream URL or the mirror, or copied from
+ * `<local dir>/<fileName>`.
+ */
+export function fetchManifest(source: ManifestSource, upstreamUrl: string, version: string, fileName: string, dest: string): string {
+  switch (source.kind) {
+    case "upstream":
+      return download(upstreamUrl, dest);
+    case "mirror":
+      return download(withVersion(source.url, version), dest);
+    case "local": {
+      const file = `${withVersion(source.path, version).replace(/\/+$/, "")}/${fileName}`;
+      return [
+        `[ -f ${shq(file)} ] || fail ${shq(`${file} is missing (copy it onto the master vNode, or use another source)`)}`,
+        `cp ${shq(file)} "${dest}"`,
+      ].join("\n");
+    }
+  }
+}
