@@ -1,0 +1,70 @@
+/**
+ * Types shared by the host-object renderers. Pure: no Pulumi import.
+ */
+
+/** A Kubernetes object as plain data, ready for YAML or for `k8s.yaml.ConfigGroup`/`apiextensions`. */
+export type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  [k: string]: unknown;
+};
+
+/** Persistent storage for a vNode's node state (see `HostRenderOptions.nodeStorage`). */
+export interface NodeStorageOptions {
+  /** Size of the claim, a Kubernetes quantity, e.g. `50Gi`. */
+  size: string;
+  /** Storage class of the claim. @default the host cluster's default storage class */
+  storageClassName?: string;
+}
+
+/**
+ * Choices about the host objects that are not part of the cluster spec (they depend on the
+ * host or on secrets the caller holds). Every field is optional.
+ */
+export interface HostRenderOptions {
+  /**
+   * OpenSSH public key line(s) accepted by the access pod and by every vNode
+   * (`authorized_keys` of ConfigMap `<name>-ssh`). Only the public half ever goes here:
+   * the private key stays with the caller, who reaches vNodes through the access pod as a
+   * jump host (`ssh -J`).
+   * @default none: `authorized_keys` is rendered empty (no placeholder), so no key is
+   * accepted until one is given; giving one later is an in-place ConfigMap update.
+   */
+  sshPublicKey?: string;
+  /** NodePort of the access (SSH) service `<name>-ssh`. @default allocated by Kubernetes */
+  sshNodePort?: number;
+  /**
+   * NodePort of the virtual cluster's Kubernetes API (`<name>-apiserver`, port 6443 on
+   * the master vNode). @default none: the service is ClusterIP (reachable in the host cluster only)
+   */
+  apiServerNodePort?: number;
+  /**
+   * Where a vNode keeps its node state (`/var/lib/containerd`, `/var/lib/kubelet`,
+   * `/var/lib/etcd`, `/etc/kubernetes`). Given: a volumeClaimTemplate `vnode-data` of this
+   * size, so a vNode pod that is recreated comes back as the same node. Keep it fixed once
+   * created: volumeClaimTemplates of a StatefulSet cannot change in place.
+   * @default an emptyDir: survives container restarts, not pod re-creation (a re-created
+   * vNode is a fresh node that the bootstrap must join again)
+   */
+  nodeStorage?: NodeStorageOptions;
+  /**
+   * Mount the host's `/sys/fs/cgroup` read-only into every vNode (the classic kink/DinD
+   * set-up: on cgroup v1 the controller hierarchies below stay writable). Set `false` on
+   * cgroup v2 hosts whose runtime gives the privileged vNode its own writable cgroup
+   * namespace. @default true
+   */
+  hostCgroupMount?: boolean;
+  /**
+   * Update strategy of the vNode StatefulSets. `OnDelete`: a change of labels or image
+   * updates the StatefulSet in place but leaves the running vNode (a whole Kubernetes
+   * node) alone until it is deleted; `RollingUpdate` restarts the vNode at once.
+   * @default "OnDelete"
+   */
+  vNodeUpdateStrategy?: "OnDelete" | "RollingUpdate";
+}
