@@ -65,7 +65,8 @@ export function parseVk8sDocuments(text: string, source = "<input>"): Vk8sDocume
       issue(`${where}: ${(e as Error).message}`);
       return;
     }
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    if (value === null || value === undefined) return; // an empty document (`---` with nothing after it)
+    if (typeof value !== "object" || Array.isArray(value)) {
       issue(`${where} is not a map (expected a kind: ${VK8S_KIND} resource)`);
       return;
     }

@@ -52,9 +52,10 @@ function translate(issue: z.core.$ZodIssue, path: PathSegment[], value: unknown)
   }
   if (issue.code === "invalid_type") {
     const expected = EXPECTED[issue.expected] ?? issue.expected;
-    const fix = issue.expected === "string" && typeof value === "number"
-      ? `quote it in YAML, e.g. "1.20": unquoted 1.20 is read as the number 1.2`
-      : `write ${p} as ${expected}`;
+    let fix = `write ${p} as ${expected}`;
+    if (issue.expected === "string" && typeof value === "number") {
+      fix = p.endsWith("version") ? `quote it in YAML, e.g. "1.20": unquoted 1.20 is read as the number 1.2` : "quote it in YAML";
+    }
     return { path: p, message: `expected ${expected}, got ${describe(value, secret)}`, fix };
   }
   if (issue.code === "invalid_value") {
