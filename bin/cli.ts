@@ -1,0 +1,218 @@
+/**
+ * The `vk8s` command line: the same checks and renders as the Pulumi components, for GitOps
+ * pipelines without Pulumi. `main()` is the whole program (testable); `vk8s.ts` only wires it
+ * to the process.
+ *
+ * Exit codes: 0 ok; 1 a cluster spec is invalid (every problem on stderr); 2 usage error,
+ * unreadable file or YAML that is not a set of `kind: Vk8s` documents.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parseVk8sDocuments, Vk8sManifestError, type Vk8sDocument } from "../src/manifest";
+import { renderMatrix } from "../src/matrix/resolve";
+import { renderClusterFiles } from "../src/render/files";
+import { formatProblem } from "../src/spec/errors";
+import type { ResolvedCluster } from "../src/spec/resolved";
+import { validateCluster } from "../src/spec/validate";
+
+/** Where the CLI writes; each call is whole lines ending in `\n`. */
+export interface CliIo {
+  stdout(s: string): void;
+  stderr(s: string): void;
+}
+
+/** What the CLI renders with; replaceable in tests. */
+export interface CliDeps {
+  renderClusterFiles(cluster: ResolvedCluster): { path: string; content: string }[];
+}
+
+export const USAGE = `Usage:
+  vk8s validate FILE... [--host-cidr CIDR]...
+      Check every kind: Vk8s document; print one summary line per cluster.
+  vk8s render FILE... --out DIR [--host-cidr CIDR]...
+      Write each cluster's host manifests to DIR/<cluster>/ (deterministic YAML);
+      files under DIR/<cluster>/ that the spec no longer produces are removed.
+  vk8s matrix
+      Print the Kubeflow x Kubernetes x kustomize x calico compatibility table.
+  vk8s help
+      Print this help.
+
+Options:
+  --out DIR          output directory of render (required for render)
+  --host-cidr CIDR   a pod/service CIDR of the host cluster; virtual clusters must not overlap it
+
+Exit codes: 0 ok, 1 invalid cluster spec, 2 usage error, unreadable file or YAML error.
+`;
+
+const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
+
+interface Args {
+  command?: string;
+  files: string[];
+  out?: string;
+  hostCidrs: string[];
+  help: boolean;
+  error?: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { files: [], hostCidrs: [], help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    const value = () => (inline !== undefined ? inline : argv[++i]);
+    if (flag === "--help" || flag === "-h") args.help = true;
+    else if (flag === "--out" || flag === "--host-cidr") {
+      const v = value();
+      if (v === undefined || v === "") return { ...args, error: `${flag} needs a value` };
+      if (flag === "--out") args.out = v;
+      else args.hostCidrs.push(v);
+    } else if (arg.startsWith("-") && arg !== "-") return { ...args, error: `unknown option ${arg}` };
+    else if (args.command === undefined) args.command = arg;
+    else args.files.push(arg);
+  }
+  return args;
+}
+
+/** Runs `vk8s <argv>` (argv without node and script) and returns the exit code. */
+export async function main(argv: string[], io: CliIo, deps: CliDeps = { renderClusterFiles }): Promise<number> {
+  const args = parseArgs(argv);
+  const usageError = (message: string) => {
+    io.stderr(`vk8s: ${message}\n\n${USAGE}`);
+    return EXIT.usage;
+  };
+  if (args.error) return usageError(args.error);
+  if (args.help || args.command === "help") {
+    io.stdout(USAGE);
+    return EXIT.ok;
+  }
+  switch (args.command) {
+    case "matrix":
+      if (args.files.length > 0) return usageError("matrix takes no files");
+      io.stdout(renderMatrix());
+      return EXIT.ok;
+    case "validate":
+    case "render": {
+      if (args.files.length === 0) return usageError(`${args.command} needs at least one FILE`);
+      if (args.command === "render" && args.out === undefined) return usageError("render needs --out DIR");
+      const loaded = loadClusters(args.files, args.hostCidrs, io);
+      if (args.command === "validate") {
+        for (const c of loaded.clusters) io.stdout(`${summary(c.cluster)}\n`);
+        return loaded.code;
+      }
+      if (loaded.code !== EXIT.ok) {
+        io.stderr("vk8s: nothing written: fix the problems above first\n");
+        return loaded.code;
+      }
+      return renderAll(loaded.clusters, args.out as string, io, deps);
+    }
+    case undefined:
+      return usageError("missing command");
+    default:
+      return usageError(`unknown command ${JSON.stringify(args.command)}`);
+  }
+}
+
+interface LoadedCluster {
+  file: string;
+  document: Vk8sDocument;
+  cluster: ResolvedCluster;
+}
+
+/** Reads, parses and validates every file; reports every problem; the exit code is the worst seen. */
+function loadClusters(files: string[], hostCidrs: string[], io: CliIo): { clusters: LoadedCluster[]; code: number } {
+  let code: number = EXIT.ok;
+  const clusters: LoadedCluster[] = [];
+  const seen = new Map<string, { file: string; line: number }>();
+  for (const file of files) {
+    let documents: Vk8sDocument[];
+    try {
+      documents = parseVk8sDocuments(fs.readFileSync(file, "utf8"), file);
+    } catch (e) {
+      io.stderr(e instanceof Vk8sManifestError ? `${e.message}\n` : `${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      code = EXIT.usage;
+      continue;
+    }
+    if (documents.length === 0) {
+      io.stderr(`${file}: no kind: Vk8s document found\n`);
+      code = EXIT.usage;
+      continue;
+    }
+    for (const document of documents) {
+      const result = validateCluster(document.name, document.spec, { hostCidrs });
+      const problems = result.ok ? [] : [...result.problems];
+      const first = seen.get(document.name);
+      if (first) {
+        problems.unshift({ path: "metadata.name", message: `cluster ${JSON.stringify(document.name)} is also defined in ${first.file} line ${first.line}`, fix: "give every cluster a unique name" });
+      } else {
+        seen.set(document.name, { file, line: document.line });
+      }
+      for (const p of problems) io.stderr(`${file}: ${document.name}: ${formatProblem(p)}\n`);
+      if (problems.length > 0) code = Math.max(code, EXIT.invalid);
+      else if (result.ok) clusters.push({ file, document, cluster: result.cluster });
+    }
+  }
+  return { clusters, code };
+}
+
+/** `sample3: kubernetes 1.20.15 (field-verified), kubeflow v1.3.0, calico 3.20.6, 1 node(s), 0 GPU(s)`. */
+export function summary(cluster: ResolvedCluster): string {
+  const gpus = cluster.nodes.reduce((sum, n) => sum + n.gpus, 0);
+  const m = cluster.matrix;
+  return `${cluster.name}: kubernetes ${m.kubernetesVersion} (${m.evidence}), kubeflow ${cluster.kubeflow.version}, calico ${m.calico}, ${cluster.nodes.length} node(s), ${gpus} GPU(s)`;
+}
+
+/** Renders every cluster in memory first, then writes: a render failure writes nothing. */
+function renderAll(clusters: LoadedCluster[], out: string, io: CliIo, deps: CliDeps): number {
+  const planned: { cluster: ResolvedCluster; files: { path: string; content: string }[] }[] = [];
+  for (const { file, cluster } of clusters) {
+    try {
+      const files = deps.renderClusterFiles(cluster);
+      const unsafe = files.find((f) => path.isAbsolute(f.path) || f.path.split(/[\\/]/).some((s) => s === ".." || s === ""));
+      if (unsafe) throw new Error(`renderer returned an unsafe path ${JSON.stringify(unsafe.path)}`);
+      planned.push({ cluster, files });
+    } catch (e) {
+      io.stderr(`${file}: ${cluster.name}: cannot render: ${(e as Error).message}\n`);
+      io.stderr("vk8s: nothing written\n");
+      return EXIT.invalid;
+    }
+  }
+  for (const { cluster, files } of planned) {
+    const dir = path.join(out, cluster.name);
+    const { changed, removed } = writeTree(dir, files);
+    io.stdout(`${cluster.name}: ${files.length} file(s) in ${dir} (${changed} changed, ${removed} removed)\n`);
+  }
+  return EXIT.ok;
+}
+
+/** Makes `dir` hold exactly `files`: writes those whose bytes differ, removes the rest. */
+function writeTree(dir: string, files: { path: string; content: string }[]): { changed: number; removed: number } {
+  let changed = 0;
+  fs.mkdirSync(dir, { recursive: true });
+  const wanted = new Set(files.map((f) => path.join(dir, f.path)));
+  for (const f of files) {
+    const target = path.join(dir, f.path);
+    const current = fs.existsSync(target) ? fs.readFileSync(target, "utf8") : undefined;
+    if (current === f.content) continue;
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, f.content);
+    changed++;
+  }
+  return { changed, removed: removeStale(dir, wanted) };
+}
+
+/** Deletes files under `dir` not in `wanted`, then directories left empty; returns how many files went. */
+function removeStale(dir: string, wanted: Set<string>): number {
+  let removed = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      removed += removeStale(full, wanted);
+      if (fs.readdirSync(full).length === 0) fs.rmdirSync(full);
+    } else if (!wanted.has(full)) {
+      fs.unlinkSync(full);
+      removed++;
+    }
+  }
+  return removed;
+}
