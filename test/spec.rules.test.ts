@@ -269,3 +269,10 @@ test("a spec that is not a map is one problem", () => {
     "spec: expected a map of fields, got a list (write the spec as a YAML/JSON object with at least kubeflow)",
   ]);
 });
+
+test("values that are not plain data are reported, not crashed on", () => {
+  const spec = sample();
+  spec.labels = { team: () => "a" };
+  const result = validateCluster("sample3", spec);
+  expect(result.ok ? [] : result.problems.map(formatProblem)).toEqual(["labels.team: expected a string, got a function (write labels.team as a string)"]);
+});

@@ -26,21 +26,31 @@ export function checkShape(input: unknown): { problems: Problem[]; loose?: Loose
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     return { problems: [{ path: "spec", message: `expected a map of fields, got ${describe(input, false)}`, fix: "write the spec as a YAML/JSON object with at least kubeflow" }] };
   }
-  const loose = structuredClone(input) as Record<string, unknown>;
   const problems: Problem[] = [];
+  const loose = plainCopy(input);
   for (const issue of parsed.error.issues) {
     const path = issue.path.filter((s): s is PathSegment => typeof s !== "symbol");
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {
         problems.push(unknownField([...path, key]));
-        removeAt(loose, [...path, key]);
+        if (loose) removeAt(loose, [...path, key]);
       }
       continue;
     }
     problems.push(translate(issue, path, valueAt(input, path)));
-    removeAt(loose, path);
+    if (loose) removeAt(loose, path);
   }
-  return { problems, loose: loose as LooseSpec };
+  // A value that cannot be copied (functions, Pulumi outputs) still gets its shape problems.
+  return { problems, loose: loose as LooseSpec | undefined };
+}
+
+/** A deep copy to prune, or `undefined` when the input holds values that are not plain data. */
+function plainCopy(input: object): Record<string, unknown> | undefined {
+  try {
+    return structuredClone(input) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
 }
 
 function translate(issue: z.core.$ZodIssue, path: PathSegment[], value: unknown): Problem {
@@ -84,6 +94,7 @@ function describe(value: unknown, secret: boolean): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a map";
+  if (typeof value === "function") return "a function";
   if (secret) return `a ${typeof value}`;
   if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
   return `the ${typeof value} ${String(value)}`;
