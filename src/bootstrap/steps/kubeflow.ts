@@ -51,13 +51,19 @@ function installKustomize(ctx: StepContext): string {
       break;
     }
   }
+  // The upstream release is per architecture; a mirror or local copy is the binary for this vNode.
+  const arch = source.kind === "upstream"
+    ? [
+        `case "$(uname -m)" in`,
+        "  x86_64) arch=amd64 ;;",
+        "  aarch64 | arm64) arch=arm64 ;;",
+        `  *) fail "unsupported CPU architecture $(uname -m)" ;;`,
+        "esac",
+      ]
+    : [];
   return [
     `# kustomize ${v}, as kubeflow/manifests ${ctx.row.manifestsRef} wants.`,
-    `case "$(uname -m)" in`,
-    "  x86_64) arch=amd64 ;;",
-    "  aarch64 | arm64) arch=arm64 ;;",
-    `  *) fail "unsupported CPU architecture $(uname -m)" ;;`,
-    "esac",
+    ...arch,
     `mkdir -p "$work/bin" "$work/kubeflow"`,
     `kustomize="$work/bin/kustomize-${v}"`,
     `if [ ! -x "$kustomize" ]; then`,
@@ -138,7 +144,7 @@ function buildAndApply(ctx: StepContext): string {
     `    tail -n 20 "$errors" >&2`,
     "    exit 1",
     "  fi",
-    `  log "kubeflow apply: attempt $attempt/$attempts failed: $(tail -n 1 "$errors"); retrying in \${delay}s"`,
+    `  log "kubeflow apply: attempt $attempt/$attempts failed: $(tail -n 2 "$errors" | tr '\\n' ' ')retrying in \${delay}s"`,
     `  sleep "$delay"`,
     "  delay=$(( delay * 2 ))",
     `  if [ "$delay" -gt "$max_backoff" ]; then delay=$max_backoff; fi`,
