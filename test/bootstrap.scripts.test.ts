@@ -5,7 +5,9 @@ import { digest, hashDexPassword } from "../src/bootstrap/password";
 import { planBootstrap, STEP_IDS } from "../src/bootstrap/plan";
 import type { BootstrapOptionsInput, BootstrapStep } from "../src/bootstrap/types";
 import type { ResolvedCluster } from "../src/spec/resolved";
-import { ALL_FIXTURES, CLUSTERS_BY_LINE, FIXTURE_PASSWORD, FIXTURE_SEED, GPU_WORKERS, SAMPLE_1_3 } from "./fixtures/bootstrapClusters";
+import {
+  ALL_FIXTURES, CLUSTERS_BY_LINE, FIXTURE_PASSWORD, FIXTURE_SEED, GPU_WORKERS, SAMPLE_1_3, fixtureNode,
+} from "./fixtures/bootstrapClusters";
 
 function steps(cluster: ResolvedCluster, options?: BootstrapOptionsInput): Map<string, BootstrapStep> {
   return new Map(planBootstrap(cluster, options).map((s) => [s.id, s]));
@@ -57,6 +59,19 @@ describe.each(LINES)("Kubeflow %s", (line, minor, kustomize, wellDefined, server
     expect(calico).toContain('print indent "- name: CALICO_IPV4POOL_CIDR"');
     expectBefore(calico, "awk -v autodetect=", 'kubectl apply -f "$manifest"');
     expectBefore(calico, `grep -q 'value: "80.244.0.0/16"' "$manifest"`, 'kubectl apply -f "$manifest"');
+  });
+
+  test("a worker: join command minted on the master at join time, join guarded by kubelet.conf", () => {
+    const withWorker: ResolvedCluster = { ...cluster, nodes: [...cluster.nodes, fixtureNode(cluster.name, "w1", "worker", 1, 0, minor)] };
+    const plan = steps(withWorker);
+    const token = plan.get("05-join-token-w1")!;
+    expect(token.node).toBe(cluster.master.name);
+    expect(token.script).toContain("kubeadm token create --print-join-command --ttl 2h --description 'vk8s join of w1'");
+    const join = plan.get("06-join-w1")!;
+    expect(join.stdin).toEqual({ stepOutput: "05-join-token-w1" });
+    expectBefore(join.script, "if [ -f /etc/kubernetes/kubelet.conf ]; then", 'kubeadm join "$endpoint"');
+    expect(join.script).toContain(`  v${minor}.*) ;;`);
+    expect(join.deleteScript).toContain("kubectl drain 'w1' --ignore-daemonsets --delete-emptydir-data --force --timeout=600s");
   });
 
   test(`Kubeflow: manifests ${cluster.matrix.kubeflow.manifestsRef}, kustomize ${kustomize}, bounded apply loop`, () => {
