@@ -29,6 +29,9 @@ pulumi.runtime.setMocks(
 import * as k8s from "@pulumi/kubernetes";
 import { FederatedLearning } from "../components/federatedLearning";
 
+// Generous: the machine is shared, and the first test pays for module compilation.
+jest.setTimeout(30_000);
+
 const promiseOf = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
 const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
 

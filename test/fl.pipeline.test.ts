@@ -11,6 +11,9 @@ import { resolveFederatedLearning } from "../src/fl/validate";
 import { renderStorageClaim } from "../src/fl/volume";
 import { toYaml } from "../src/render/yaml";
 
+// Generous: the machine is shared, and the first test pays for module compilation.
+jest.setTimeout(30_000);
+
 const spec = resolveFederatedLearning({ group: "team-a", project: "cifar", rounds: 4 });
 const workflow = renderPipeline(spec);
 const template = (name: string): WorkflowTemplate => {
