@@ -1,0 +1,114 @@
+/**
+ * Turns the pure bootstrap plan (`src/bootstrap/plan.ts`) into one `command.remote.Command`
+ * per step, chained with `dependsOn` along the plan's graph. Nothing here decides *what*
+ * runs: scripts, order, triggers and secrecy all come from the plan.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import type { BootstrapStep } from "../src/bootstrap/types";
+
+/** How one vNode is reached over SSH. */
+export interface NodeSsh {
+  host: pulumi.Input<string>;
+  port: pulumi.Input<number>;
+  /** Jump host (the access pod) when the vNode is not directly reachable. */
+  proxy?: { host: pulumi.Input<string>; port: pulumi.Input<number>; user: string };
+}
+
+export interface BootstrapCommandsArgs {
+  steps: BootstrapStep[];
+  /** SSH endpoint of each vNode, by node name. */
+  nodes: Record<string, NodeSsh>;
+  user: string;
+  privateKey: pulumi.Input<string>;
+  /** Pinned host key (`ssh-ed25519 AAAA...`), when known. */
+  hostKey?: pulumi.Input<string>;
+  /** Seconds one dial attempt may take. */
+  perDialTimeout: number;
+  /** Dial attempts before a step fails with "unreachable". */
+  dialErrorLimit: number;
+  /** Secret values a step can read on stdin, by name (e.g. `dexPasswordHash`). */
+  stdinSecrets: Record<string, pulumi.Input<string>>;
+  /** Resources each node's first step waits for (its vNode StatefulSet, the access pod...). */
+  nodeDependencies: Record<string, pulumi.Resource[]>;
+}
+
+/** Creates the commands; returns them by step id. */
+export function createBootstrapCommands(
+  prefix: string,
+  args: BootstrapCommandsArgs,
+  parent: pulumi.Resource,
+): Record<string, command.remote.Command> {
+  const created: Record<string, command.remote.Command> = {};
+  const connectionTo = (node: string) => {
+    const ssh = args.nodes[node];
+    if (!ssh) throw new Error(`vk8s: a bootstrap step runs on unknown node "${node}"`);
+    const auth = {
+      privateKey: args.privateKey,
+      hostKey: args.hostKey,
+      perDialTimeout: args.perDialTimeout,
+      dialErrorLimit: args.dialErrorLimit,
+    };
+    return {
+      host: ssh.host,
+      port: ssh.port,
+      user: args.user,
+      ...auth,
+      proxy: ssh.proxy && { host: ssh.proxy.host, port: ssh.proxy.port, user: ssh.proxy.user, ...auth },
+    };
+  };
+  for (const step of args.steps) {
+    const dependsOn: pulumi.Resource[] = [
+      ...(args.nodeDependencies[step.node] ?? []),
+      ...step.dependsOn.map((id) => {
+        const dep = created[id];
+        if (!dep) throw new Error(`vk8s: bootstrap step ${step.id} depends on ${id}, which is not planned before it`);
+        return dep;
+      }),
+    ];
+    const deleteElsewhere = step.deleteScript !== undefined && (step.deleteNode ?? step.node) !== step.node;
+    created[step.id] = new command.remote.Command(`${prefix}-${step.id}`, {
+      connection: connectionTo(step.node), // the private key makes it a secret
+      create: step.script,
+      delete: deleteElsewhere ? undefined : step.deleteScript,
+      stdin: stdinOf(step, args.stdinSecrets, created),
+      triggers: step.triggers,
+      addPreviousOutputInEnv: false,
+      logging: step.secretOutput ? "none" : "stdoutAndStderr",
+    }, {
+      parent,
+      dependsOn,
+      additionalSecretOutputs: step.secretOutput ? ["stdout", "stderr"] : [],
+    });
+    if (deleteElsewhere) {
+      // One command has one connection: a clean-up that must run on another vNode (the
+      // drain of a removed worker runs on the master) is a companion command there. It
+      // depends on the step, so Pulumi deletes it, and so runs the clean-up, first.
+      const cleanupNode = step.deleteNode!;
+      created[`${step.id}-cleanup`] = new command.remote.Command(`${prefix}-${step.id}-cleanup`, {
+        connection: connectionTo(cleanupNode),
+        create: `echo 'vk8s: ${step.id} is cleaned up from ${cleanupNode} when removed'`,
+        delete: step.deleteScript,
+        triggers: step.triggers,
+        addPreviousOutputInEnv: false,
+      }, { parent, dependsOn: [created[step.id]] });
+    }
+  }
+  return created;
+}
+
+function stdinOf(
+  step: BootstrapStep,
+  secrets: Record<string, pulumi.Input<string>>,
+  created: Record<string, command.remote.Command>,
+): pulumi.Input<string> | undefined {
+  if (!step.stdin) return undefined;
+  if ("secret" in step.stdin) {
+    const value = secrets[step.stdin.secret];
+    if (value === undefined) throw new Error(`vk8s: step ${step.id} needs secret ${step.stdin.secret}`);
+    return pulumi.secret(value);
+  }
+  const source = created[step.stdin.stepOutput];
+  if (!source) throw new Error(`vk8s: step ${step.id} reads the output of ${step.stdin.stepOutput}, which is not planned before it`);
+  return pulumi.secret(source.stdout);
+}

@@ -1,0 +1,3 @@
+export * from "./vk8sCluster";
+export * from "./federatedLearning";
+export { SshKeyPair } from "./sshKeyPair";

@@ -1,0 +1,283 @@
+/**
+ * `Vk8sCluster`: one user's virtual Kubernetes cluster with Kubeflow, inside the host
+ * cluster. A thin shell: validation, the host objects and the bootstrap plan are pure
+ * functions in `src/`; this class only registers what they return.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { validateCluster } from "../src/spec/validate";
+import { Vk8sValidationError } from "../src/spec/errors";
+import type { ClusterSpecInput } from "../src/spec/schema";
+import type { ResolvedCluster } from "../src/spec/resolved";
+import { renderHostObjects, type HostRenderOptions, type K8sObject } from "../src/render/host";
+import { ACCESS_SSH_USER } from "../src/render/access";
+import { VNODE_SSH_PORT } from "../src/render/vnode";
+import { rewriteKubeconfigServer } from "../src/kubeconfig/rewrite";
+import { planBootstrap } from "../src/bootstrap/plan";
+import type { BootstrapOptions } from "../src/bootstrap/types";
+import { digest, hashDexPassword } from "../src/bootstrap/password";
+import { readInstallHistory, type InstallHistory } from "../src/status/phases";
+import { parseVk8sDocuments } from "../src/manifest";
+import { createHostResource, hostResourceName } from "./hostResources";
+import { createBootstrapCommands, type NodeSsh } from "./bootstrapCommands";
+import { SshKeyPair } from "./sshKeyPair";
+
+/** Stands in for a password only known at run time, so the rest can be validated now. */
+const DEFERRED_PASSWORD = "vk8s-deferred-password-check";
+
+/** SSH settings of the bootstrap commands. */
+export interface Vk8sSshArgs {
+  /** Login user on the access pod and the vNodes. @default "root" */
+  user?: string;
+  /** Your own private key (PEM or OpenSSH), kept secret. @default a generated ed25519 key, stable across runs */
+  privateKey?: pulumi.Input<string>;
+  /** The public half of `privateKey`, for authorized_keys. Required with `privateKey`. */
+  publicKey?: string;
+  /** Pinned SSH host key of the access pod and vNodes (`ssh-ed25519 AAAA...`). @default not pinned */
+  hostKey?: pulumi.Input<string>;
+  /** Host NodePort of the access pod's SSH service. @default allocated by Kubernetes */
+  nodePort?: number;
+  /**
+   * Direct SSH endpoints per vNode, by node name, instead of the default route
+   * (access pod as jump host, then the vNode's headless-service name on port 22).
+   * @default undefined (route through the access pod)
+   */
+  nodeEndpoints?: Record<string, { host: string; port: number }>;
+  /** Seconds one SSH dial may take. @default 10 */
+  perDialTimeout?: number;
+  /** Dial attempts before a step fails as unreachable. @default 6 (so about a minute) */
+  dialErrorLimit?: number;
+}
+
+/** Arguments of `Vk8sCluster`: the original `Vk8s` spec plus how to reach it. */
+export interface Vk8sClusterArgs extends Omit<ClusterSpecInput, "kubeflow"> {
+  /** Name of the virtual cluster (namespace `vk8s-<clusterName>`). @default the resource name */
+  clusterName?: string;
+  kubeflow: {
+    /** `v1.3.0`, `1.4`, ...; picks Kubernetes, kustomize and calico from the matrix. */
+    version: string;
+    /** Login email of the Kubeflow user. */
+    email: string;
+    /** Login password (>= 8 characters, not the upstream default); pass a secret. */
+    password: pulumi.Input<string>;
+  };
+  /** Address of a host node on which users reach NodePorts. @default "127.0.0.1" */
+  hostAddress?: string;
+  /** Expose the virtual cluster's API server on this host NodePort. @default not exposed (ClusterIP) */
+  apiServerNodePort?: number;
+  ssh?: Vk8sSshArgs;
+  /**
+   * Let `pulumi up` wait for vNode StatefulSets and the access pod to be ready. Turn off
+   * only where pods cannot run (the local simulated environment); the bootstrap's first
+   * step still waits for each vNode over SSH. @default true
+   */
+  awaitVNodes?: boolean;
+  /** Bootstrap settings (sources, retry bounds); `false` creates only the host objects. @default {} */
+  bootstrap?: Partial<BootstrapOptions> | false;
+}
+
+/** One vNode as reported in outputs. */
+export interface Vk8sNodeInfo {
+  name: string;
+  role: "master" | "worker";
+  gpus: number;
+  statefulSet: string;
+  pod: string;
+}
+
+export class Vk8sCluster extends pulumi.ComponentResource {
+  /** `http://<hostAddress>:<kubeflow NodePort>`; empty when no port is exposed. */
+  public readonly kubeflowUrl: pulumi.Output<string>;
+  /** `ssh://<user>@<hostAddress>:<ssh NodePort>` of the access pod. */
+  public readonly sshEndpoint: pulumi.Output<string>;
+  /** The virtual cluster's API server as reachable from the host (NodePort) or in-cluster. */
+  public readonly apiServerEndpoint: pulumi.Output<string>;
+  public readonly nodes: pulumi.Output<Vk8sNodeInfo[]>;
+  /** Full Kubernetes version of the vNodes, e.g. `1.20.15`. */
+  public readonly kubernetesVersion: pulumi.Output<string>;
+  public readonly kubeflowVersion: pulumi.Output<string>;
+  /** Host namespace holding the cluster. */
+  public readonly namespace: pulumi.Output<string>;
+  /** Admin kubeconfig of the virtual cluster (secret); empty when bootstrap is off. */
+  public readonly kubeconfig: pulumi.Output<string>;
+  /** Install history: phases with timestamps and per-vNode Kubernetes status. */
+  public readonly phases: pulumi.Output<InstallHistory>;
+  /** The validated spec this component was built from. */
+  public readonly cluster: ResolvedCluster;
+
+  constructor(name: string, args: Vk8sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validate before registering anything: invalid input creates nothing.
+    const cluster = resolveOrThrow(name, args);
+    super("vk8s:index:Vk8sCluster", name, {}, opts);
+    this.cluster = cluster;
+    const password = pulumi.secret(args.kubeflow.password);
+    const passwordChecked = deferredPasswordGate(name, args, cluster.namespace);
+
+    const ssh = args.ssh ?? {};
+    if (ssh.privateKey !== undefined && !ssh.publicKey) {
+      throw new Error(`vk8s: ssh.publicKey: required with ssh.privateKey (give the public half for authorized_keys)`);
+    }
+    const key = ssh.privateKey === undefined ? new SshKeyPair(`${name}-ssh-key`, { parent: this }) : undefined;
+    const publicKey = key ? key.publicKeyOpenssh : pulumi.output(ssh.publicKey!);
+    const privateKey = key ? key.privateKeyPem : pulumi.secret(ssh.privateKey!);
+
+    const renderOptions = { sshNodePort: ssh.nodePort, apiServerNodePort: args.apiServerNodePort };
+    const objects = keyDependentRender(cluster, renderOptions, publicKey);
+    const resources = new Map<string, pulumi.CustomResource>();
+    let namespace: pulumi.CustomResource | undefined;
+    const skipAwait = args.awaitVNodes === false;
+    for (const { object: rendered, body: renderedBody } of objects) {
+      const awaited = skipAwait && (rendered.kind === "StatefulSet" || rendered.kind === "Deployment");
+      const metadata = {
+        ...rendered.metadata,
+        // The namespace waits for the deferred password check: all else lives in it.
+        ...(rendered.kind === "Namespace" ? { name: passwordChecked } : {}),
+        ...(awaited ? { annotations: { ...rendered.metadata.annotations, "pulumi.com/skipAwait": "true" } } : {}),
+      };
+      const res = createHostResource(hostResourceName(name, rendered), { ...renderedBody, metadata } as K8sObject, {
+        parent: this,
+        dependsOn: namespace ? [namespace] : [],
+      });
+      if (rendered.kind === "Namespace") namespace = res;
+      resources.set(`${rendered.kind}/${rendered.metadata.name}`, res);
+    }
+
+    const hostAddress = args.hostAddress ?? "127.0.0.1";
+    const user = ssh.user ?? "root";
+    const service = (svcName: string) => resources.get(`Service/${svcName}`) as import("@pulumi/kubernetes").core.v1.Service | undefined;
+    const sshService = service(`${cluster.name}-ssh`);
+    const sshNodePort = sshService
+      ? sshService.spec.ports.apply((ports) => ports[0]?.nodePort ?? 0)
+      : pulumi.output(0);
+    this.sshEndpoint = pulumi.interpolate`ssh://${user}@${hostAddress}:${sshNodePort}`;
+    this.kubeflowUrl = pulumi.output(cluster.kubeflowPort ? `http://${hostAddress}:${cluster.kubeflowPort.port}` : "");
+    this.apiServerEndpoint = pulumi.output(args.apiServerNodePort
+      ? `https://${hostAddress}:${args.apiServerNodePort}`
+      : `https://${cluster.name}-apiserver.${cluster.namespace}.svc:6443`);
+    this.nodes = pulumi.output(cluster.nodes.map((n) => ({
+      name: n.name, role: n.role, gpus: n.gpus, statefulSet: n.statefulSetName, pod: n.podName,
+    })));
+    this.kubernetesVersion = pulumi.output(cluster.matrix.kubernetesVersion);
+    this.kubeflowVersion = pulumi.output(cluster.kubeflow.version);
+    this.namespace = pulumi.output(cluster.namespace);
+
+    if (args.bootstrap === false) {
+      this.kubeconfig = pulumi.secret("");
+      this.phases = pulumi.output(readInstallHistory([]));
+    } else {
+      const steps = planBootstrap(cluster, args.bootstrap ?? {});
+      const accessDeps = [...resources.entries()]
+        .filter(([k]) => k.includes(`${cluster.name}-access`) || k === `Service/${cluster.name}-ssh`)
+        .map(([, r]) => r);
+      const nodes: Record<string, NodeSsh> = {};
+      const nodeDependencies: Record<string, pulumi.Resource[]> = {};
+      for (const n of cluster.nodes) {
+        const direct = ssh.nodeEndpoints?.[n.name];
+        nodes[n.name] = direct ?? { host: n.hostname, port: VNODE_SSH_PORT, proxy: { host: hostAddress, port: sshNodePort, user: ACCESS_SSH_USER } };
+        const sts = resources.get(`StatefulSet/${n.statefulSetName}`);
+        nodeDependencies[n.name] = [...(sts ? [sts] : []), ...(direct ? [] : accessDeps)];
+      }
+      const commands = createBootstrapCommands(name, {
+        steps,
+        nodes,
+        user,
+        privateKey,
+        hostKey: ssh.hostKey,
+        perDialTimeout: ssh.perDialTimeout ?? 10,
+        dialErrorLimit: ssh.dialErrorLimit ?? 6,
+        stdinSecrets: {
+          // The salt seed is the (secret, stable) access private key, per cluster.
+          dexPasswordHash: pulumi.secret(pulumi.all([password, privateKey]).apply(([p, k]) =>
+            hashDexPassword(p, `${cluster.namespace}:${digest(k)}`))),
+        },
+        nodeDependencies,
+      }, this);
+      const kubeconfigStep = steps.find((s) => s.id.endsWith("kubeconfig"));
+      this.kubeconfig = kubeconfigStep
+        ? pulumi.secret(commands[kubeconfigStep.id].stdout.apply((s) => rewriteKubeconfigServer(s, args.apiServerNodePort ? `https://${hostAddress}:${args.apiServerNodePort}` : undefined)))
+        : pulumi.secret("");
+      const visible = steps.filter((s) => !s.secretOutput).map((s) => commands[s.id].stdout);
+      this.phases = pulumi.all(visible).apply((outs) => readInstallHistory(outs));
+    }
+
+    this.registerOutputs({
+      kubeflowUrl: this.kubeflowUrl,
+      sshEndpoint: this.sshEndpoint,
+      apiServerEndpoint: this.apiServerEndpoint,
+      nodes: this.nodes,
+      kubernetesVersion: this.kubernetesVersion,
+      kubeflowVersion: this.kubeflowVersion,
+      namespace: this.namespace,
+      kubeconfig: this.kubeconfig,
+      phases: this.phases,
+    });
+  }
+
+  /**
+   * Clusters from the original operator's `kind: Vk8s` documents (both apiVersion
+   * groups), one component per document, named by `metadata.name`. The password of
+   * the document is wrapped as a secret.
+   */
+  static fromManifest(
+    yamlText: string,
+    extra: Partial<Omit<Vk8sClusterArgs, keyof ClusterSpecInput>> = {},
+    opts?: pulumi.ComponentResourceOptions,
+  ): Vk8sCluster[] {
+    return parseVk8sDocuments(yamlText).map((doc) => {
+      const spec = (doc.spec ?? {}) as ClusterSpecInput;
+      const kubeflow = spec.kubeflow ?? ({} as ClusterSpecInput["kubeflow"]);
+      return new Vk8sCluster(doc.name, {
+        ...spec,
+        ...extra,
+        kubeflow: { ...kubeflow, password: pulumi.secret(kubeflow.password) },
+      }, opts);
+    });
+  }
+}
+
+/**
+ * The namespace name, released only once a password that was not known at construction
+ * (a secret Output) has passed validation (`checkDeferredPassword`): every other host
+ * object lives in the namespace, so a bad password stops the cluster before anything is
+ * created.
+ */
+function deferredPasswordGate(name: string, args: Vk8sClusterArgs, namespace: string): pulumi.Output<string> {
+  if (typeof args.kubeflow.password === "string") return pulumi.output(namespace);
+  return pulumi.output(args.kubeflow.password).apply((p) => checkDeferredPassword(name, args, p, namespace));
+}
+
+/** Validates the cluster again with the real password; returns `namespace` or throws. */
+export function checkDeferredPassword(name: string, args: Vk8sClusterArgs, password: string, namespace: string): string {
+  resolveOrThrow(name, { ...args, kubeflow: { ...args.kubeflow, password } });
+  return namespace;
+}
+
+function resolveOrThrow(name: string, args: Vk8sClusterArgs): ResolvedCluster {
+  const { clusterName, hostAddress: _h, apiServerNodePort: _a, ssh: _s, bootstrap: _b, awaitVNodes: _w, kubeflow, ...spec } = args;
+  const password = typeof kubeflow.password === "string" ? kubeflow.password : DEFERRED_PASSWORD;
+  const result = validateCluster(clusterName ?? name, { ...spec, kubeflow: { ...kubeflow, password } });
+  if (!result.ok) throw new Vk8sValidationError(clusterName ?? name, result.problems);
+  return result.cluster;
+}
+
+/**
+ * The host objects, with the ones that depend on the SSH public key (an Output until the
+ * key exists) turned into Outputs of their body. Which objects depend on it is found by
+ * rendering with two different keys, so no renderer detail is repeated here.
+ */
+function keyDependentRender(
+  cluster: ResolvedCluster,
+  options: HostRenderOptions,
+  publicKey: pulumi.Output<string>,
+): { object: K8sObject; body: Record<string, unknown> }[] {
+  const probeA = renderHostObjects(cluster, { ...options, sshPublicKey: "ssh-ed25519 A probe-a" });
+  const probeB = renderHostObjects(cluster, { ...options, sshPublicKey: "ssh-ed25519 B probe-b" });
+  return probeA.map((object, i) => {
+    const { apiVersion: _v, kind: _k, metadata: _m, ...fields } = object;
+    if (JSON.stringify(object) === JSON.stringify(probeB[i])) return { object, body: object };
+    const live = publicKey.apply((k) => renderHostObjects(cluster, { ...options, sshPublicKey: k })[i]);
+    const body: Record<string, unknown> = { ...object };
+    for (const field of Object.keys(fields)) body[field] = live.apply((o) => o[field]);
+    return { object, body };
+  });
+}
+

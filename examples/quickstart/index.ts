@@ -1,0 +1,50 @@
+/**
+ * The quickstart stack: one virtual cluster like the original sample (a single master
+ * vNode on kink:v1.20, Kubeflow v1.4.0, CIDRs 80.244.0.0/16 and 80.96.0.0/12, Kubeflow
+ * on NodePort 30000). It uses the ambient Kubernetes provider (your kubeconfig), or the
+ * local environment that `npm run quickstart` starts when you have none.
+ *
+ * Config (all optional but the password):
+ *   kubeflowPassword (secret)   Kubeflow login password
+ *   kubeflowVersion             @default v1.4.0
+ *   kubeflowEmail               @default user@vk8s.local
+ *   hostAddress                 address of a host node for NodePorts @default 127.0.0.1
+ *   nodeEndpoints               {"master": {"host": "127.0.0.1", "port": 2222}} to reach vNodes directly
+ *   bootstrap                   bootstrap options (sources, retry bounds), JSON
+ *   awaitVNodes                 wait for vNode pods to be ready @default true
+ *   labels                      cluster labels, JSON
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Vk8sCluster } from "../../components";
+
+const config = new pulumi.Config();
+
+const cluster = new Vk8sCluster("quickstart", {
+  nodes: [{
+    name: "master",
+    role: "master",
+    resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "4", memory: "8Gi" } },
+  }],
+  kubernetes: { version: "1.20", podNetworkCidr: "80.244.0.0/16", serviceCidr: "80.96.0.0/12" },
+  kubeflow: {
+    version: config.get("kubeflowVersion") ?? "v1.4.0",
+    email: config.get("kubeflowEmail") ?? "user@vk8s.local",
+    password: config.requireSecret("kubeflowPassword"),
+  },
+  ports: [{ name: "kubeflow", port: 30000, targetPort: 30000 }],
+  labels: config.getObject<Record<string, string>>("labels"),
+  hostAddress: config.get("hostAddress"),
+  awaitVNodes: config.getBoolean("awaitVNodes"),
+  ssh: { nodeEndpoints: config.getObject("nodeEndpoints") },
+  bootstrap: config.getObject("bootstrap"),
+});
+
+export const kubeflowUrl = cluster.kubeflowUrl;
+export const sshEndpoint = cluster.sshEndpoint;
+export const apiServerEndpoint = cluster.apiServerEndpoint;
+export const nodes = cluster.nodes;
+export const kubernetesVersion = cluster.kubernetesVersion;
+export const kubeflowVersion = cluster.kubeflowVersion;
+export const namespace = cluster.namespace;
+export const phases = cluster.phases;
+export const kubeconfig = cluster.kubeconfig;
