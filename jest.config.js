@@ -4,6 +4,6 @@ module.exports = {
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/e2e/"],
-  transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true, tsconfig: { module: "commonjs", target: "ES2022", esModuleInterop: true, resolveJsonModule: true, types: ["node", "jest"] } }] },
+  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: { isolatedModules: true, module: "commonjs", target: "ES2022", esModuleInterop: true, resolveJsonModule: true, types: ["node", "jest"] } }] },
   snapshotFormat: { escapeString: false, printBasicPrototype: false },
 };

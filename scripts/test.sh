@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The test command of the README: everything CI runs, on a fresh machine too.
+#   bash scripts/test.sh            unit + component tests (jest), Python tests (fl/), e2e tier
+#   VK8S_SKIP_E2E=1 bash scripts/test.sh    without the real-engine tier
+# Installs what it needs: Node 22 (npm registry), shellcheck and openssh-server (Debian),
+# npm packages (npm ci), the Python venv (PyPI), the e2e toolchain (Go module proxy).
+# Ends with one line `vk8s: N passed, N failed` summing every tier.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/node22.sh
+echo "vk8s: node $(node --version), npm $(npm --version)"
+
+need_apt=()
+command -v shellcheck >/dev/null || need_apt+=(shellcheck)
+[ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
+command -v openssl >/dev/null || need_apt+=(openssl)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "vk8s: installing ${need_apt[*]} (apt)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+[ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
+results=$(mktemp -d)
+passed=0 failed=0 status=0
+count_jest() { # file -> adds to passed/failed
+  local p f
+  p=$(node -p "require('$1').numPassedTests" 2>/dev/null || echo 0)
+  f=$(node -p "const r=require('$1'); r.numFailedTests + (r.numRuntimeErrorTestSuites||0)" 2>/dev/null || echo 1)
+  passed=$((passed + p)); failed=$((failed + f))
+}
+
+echo "== unit and component tests (jest)"
+CI=${CI:-} npx jest --json --outputFile="$results/jest.json" || status=1
+count_jest "$results/jest.json"
+
+echo "== federated learning (pytest)"
+if bash fl/run-tests.sh -q -p no:cacheprovider --junitxml="$results/fl.xml"; then :; else status=1; fi
+if [ -f "$results/fl.xml" ]; then
+  read -r p f < <(python3 - "$results/fl.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+r = ET.parse(sys.argv[1]).getroot()
+s = r if r.tag == "testsuite" else r.find("testsuite")
+t, fl, er, sk = (int(s.get(k, 0)) for k in ("tests", "failures", "errors", "skipped"))
+print(t - fl - er - sk, fl + er)
+PY
+)
+  passed=$((passed + p)); failed=$((failed + f))
+else
+  failed=$((failed + 1))
+fi
+
+if [ "${VK8S_SKIP_E2E:-0}" != 1 ] && [ -f scripts/e2e.sh ]; then
+  echo "== real engine (e2e)"
+  if bash scripts/e2e.sh --json "$results/e2e.json"; then :; else status=1; fi
+  if [ -f "$results/e2e.json" ]; then count_jest "$results/e2e.json"; else failed=$((failed + 1)); fi
+fi
+
+rm -rf "$results"
+echo "vk8s: $passed passed, $failed failed"
+[ "$status" = 0 ] && [ "$failed" = 0 ]
