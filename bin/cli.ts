@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseVk8sDocuments, Vk8sManifestError, type Vk8sDocument } from "../src/manifest";
 import { renderMatrix } from "../src/matrix/resolve";
-import { renderClusterFiles } from "../src/render/files";
+import { renderClusterTree } from "../src/gitops/clusterTree";
 import { formatProblem } from "../src/spec/errors";
 import type { ResolvedCluster } from "../src/spec/resolved";
 import { validateCluster } from "../src/spec/validate";
@@ -75,7 +75,7 @@ function parseArgs(argv: string[]): Args {
 }
 
 /** Runs `vk8s <argv>` (argv without node and script) and returns the exit code. */
-export async function main(argv: string[], io: CliIo, deps: CliDeps = { renderClusterFiles }): Promise<number> {
+export async function main(argv: string[], io: CliIo, deps: CliDeps = { renderClusterFiles: (c) => renderClusterTree(c) }): Promise<number> {
   const args = parseArgs(argv);
   const usageError = (message: string) => {
     io.stderr(`vk8s: ${message}\n\n${USAGE}`);
