@@ -1,0 +1,88 @@
+"""FedAvg math and per-round storage of `SavingFedAvg`, without a network."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from flwr.common import Code, FitRes, Status, ndarrays_to_parameters, parameters_to_ndarrays
+
+from vk8s_fl.model import ModelSpec
+from vk8s_fl.storage import LocalDirectoryStorage
+from vk8s_fl.strategy import SavingFedAvg, weighted_metrics
+
+SPEC = ModelSpec("mlp", {"input_dim": 2, "num_classes": 2, "hidden": [], "seed": 0})
+
+
+def fit_res(weights: list[list[float]], num_examples: int, metrics: dict | None = None) -> tuple[None, FitRes]:
+    arrays = [np.asarray(w, dtype=np.float64) for w in weights]
+    return None, FitRes(Status(Code.OK, ""), ndarrays_to_parameters(arrays), num_examples, metrics or {})
+
+
+def strategy(tmp_path, **kwargs) -> SavingFedAvg:
+    return SavingFedAvg(storage=LocalDirectoryStorage(tmp_path), group="team-a", project="demo",
+                        model_spec=SPEC, **kwargs)
+
+
+# (client updates as (layers, examples), expected average) -- worked by hand.
+CASES = {
+    "weighted 1:3": (
+        [([[1.0, 2.0], [0.0]], 1), ([[4.0, 8.0], [4.0]], 3)],
+        [[3.25, 6.5], [3.0]],
+    ),
+    "equal sizes give the plain mean": (
+        [([[1.0], [-2.0]], 5), ([[3.0], [2.0]], 5)],
+        [[2.0], [0.0]],
+    ),
+    "three clients 2:3:5": (
+        [([[10.0]], 2), ([[0.0]], 3), ([[-2.0]], 5)],
+        [[1.0]],
+    ),
+    "one client is returned unchanged": (
+        [([[0.125, -7.0]], 9)],
+        [[0.125, -7.0]],
+    ),
+}
+
+
+@pytest.mark.parametrize("updates, expected", CASES.values(), ids=CASES.keys())
+def test_aggregate_fit_stores_the_example_weighted_mean(tmp_path, updates, expected):
+    s = strategy(tmp_path)
+    parameters, _ = s.aggregate_fit(7, [fit_res(w, n) for w, n in updates], [])
+    returned = parameters_to_ndarrays(parameters)
+    stored, meta = LocalDirectoryStorage(tmp_path).load_round("team-a", "demo", 7)
+    for got_returned, got_stored, want in zip(returned, stored, expected, strict=True):
+        np.testing.assert_allclose(got_returned, want, rtol=0, atol=1e-12)
+        np.testing.assert_array_equal(got_stored, got_returned)
+    assert meta == {
+        "model": SPEC.to_json(),
+        "num_clients": len(updates),
+        "num_examples": sum(n for _, n in updates),
+        "num_failures": 0,
+        "round": 7,
+    }
+    assert s.saved_rounds == [str(tmp_path / "team-a" / "demo" / "7")]
+
+
+def test_nothing_is_stored_without_results_or_with_refused_failures(tmp_path):
+    s = strategy(tmp_path, accept_failures=False)
+    assert s.aggregate_fit(1, [], [])[0] is None
+    assert s.aggregate_fit(2, [fit_res([[1.0]], 1)], [RuntimeError("client lost")])[0] is None
+    assert LocalDirectoryStorage(tmp_path).list_rounds("team-a", "demo") == []
+    assert s.saved_rounds == []
+
+
+def test_client_metrics_are_averaged_by_examples(tmp_path):
+    results = [(1, {"accuracy": 1.0, "loss": 0.5, "client_id": "a"}), (3, {"accuracy": 0.0, "loss": 1.5})]
+    assert weighted_metrics(results) == {"accuracy": 0.25, "loss": 1.25}
+    s = strategy(tmp_path)
+    _, metrics = s.aggregate_fit(1, [fit_res([[1.0]], 1, {"accuracy": 1.0}), fit_res([[1.0]], 3, {"accuracy": 0.0})], [])
+    assert metrics == {"accuracy": 0.25}
+
+
+def test_bad_group_fails_when_the_strategy_is_built(tmp_path):
+    with pytest.raises(ValueError) as err:
+        SavingFedAvg(storage=LocalDirectoryStorage(tmp_path), group="a/b", project="demo", model_spec=SPEC)
+    assert str(err.value) == (
+        "group: 'a/b' is not a single path segment "
+        "(use letters, digits, '.', '_' or '-', starting with a letter or digit)"
+    )
