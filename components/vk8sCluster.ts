@@ -73,6 +73,13 @@ export interface Vk8sClusterArgs extends Omit<ClusterSpecInput, "kubeflow"> {
   awaitVNodes?: boolean;
   /** Bootstrap settings (sources, retry bounds); `false` creates only the host objects. @default {} */
   bootstrap?: Partial<BootstrapOptions> | false;
+  /**
+   * More choices about the host objects (`HostRenderOptions`), e.g. the namespace labels,
+   * storage mounted into the vNodes and extra objects in the namespace that `Vk8sPlatform`
+   * passes. `ssh.nodePort` and `apiServerNodePort` win over the same fields here.
+   * @default {}
+   */
+  hostRender?: Partial<Omit<HostRenderOptions, "sshPublicKey">>;
 }
 
 /** One vNode as reported in outputs. */
@@ -120,7 +127,11 @@ export class Vk8sCluster extends pulumi.ComponentResource {
     const publicKey = key ? key.publicKeyOpenssh : pulumi.output(ssh.publicKey!);
     const privateKey = key ? key.privateKeyPem : pulumi.secret(ssh.privateKey!);
 
-    const renderOptions = { sshNodePort: ssh.nodePort, apiServerNodePort: args.apiServerNodePort };
+    const renderOptions: HostRenderOptions = {
+      ...args.hostRender,
+      sshNodePort: ssh.nodePort ?? args.hostRender?.sshNodePort,
+      apiServerNodePort: args.apiServerNodePort ?? args.hostRender?.apiServerNodePort,
+    };
     const objects = keyDependentRender(cluster, renderOptions, publicKey);
     const resources = new Map<string, pulumi.CustomResource>();
     let namespace: pulumi.CustomResource | undefined;
@@ -252,7 +263,7 @@ export function checkDeferredPassword(name: string, args: Vk8sClusterArgs, passw
 }
 
 function resolveOrThrow(name: string, args: Vk8sClusterArgs): ResolvedCluster {
-  const { clusterName, hostAddress: _h, apiServerNodePort: _a, ssh: _s, bootstrap: _b, awaitVNodes: _w, kubeflow, ...spec } = args;
+  const { clusterName, hostAddress: _h, apiServerNodePort: _a, ssh: _s, bootstrap: _b, awaitVNodes: _w, hostRender: _r, kubeflow, ...spec } = args;
   const password = typeof kubeflow.password === "string" ? kubeflow.password : DEFERRED_PASSWORD;
   const result = validateCluster(clusterName ?? name, { ...spec, kubeflow: { ...kubeflow, password } });
   if (!result.ok) throw new Vk8sValidationError(clusterName ?? name, result.problems);

@@ -8,9 +8,9 @@ import { renderAccessDeployment, renderSshConfigMap, renderSshService } from "./
 import { clusterObjectLabels } from "./labels";
 import { renderApiServerService, renderHeadlessService, renderPortService } from "./services";
 import type { HostRenderOptions, K8sObject } from "./types";
-import { renderBootConfigMap, renderVNodeStatefulSet } from "./vnode";
+import { renderBootConfigMap, renderVNodeStatefulSet, USER_STORAGE_MOUNT_PATH, VNODE_STATE_PATHS } from "./vnode";
 
-export type { HostRenderOptions, K8sObject, NodeStorageOptions } from "./types";
+export type { HostRenderOptions, K8sObject, NodeStorageOptions, UserStorageMount } from "./types";
 
 /** The host's NodePort range (kube-apiserver `--service-node-port-range` default). */
 export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
@@ -18,14 +18,18 @@ export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
 /** The Pod Security level vNodes need: they are privileged pods. */
 const POD_SECURITY = "privileged";
 
-/** Namespace `cluster.namespace`, allowed to run privileged pods (Pod Security admission). */
-export function renderNamespace(cluster: ResolvedCluster): K8sObject {
+/**
+ * Namespace `cluster.namespace`, allowed to run privileged pods (Pod Security admission),
+ * with `options.namespaceLabels` under the labels vk8s sets.
+ */
+export function renderNamespace(cluster: ResolvedCluster, options: HostRenderOptions = {}): K8sObject {
   return {
     apiVersion: "v1",
     kind: "Namespace",
     metadata: {
       name: cluster.namespace,
       labels: {
+        ...options.namespaceLabels,
         ...clusterObjectLabels(cluster),
         "pod-security.kubernetes.io/audit": POD_SECURITY,
         "pod-security.kubernetes.io/enforce": POD_SECURITY,
@@ -51,14 +55,46 @@ export function checkHostRenderOptions(cluster: ResolvedCluster, options: HostRe
       taken.set(port, path);
     }
   }
+  problems.push(...checkUserStorage(options), ...checkExtraObjects(cluster, options));
   if (options.nodeStorage !== undefined && !/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.test(options.nodeStorage.size)) {
     problems.push({ path: "options.nodeStorage.size", message: `"${options.nodeStorage.size}" is not a Kubernetes quantity`, fix: "write a size such as 50Gi" });
   }
   return problems;
 }
 
+/** Paths a vNode already mounts something at (a user mount must not sit on or under them). */
+const VNODE_MOUNTED = ["/etc/vk8s", "/lib/modules", "/run", "/tmp", "/sys", "/proc", "/dev", ...Object.values(VNODE_STATE_PATHS)];
+
+function checkUserStorage(options: HostRenderOptions): Problem[] {
+  const storage = options.userStorage;
+  if (!storage) return [];
+  const problems: Problem[] = [];
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(storage.claimName) || storage.claimName.length > 253) {
+    problems.push({ path: "options.userStorage.claimName", message: `${JSON.stringify(storage.claimName)} is not a claim name`, fix: "use lower-case letters, digits, - and ." });
+  }
+  const mountPath = storage.mountPath ?? USER_STORAGE_MOUNT_PATH;
+  const clash = VNODE_MOUNTED.find((p) => mountPath === p || mountPath.startsWith(`${p}/`) || p.startsWith(`${mountPath}/`));
+  if (!mountPath.startsWith("/") || mountPath === "/" || mountPath.includes("..")) {
+    problems.push({ path: "options.userStorage.mountPath", message: `${JSON.stringify(mountPath)} is not an absolute directory`, fix: `use a path such as ${USER_STORAGE_MOUNT_PATH}` });
+  } else if (clash) {
+    problems.push({ path: "options.userStorage.mountPath", message: `${mountPath} overlaps ${clash}, which the vNode already mounts`, fix: `use a path of its own such as ${USER_STORAGE_MOUNT_PATH}` });
+  }
+  return problems;
+}
+
+function checkExtraObjects(cluster: ResolvedCluster, options: HostRenderOptions): Problem[] {
+  return (options.extraObjects ?? []).flatMap((o, i): Problem[] => {
+    const path = `options.extraObjects[${i}]`;
+    if (o.kind === "Namespace") return [{ path, message: `Namespace ${o.metadata.name} cannot be an extra object`, fix: "vk8s renders the cluster's namespace itself" }];
+    if (o.metadata.namespace !== cluster.namespace) {
+      return [{ path: `${path}.metadata.namespace`, message: `${o.kind} ${o.metadata.name} is in ${JSON.stringify(o.metadata.namespace ?? null)}, not ${cluster.namespace}`, fix: `put it in ${cluster.namespace}` }];
+    }
+    return [];
+  });
+}
+
 /**
- * The host objects of `cluster`, in a stable order: Namespace, boot ConfigMap, SSH
+ * The host objects of `cluster`, in a stable order: Namespace, `options.extraObjects`, boot ConfigMap, SSH
  * ConfigMap, headless Service, one StatefulSet per vNode (input order), access
  * Deployment, SSH Service, API server Service, one Service per `ports[]` entry.
  * Optional fields left out are absent (never `undefined`).
@@ -71,7 +107,8 @@ export function renderHostObjects(cluster: ResolvedCluster, options: HostRenderO
     throw new Error(`cannot render virtual cluster "${cluster.name}":\n${problems.map(formatProblem).join("\n")}`);
   }
   const objects: K8sObject[] = [
-    renderNamespace(cluster),
+    renderNamespace(cluster, options),
+    ...(options.extraObjects ?? []),
     renderBootConfigMap(cluster),
     renderSshConfigMap(cluster, options),
     renderHeadlessService(cluster),

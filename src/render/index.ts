@@ -4,7 +4,7 @@ export { toYaml, toYamlDocuments } from "./yaml";
 export { renderHostObjects, renderNamespace, checkHostRenderOptions, NODE_PORT_RANGE } from "./host";
 export { renderClusterFiles, hostFilePath, type RenderedFile } from "./files";
 export { renderGpuIsolationScript, vNodeResources, gpuEnv, GPU_RESOURCE, NVIDIA_DEVICES_DIR, VNODE_CONFIG_DIR, GPU_LIST_FILE, GPU_ENV_FILE } from "./gpu";
-export { renderVNodeStartScript, renderVNodeStatefulSet, renderBootConfigMap, VNODE_SSH_PORT, API_SERVER_PORT, VNODE_BOOT_DIR, VNODE_SSH_DIR, KINK_INIT, VNODE_STATE_PATHS } from "./vnode";
+export { renderVNodeStartScript, renderVNodeStatefulSet, renderBootConfigMap, VNODE_SSH_PORT, API_SERVER_PORT, VNODE_BOOT_DIR, VNODE_SSH_DIR, KINK_INIT, VNODE_STATE_PATHS, VNODE_CONTAINER, USER_STORAGE_VOLUME, USER_STORAGE_MOUNT_PATH } from "./vnode";
 export { renderAccessDeployment, renderSshConfigMap, renderSshService, ACCESS_SSH_USER, AUTHORIZED_KEYS_HASH_ANNOTATION, authorizedKeys, authorizedKeysHash } from "./access";
 export { renderHeadlessService, renderApiServerService, renderPortService } from "./services";
 export * from "./labels";

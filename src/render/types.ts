@@ -23,6 +23,14 @@ export interface NodeStorageOptions {
   storageClassName?: string;
 }
 
+/** Storage mounted into every vNode of a cluster (`HostRenderOptions.userStorage`). */
+export interface UserStorageMount {
+  /** PersistentVolumeClaim in the cluster's namespace (created by the caller, e.g. `Vk8sPlatform`). */
+  claimName: string;
+  /** Where the claim is mounted in every vNode. @default "/mnt/vk8s-storage" */
+  mountPath?: string;
+}
+
 /**
  * Choices about the host objects that are not part of the cluster spec (they depend on the
  * host or on secrets the caller holds). Every field is optional.
@@ -67,4 +75,23 @@ export interface HostRenderOptions {
    * @default "OnDelete"
    */
   vNodeUpdateStrategy?: "OnDelete" | "RollingUpdate";
+  /**
+   * Extra labels of the cluster's namespace, e.g. `vk8s.io/tenant: team-a` (set by
+   * `Vk8sPlatform`). The identity and Pod Security labels vk8s sets win over these.
+   * @default none
+   */
+  namespaceLabels?: Record<string, string>;
+  /**
+   * A claim mounted read-write into every vNode at `mountPath` (volume `user-storage`), so
+   * the virtual cluster can offer it to its pods (see docs/gitops.md and src/platform/storage.ts).
+   * @default none
+   */
+  userStorage?: UserStorageMount;
+  /**
+   * More objects in the cluster's namespace (`Vk8sPlatform`: ResourceQuota, LimitRange,
+   * NetworkPolicies, the storage claim), rendered right after the Namespace so they exist
+   * before the vNodes. Each must be namespaced in `cluster.namespace` and not a Namespace.
+   * @default none
+   */
+  extraObjects?: K8sObject[];
 }

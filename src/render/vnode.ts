@@ -20,6 +20,10 @@ export const VNODE_SSH_DIR = "/etc/vk8s/ssh";
 export const KINK_INIT = "/etc/vk8s/start";
 /** Name of the vNode container. */
 export const VNODE_CONTAINER = "vnode";
+/** Volume name of `HostRenderOptions.userStorage` in a vNode. */
+export const USER_STORAGE_VOLUME = "user-storage";
+/** Default mount path of `HostRenderOptions.userStorage` in every vNode. */
+export const USER_STORAGE_MOUNT_PATH = "/mnt/vk8s-storage";
 
 /**
  * Node state kept on the `vnode-data` volume, as `subPath` -> mount path. containerd's
@@ -80,6 +84,10 @@ function vNodeVolumes(cluster: ResolvedCluster, options: HostRenderOptions): { v
   if (options.hostCgroupMount ?? true) {
     volumes.push({ name: "host-cgroup", hostPath: { path: "/sys/fs/cgroup", type: "Directory" } });
     mounts.push({ name: "host-cgroup", mountPath: "/sys/fs/cgroup", readOnly: true });
+  }
+  if (options.userStorage) {
+    volumes.push({ name: USER_STORAGE_VOLUME, persistentVolumeClaim: { claimName: options.userStorage.claimName } });
+    mounts.push({ name: USER_STORAGE_VOLUME, mountPath: options.userStorage.mountPath ?? USER_STORAGE_MOUNT_PATH });
   }
   return { volumes, mounts };
 }
