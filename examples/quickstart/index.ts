@@ -9,7 +9,9 @@
  *   kubeflowVersion             @default v1.4.0
  *   kubeflowEmail               @default user@vk8s.local
  *   hostAddress                 address of a host node for NodePorts @default 127.0.0.1
- *   nodeEndpoints               {"master": {"host": "127.0.0.1", "port": 2222}} to reach vNodes directly
+ *   clusterName                 @default quickstart
+ *   ssh                         SSH settings, JSON: {"nodeEndpoints": {"master": {"host": "127.0.0.1",
+ *                               "port": 2222}}, "dialErrorLimit": 6, "perDialTimeout": 10}
  *   bootstrap                   bootstrap options (sources, retry bounds), JSON
  *   awaitVNodes                 wait for vNode pods to be ready @default true
  *   labels                      cluster labels, JSON
@@ -20,6 +22,7 @@ import { Vk8sCluster } from "../../components";
 const config = new pulumi.Config();
 
 const cluster = new Vk8sCluster("quickstart", {
+  clusterName: config.get("clusterName"),
   nodes: [{
     name: "master",
     role: "master",
@@ -35,7 +38,7 @@ const cluster = new Vk8sCluster("quickstart", {
   labels: config.getObject<Record<string, string>>("labels"),
   hostAddress: config.get("hostAddress"),
   awaitVNodes: config.getBoolean("awaitVNodes"),
-  ssh: { nodeEndpoints: config.getObject("nodeEndpoints") },
+  ssh: config.getObject("ssh"),
   bootstrap: config.getObject("bootstrap"),
 });
 
