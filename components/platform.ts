@@ -1,0 +1,145 @@
+/**
+ * `Vk8sPlatform`: many users' virtual clusters side by side in one host cluster, each a
+ * tenant: its namespace (Pod Security `privileged`, as vNodes need, labeled
+ * `vk8s.io/tenant`), ResourceQuota and LimitRange from its quota, default-deny network
+ * policies with only what the virtual cluster needs, its own storage mounted into its
+ * vNodes and offered inside the virtual cluster, and NodePorts given or allocated without
+ * collisions. A thin shell: `planPlatform()` (src/platform) decides everything, before
+ * anything is registered; this class registers one `Vk8sCluster` per user (which creates
+ * the tenant objects in its namespace, after the namespace) and the storage objects
+ * inside each virtual cluster.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import type { BootstrapOptions } from "../src/bootstrap/types";
+import { planPlatform, type PlatformPlan, type TenantPlan } from "../src/platform/plan";
+import type { PlatformSettings, TenantInput } from "../src/platform/types";
+import type { K8sObject } from "../src/render/types";
+import { Vk8sCluster, type Vk8sSshArgs } from "./vk8sCluster";
+
+/** One user of the platform: the pure tenant input plus its secrets. */
+export interface Vk8sPlatformUser extends TenantInput {
+  /** Kubeflow login password (>= 8 characters, not the upstream default); pass a secret. */
+  kubeflowPassword: pulumi.Input<string>;
+  /** SSH settings of the user's cluster; its NodePort comes from the plan. @default generated key, access pod as jump host */
+  ssh?: Omit<Vk8sSshArgs, "nodePort">;
+}
+
+export interface Vk8sPlatformArgs {
+  /** The users, in order: append new ones (NodePort allocation keys on the order, see src/platform/ports.ts). */
+  users: Vk8sPlatformUser[];
+  /** Port range, block size, default quota and storage, host CIDRs, DNS... @default see PLATFORM_DEFAULTS */
+  settings?: PlatformSettings;
+  /** Address of a host node on which users reach their NodePorts. @default "127.0.0.1" */
+  hostAddress?: string;
+  /** Let `pulumi up` wait for vNodes to be ready (see Vk8sCluster). @default true */
+  awaitVNodes?: boolean;
+  /** Bootstrap settings of every cluster; `false` creates only the host objects. @default {} */
+  bootstrap?: Partial<BootstrapOptions> | false;
+  /**
+   * Create the storage class and volume inside each virtual cluster (through its
+   * kubeconfig) that offer the user's storage to its pods. @default true when bootstrap is on
+   */
+  offerStorageInVirtualCluster?: boolean;
+}
+
+/** What a user gets, as stack outputs. */
+export interface TenantEndpoints {
+  kubeflowUrl: string;
+  sshEndpoint: string;
+  apiServerEndpoint: string;
+  namespace: string;
+  kubeflowVersion: string;
+  kubernetesVersion: string;
+  /** NodePort by name (`kubeflow`, `ssh`, `apiserver`, other ports). */
+  nodePorts: Record<string, number>;
+  /** Where the user's storage is mounted in every vNode. */
+  storageMountPath: string;
+}
+
+export class Vk8sPlatform extends pulumi.ComponentResource {
+  /** The plan every resource was registered from (pure data, no secrets). */
+  public readonly plan: PlatformPlan;
+  /** Each user's cluster, by user name. */
+  public readonly clusters: Record<string, Vk8sCluster>;
+  /** Each user's endpoints, by user name. */
+  public readonly users: pulumi.Output<Record<string, TenantEndpoints>>;
+  /** Each user's admin kubeconfig, by user name (secret). */
+  public readonly kubeconfigs: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: Vk8sPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Plan before registering anything: an invalid platform creates nothing.
+    const plan = planPlatform(args.users.map(tenantInput), args.settings);
+    for (const [i, u] of args.users.entries()) {
+      if (u.kubeflowPassword === undefined || u.kubeflowPassword === null) {
+        throw new Error(`vk8s: users[${JSON.stringify(u.name ?? i)}].kubeflowPassword: is missing (give the user's Kubeflow password as a secret)`);
+      }
+    }
+    super("vk8s:index:Vk8sPlatform", name, {}, opts);
+    this.plan = plan;
+    this.clusters = {};
+    const offerStorage = args.bootstrap !== false && (args.offerStorageInVirtualCluster ?? true);
+    const byName = new Map(args.users.map((u) => [u.name, u]));
+    for (const tenant of plan.tenants) {
+      const user = byName.get(tenant.name) as Vk8sPlatformUser;
+      const cluster = this.createCluster(name, tenant, user, args);
+      this.clusters[tenant.name] = cluster;
+      if (offerStorage) this.offerStorage(`${name}-${tenant.name}`, tenant, cluster);
+    }
+    const entries = plan.tenants.map((t) => {
+      const c = this.clusters[t.name];
+      return pulumi.all([c.kubeflowUrl, c.sshEndpoint, c.apiServerEndpoint]).apply(([kubeflowUrl, sshEndpoint, apiServerEndpoint]) => [t.name, {
+        kubeflowUrl,
+        sshEndpoint,
+        apiServerEndpoint,
+        namespace: t.cluster.namespace,
+        kubeflowVersion: t.cluster.kubeflow.version,
+        kubernetesVersion: t.cluster.matrix.kubernetesVersion,
+        nodePorts: t.nodePorts.ports,
+        storageMountPath: t.storage.mountPath,
+      }] as const);
+    });
+    this.users = pulumi.all(entries).apply((es) => Object.fromEntries(es));
+    this.kubeconfigs = pulumi.secret(pulumi.all(plan.tenants.map((t) => this.clusters[t.name].kubeconfig.apply((k) => [t.name, k] as const)))
+      .apply((es) => Object.fromEntries(es)));
+    this.registerOutputs({ users: this.users, kubeconfigs: this.kubeconfigs });
+  }
+
+  private createCluster(name: string, tenant: TenantPlan, user: Vk8sPlatformUser, args: Vk8sPlatformArgs): Vk8sCluster {
+    const { extraObjects, namespaceLabels, userStorage } = tenant.hostRender;
+    return new Vk8sCluster(`${name}-${tenant.name}`, {
+      ...tenant.spec,
+      clusterName: tenant.name,
+      kubeflow: { ...tenant.spec.kubeflow, password: pulumi.secret(user.kubeflowPassword) },
+      hostAddress: args.hostAddress,
+      apiServerNodePort: tenant.apiServerNodePort,
+      ssh: { ...user.ssh, nodePort: tenant.sshNodePort },
+      awaitVNodes: args.awaitVNodes,
+      bootstrap: args.bootstrap,
+      hostRender: { extraObjects, namespaceLabels, userStorage },
+    }, { parent: this });
+  }
+
+  /** The user's storage inside the virtual cluster, through a provider built from its kubeconfig. */
+  private offerStorage(prefix: string, tenant: TenantPlan, cluster: Vk8sCluster): void {
+    const provider = new k8s.Provider(`${prefix}-virtual`, { kubeconfig: cluster.kubeconfig }, { parent: this });
+    for (const obj of tenant.virtualObjects) createVirtualObject(`${prefix}-virtual-${obj.kind.toLowerCase()}-${obj.metadata.name}`, obj, { parent: this, provider });
+  }
+}
+
+/** The pure tenant input of a user (its secrets left out). */
+function tenantInput(u: Vk8sPlatformUser): TenantInput {
+  return { name: u.name, cluster: u.cluster, quota: u.quota, storage: u.storage, nodePorts: u.nodePorts };
+}
+
+function createVirtualObject(name: string, obj: K8sObject, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
+  const { apiVersion, kind, ...body } = obj as Record<string, any>;
+  switch (`${apiVersion}/${kind}`) {
+    case "storage.k8s.io/v1/StorageClass":
+      return new k8s.storage.v1.StorageClass(name, body as k8s.storage.v1.StorageClassArgs, opts);
+    case "v1/PersistentVolume":
+      return new k8s.core.v1.PersistentVolume(name, body, opts);
+    default:
+      throw new Error(`vk8s: no resource mapping for ${apiVersion} ${kind} "${obj.metadata.name}" inside a virtual cluster`);
+  }
+}

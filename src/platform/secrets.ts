@@ -1,0 +1,20 @@
+/**
+ * Users' Kubeflow passwords come from a secret map (the stack's `kubeflowPasswords` config
+ * object), never from the users file. This picks one user's, or says how to set it.
+ */
+
+/** The config key holding every user's Kubeflow password (`pulumi config set --secret --path 'kubeflowPasswords.<user>'`). */
+export const PASSWORDS_CONFIG_KEY = "kubeflowPasswords";
+
+/** How to set one user's password. */
+export function setPasswordCommand(user: string): string {
+  return `pulumi config set --secret --path '${PASSWORDS_CONFIG_KEY}.${user}' <password>`;
+}
+
+/** `passwords[user]`, or throws `kubeflowPasswords["user"]: ... (run: ...)` without quoting any value. */
+export function requirePassword(passwords: Record<string, unknown> | undefined, user: string): string {
+  const value = passwords?.[user];
+  if (typeof value === "string" && value !== "") return value;
+  const what = value === undefined ? "is not set" : "is not a non-empty string";
+  throw new Error(`${PASSWORDS_CONFIG_KEY}[${JSON.stringify(user)}]: the Kubeflow password of user ${user} ${what} (run: ${setPasswordCommand(user)})`);
+}
