@@ -14,6 +14,10 @@ import { renderClusterTree } from "../src/gitops/clusterTree";
 import { formatProblem } from "../src/spec/errors";
 import type { ResolvedCluster } from "../src/spec/resolved";
 import { validateCluster } from "../src/spec/validate";
+import { parsePlatformFile } from "../src/platform/file";
+import { renderPlatformFiles } from "../src/platform/files";
+import { Vk8sPlatformError } from "../src/platform/errors";
+import { planPlatform, type PlatformPlan } from "../src/platform/plan";
 
 /** Where the CLI writes; each call is whole lines ending in `\n`. */
 export interface CliIo {
@@ -32,6 +36,13 @@ export const USAGE = `Usage:
   vk8s render FILE... --out DIR [--host-cidr CIDR]...
       Write each cluster's host manifests to DIR/<cluster>/ (deterministic YAML);
       files under DIR/<cluster>/ that the spec no longer produces are removed.
+  vk8s validate --platform FILE
+      Check a platform file (kind: Vk8s users, optional kind: Vk8sPlatform settings);
+      print each user's cluster and NodePorts.
+  vk8s render --platform FILE --out DIR
+      Write every user's manifests to DIR/<user>/ (host/, bootstrap/, virtual/,
+      secrets.yaml: references only) and DIR/_platform/nodeports.yaml; DIR belongs to
+      vk8s: files it no longer produces are removed (hidden files are kept).
   vk8s matrix
       Print the Kubeflow x Kubernetes x kustomize x calico compatibility table.
   vk8s help
@@ -39,6 +50,7 @@ export const USAGE = `Usage:
 
 Options:
   --out DIR          output directory of render (required for render)
+  --platform FILE    a platform file instead of cluster files
   --host-cidr CIDR   a pod/service CIDR of the host cluster; virtual clusters must not overlap it
 
 Exit codes: 0 ok, 1 invalid cluster spec, 2 usage error, unreadable file or YAML error.
@@ -50,6 +62,7 @@ interface Args {
   command?: string;
   files: string[];
   out?: string;
+  platform?: string;
   hostCidrs: string[];
   help: boolean;
   error?: string;
@@ -62,10 +75,11 @@ function parseArgs(argv: string[]): Args {
     const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
     const value = () => (inline !== undefined ? inline : argv[++i]);
     if (flag === "--help" || flag === "-h") args.help = true;
-    else if (flag === "--out" || flag === "--host-cidr") {
+    else if (flag === "--out" || flag === "--host-cidr" || flag === "--platform") {
       const v = value();
       if (v === undefined || v === "") return { ...args, error: `${flag} needs a value` };
       if (flag === "--out") args.out = v;
+      else if (flag === "--platform") args.platform = v;
       else args.hostCidrs.push(v);
     } else if (arg.startsWith("-") && arg !== "-") return { ...args, error: `unknown option ${arg}` };
     else if (args.command === undefined) args.command = arg;
@@ -93,6 +107,11 @@ export async function main(argv: string[], io: CliIo, deps: CliDeps = { renderCl
       return EXIT.ok;
     case "validate":
     case "render": {
+      if (args.platform !== undefined) {
+        if (args.files.length > 0) return usageError("--platform takes its file instead of cluster FILEs");
+        if (args.command === "render" && args.out === undefined) return usageError("render needs --out DIR");
+        return runPlatform(args.command, args.platform, args.out, args.hostCidrs, io);
+      }
       if (args.files.length === 0) return usageError(`${args.command} needs at least one FILE`);
       if (args.command === "render" && args.out === undefined) return usageError("render needs --out DIR");
       const loaded = loadClusters(args.files, args.hostCidrs, io);
@@ -185,8 +204,42 @@ function renderAll(clusters: LoadedCluster[], out: string, io: CliIo, deps: CliD
   return EXIT.ok;
 }
 
-/** Makes `dir` hold exactly `files`: writes those whose bytes differ, removes the rest. */
-function writeTree(dir: string, files: { path: string; content: string }[]): { changed: number; removed: number } {
+/** `validate|render --platform FILE`: plan every user; render writes the whole tree at once. */
+function runPlatform(command: "validate" | "render", file: string, out: string | undefined, hostCidrs: string[], io: CliIo): number {
+  let plan: PlatformPlan;
+  try {
+    const parsed = parsePlatformFile(fs.readFileSync(file, "utf8"), file);
+    const settings = { ...parsed.settings, hostCidrs: [...(parsed.settings.hostCidrs ?? []), ...hostCidrs] };
+    plan = planPlatform(parsed.users, settings);
+  } catch (e) {
+    if (e instanceof Vk8sPlatformError) {
+      for (const p of e.problems) io.stderr(`${file}: ${formatProblem(p)}\n`);
+      if (command === "render") io.stderr("vk8s: nothing written: fix the problems above first\n");
+      return EXIT.invalid;
+    }
+    io.stderr(e instanceof Vk8sManifestError ? `${e.message}\n` : `${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    return EXIT.usage;
+  }
+  if (command === "validate") {
+    for (const t of plan.tenants) {
+      const ports = Object.entries(t.nodePorts.ports).map(([k, v]) => `${k}=${v}`).join(" ");
+      io.stdout(`${summary(t.cluster)}, nodePorts ${ports}\n`);
+    }
+    return EXIT.ok;
+  }
+  const dir = out as string;
+  if (fs.existsSync(path.join(dir, ".git"))) {
+    io.stderr(`vk8s: ${dir} holds .git: render --platform owns its output directory (use a subdirectory such as deploy/vk8s)\n`);
+    return EXIT.usage;
+  }
+  const files = renderPlatformFiles(plan);
+  const { changed, removed } = writeTree(dir, files, true);
+  io.stdout(`${plan.tenants.length} user(s), ${files.length} file(s) in ${dir} (${changed} changed, ${removed} removed)\n`);
+  return EXIT.ok;
+}
+
+/** Makes `dir` hold exactly `files`: writes those whose bytes differ, removes the rest (but hidden entries with `keepHidden`). */
+function writeTree(dir: string, files: { path: string; content: string }[], keepHidden = false): { changed: number; removed: number } {
   let changed = 0;
   fs.mkdirSync(dir, { recursive: true });
   const wanted = new Set(files.map((f) => path.join(dir, f.path)));
@@ -198,16 +251,17 @@ function writeTree(dir: string, files: { path: string; content: string }[]): { c
     fs.writeFileSync(target, f.content);
     changed++;
   }
-  return { changed, removed: removeStale(dir, wanted) };
+  return { changed, removed: removeStale(dir, wanted, keepHidden) };
 }
 
 /** Deletes files under `dir` not in `wanted`, then directories left empty; returns how many files went. */
-function removeStale(dir: string, wanted: Set<string>): number {
+function removeStale(dir: string, wanted: Set<string>, keepHidden = false): number {
   let removed = 0;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
+    if (keepHidden && entry.name.startsWith(".")) continue;
     if (entry.isDirectory()) {
-      removed += removeStale(full, wanted);
+      removed += removeStale(full, wanted, keepHidden);
       if (fs.readdirSync(full).length === 0) fs.rmdirSync(full);
     } else if (!wanted.has(full)) {
       fs.unlinkSync(full);

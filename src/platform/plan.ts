@@ -155,7 +155,12 @@ function planTenant(
   const filled = { ...spec, kubeflow: kubeflowSpec, ports: filledPorts };
   const validation = validateCluster(user.name, { ...filled, kubeflow: { ...kubeflowSpec, password: PLAN_PASSWORD_PLACEHOLDER } }, { hostCidrs: settings.hostCidrs });
   if (!validation.ok) {
-    problems.push(...validation.problems.map((p) => ({ ...p, path: p.path === "name" ? `${path}.name` : `${path}.cluster.${p.path}` })));
+    problems.push(...validation.problems.map((p) => ({
+      path: p.path === "name" ? `${path}.name` : `${path}.cluster.${p.path}`,
+      // The platform passes its host CIDRs as the validation's options.
+      message: p.message.replace(/options\.hostCidrs/g, "settings.hostCidrs"),
+      fix: p.fix.replace(/options\.hostCidrs/g, "settings.hostCidrs"),
+    })));
   }
   const quota = resolveQuota(path, user.quota, settings.defaults.quota);
   problems.push(...quota.problems);
