@@ -56,7 +56,7 @@ ${USER("user-b")}`;
     {
       name: "an unknown kind",
       text: `${USER("user-a")}---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\n`,
-      expected: ['users.yaml:6:1: document 2: has kind "ConfigMap" (use Vk8s for a user, Vk8sPlatform for settings)'],
+      expected: ['users.yaml:7:1: document 2: has kind "ConfigMap" (use Vk8s for a user, Vk8sPlatform for settings)'],
     },
     {
       name: "two settings documents",
