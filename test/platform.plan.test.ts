@@ -7,6 +7,7 @@ import { Vk8sPlatformError } from "../src/platform/errors";
 import { formatProblem } from "../src/spec/errors";
 import type { TenantInput } from "../src/platform/types";
 import { SETTINGS, userA, userB } from "./platform.fixtures";
+import { requirePassword } from "../src/platform/secrets";
 
 function problemsOf(users: TenantInput[], settings = SETTINGS): string[] {
   try {
@@ -174,5 +175,13 @@ describe("users and their specs", () => {
   test("a given ssh port equal to the user's own kubeflow port is caught by the host render check", () => {
     const user = userA({ cluster: { ...userA().cluster, ports: [{ name: "kubeflow", port: 30500, targetPort: 30000 }] }, nodePorts: { ssh: 30500 } });
     expect(problemsOf([user])).toEqual([`users["user-a"].hostRender.sshNodePort: 30500 is already used by ports[0].port (pick another port or omit it to let Kubernetes allocate one)`]);
+  });
+
+  test.each([
+    { passwords: { "user-b": "x-password" }, expected: `kubeflowPasswords["user-a"]: the Kubeflow password of user user-a is not set (run: pulumi config set --secret --path 'kubeflowPasswords.user-a' <password>)` },
+    { passwords: { "user-a": 12341234 }, expected: `kubeflowPasswords["user-a"]: the Kubeflow password of user user-a is not a non-empty string (run: pulumi config set --secret --path 'kubeflowPasswords.user-a' <password>)` },
+  ])("a missing password names the user and the command that sets it: $expected", ({ passwords, expected }) => {
+    expect(() => requirePassword(passwords, "user-a")).toThrow(expected);
+    expect(requirePassword({ "user-a": "correct-horse" }, "user-a")).toBe("correct-horse");
   });
 });

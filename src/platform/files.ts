@@ -67,7 +67,7 @@ export function renderSecretReferences(tenant: TenantPlan): string {
       usedBy: "every bootstrap/*.sh, run over SSH through the access pod",
     },
     kubeconfig: {
-      source: `stack output users.${tenant.name}.kubeconfig (secret): pulumi stack output --show-secrets users`,
+      source: `stack output kubeconfigs.${tenant.name} (secret): pulumi stack output --show-secrets kubeconfigs`,
       usedBy: "virtual/*.yaml are applied with it",
     },
   })}`;
