@@ -16,13 +16,26 @@ export interface StackRule {
 
 const what = (w: { kind: string; namespace: string; name: string }) => `${w.kind} ${w.namespace}/${w.name}`;
 
-/** Only vNode pods may be privileged, and only in a namespace of this stack labeled `enforce: privileged`. */
+const STRICT_LEVELS = ["baseline", "restricted"];
+
+/**
+ * Only vNode pods may be privileged, and only in a namespace of this stack labeled
+ * `enforce: privileged`; every other namespace the stack creates enforces baseline or
+ * restricted (privileged only where vNodes run).
+ */
 export const privilegedOnlyVNodes: StackRule = {
   name: "vk8s-privileged-only-vnodes",
-  description: "Only vNode pods may be privileged, and only in namespaces whose Pod Security label is privileged.",
+  description: "Only vNode pods may be privileged, only in namespaces labeled privileged; other namespaces enforce baseline or restricted.",
   check(resources) {
     const out: Violation[] = [];
     const ns = namespaces(resources);
+    for (const [name, namespace] of ns) {
+      const labels = labelsOf(namespace);
+      const level = labels[VK8S.podSecurityEnforce];
+      if (labels.app === VK8S.vNodeApp ? level === "privileged" : STRICT_LEVELS.includes(level)) continue;
+      const want = labels.app === VK8S.vNodeApp ? "privileged (its vNodes need it)" : "baseline or restricted (only vNode namespaces may be privileged)";
+      out.push({ policy: this.name, message: `namespace ${name} enforces Pod Security ${level ?? "(no label)"} (label ${VK8S.podSecurityEnforce}: ${want})`, urn: namespace.urn });
+    }
     for (const w of workloads(resources)) {
       const privileged = containersOf(w.podSpec).filter((c) => obj(c.securityContext).privileged === true).map((c) => String(c.name));
       if (privileged.length === 0) continue;

@@ -84,7 +84,20 @@ describe("bad programs", () => {
     const ns = platform.find((r) => r.type === "kubernetes:core/v1:Namespace" && r.props.metadata.name === "vk8s-user-a")!;
     const resources = tamper(platform, ns.name, (p) => { p.metadata.labels["pod-security.kubernetes.io/enforce"] = "baseline"; });
     expect(summary(resources)).toEqual([
+      "vk8s-privileged-only-vnodes: namespace vk8s-user-a enforces Pod Security baseline (label pod-security.kubernetes.io/enforce: privileged (its vNodes need it))",
       "vk8s-privileged-only-vnodes: StatefulSet vk8s-user-a/user-a-master is privileged in namespace vk8s-user-a, labeled pod-security.kubernetes.io/enforce=baseline (vNodes need their own privileged namespace)",
+    ]);
+  });
+
+  test("other namespaces enforce baseline or stricter: privileged or unlabeled ones are refused", async () => {
+    const resources = await program((o) => {
+      new k8s.core.v1.Namespace("tools", { metadata: { name: "tools", labels: { "pod-security.kubernetes.io/enforce": "privileged" } } }, o);
+      new k8s.core.v1.Namespace("plain", { metadata: { name: "plain" } }, o);
+      new k8s.core.v1.Namespace("web", { metadata: { name: "web", labels: { "pod-security.kubernetes.io/enforce": "restricted" } } }, o);
+    });
+    expect(summary(resources)).toEqual([
+      "vk8s-privileged-only-vnodes: namespace tools enforces Pod Security privileged (label pod-security.kubernetes.io/enforce: baseline or restricted (only vNode namespaces may be privileged))",
+      "vk8s-privileged-only-vnodes: namespace plain enforces Pod Security (no label) (label pod-security.kubernetes.io/enforce: baseline or restricted (only vNode namespaces may be privileged))",
     ]);
   });
 
@@ -156,7 +169,7 @@ describe("bad programs", () => {
   test("unknown values at preview do not crash the rules", () => {
     const unknowns: StackResource[] = [
       { type: "kubernetes:apps/v1:StatefulSet", name: "s", urn: "u1", props: { metadata: undefined, spec: { template: undefined } } },
-      { type: "kubernetes:core/v1:Namespace", name: "n", urn: "u2", props: {} },
+      { type: "kubernetes:core/v1:Namespace", name: "n", urn: "u2", props: { metadata: undefined } },
       { type: "kubernetes:core/v1:Service", name: "svc", urn: "u3", props: { spec: { ports: [{ nodePort: undefined }] } } },
     ];
     expect(checkStack(unknowns)).toEqual([]);
