@@ -253,7 +253,8 @@ export class Vk8sCluster extends pulumi.ComponentResource {
  */
 function deferredPasswordGate(name: string, args: Vk8sClusterArgs, namespace: string): pulumi.Output<string> {
   if (typeof args.kubeflow.password === "string") return pulumi.output(namespace);
-  return pulumi.output(args.kubeflow.password).apply((p) => checkDeferredPassword(name, args, p, namespace));
+  // The name is not secret, only derived from one: unsecret it so previews show the namespace.
+  return pulumi.unsecret(pulumi.output(args.kubeflow.password).apply((p) => checkDeferredPassword(name, args, p, namespace)));
 }
 
 /** Validates the cluster again with the real password; returns `namespace` or throws. */
