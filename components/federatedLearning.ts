@@ -9,8 +9,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { K8sObject } from "../src/render/types";
 import { renderResolved } from "../src/fl/render";
+import { createK8sResource, objectResourceName } from "./k8sResources";
 import { flNames, inClusterPredictUrl } from "../src/fl/names";
 import { projectPrefix } from "../src/fl/storage";
 import { resolveFederatedLearning } from "../src/fl/validate";
@@ -61,7 +61,7 @@ export class FederatedLearning extends pulumi.ComponentResource {
     const resources: Record<string, pulumi.CustomResource> = {};
     let namespace: pulumi.CustomResource | undefined;
     for (const obj of renderResolved(spec)) {
-      const res = createFlResource(`${name}-${obj.kind.toLowerCase()}-${obj.metadata.name}`, obj, {
+      const res = createK8sResource(objectResourceName(name, obj), obj, {
         parent: this,
         provider,
         dependsOn: namespace ? [namespace] : [],
@@ -117,30 +117,3 @@ function kubernetesProvider(opts: pulumi.ComponentResourceOptions): pulumi.Provi
   return found;
 }
 
-type Body = Record<string, any>;
-
-/** Registers one rendered object as its typed resource (field-level diffs in previews). */
-function createFlResource(name: string, obj: K8sObject, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
-  const { apiVersion, kind, ...body } = obj as Body;
-  switch (`${apiVersion}/${kind}`) {
-    case "v1/Namespace":
-      return new k8s.core.v1.Namespace(name, body, opts);
-    case "v1/PersistentVolumeClaim":
-      return new k8s.core.v1.PersistentVolumeClaim(name, body, opts);
-    case "v1/ServiceAccount":
-      return new k8s.core.v1.ServiceAccount(name, body, opts);
-    case "v1/ConfigMap":
-      return new k8s.core.v1.ConfigMap(name, body, opts);
-    case "v1/Service":
-      return new k8s.core.v1.Service(name, body, opts);
-    case "apps/v1/Deployment":
-      return new k8s.apps.v1.Deployment(name, body, opts);
-    case "rbac.authorization.k8s.io/v1/Role":
-      return new k8s.rbac.v1.Role(name, body, opts);
-    case "rbac.authorization.k8s.io/v1/RoleBinding":
-      return new k8s.rbac.v1.RoleBinding(name, body as k8s.rbac.v1.RoleBindingArgs, opts);
-    default:
-      if (kind === "InferenceService") return new k8s.apiextensions.CustomResource(name, { apiVersion, kind, ...body }, opts);
-      throw new Error(`vk8s: no resource mapping for ${apiVersion} ${kind} "${obj.metadata.name}"`);
-  }
-}

@@ -14,8 +14,8 @@ import * as k8s from "@pulumi/kubernetes";
 import type { BootstrapOptions } from "../src/bootstrap/types";
 import { planPlatform, type PlatformPlan, type TenantPlan } from "../src/platform/plan";
 import type { PlatformSettings, TenantInput } from "../src/platform/types";
-import type { K8sObject } from "../src/render/types";
 import { Vk8sCluster, type Vk8sSshArgs } from "./vk8sCluster";
+import { createK8sResource, objectResourceName } from "./k8sResources";
 
 /** One user of the platform: the pure tenant input plus its secrets. */
 export interface Vk8sPlatformUser extends TenantInput {
@@ -123,23 +123,11 @@ export class Vk8sPlatform extends pulumi.ComponentResource {
   /** The user's storage inside the virtual cluster, through a provider built from its kubeconfig. */
   private offerStorage(prefix: string, tenant: TenantPlan, cluster: Vk8sCluster): void {
     const provider = new k8s.Provider(`${prefix}-virtual`, { kubeconfig: cluster.kubeconfig }, { parent: this });
-    for (const obj of tenant.virtualObjects) createVirtualObject(`${prefix}-virtual-${obj.kind.toLowerCase()}-${obj.metadata.name}`, obj, { parent: this, provider });
+    for (const obj of tenant.virtualObjects) createK8sResource(objectResourceName(`${prefix}-virtual`, obj), obj, { parent: this, provider });
   }
 }
 
 /** The pure tenant input of a user (its secrets left out). */
 function tenantInput(u: Vk8sPlatformUser): TenantInput {
   return { name: u.name, cluster: u.cluster, quota: u.quota, storage: u.storage, nodePorts: u.nodePorts };
-}
-
-function createVirtualObject(name: string, obj: K8sObject, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
-  const { apiVersion, kind, ...body } = obj as Record<string, any>;
-  switch (`${apiVersion}/${kind}`) {
-    case "storage.k8s.io/v1/StorageClass":
-      return new k8s.storage.v1.StorageClass(name, body as k8s.storage.v1.StorageClassArgs, opts);
-    case "v1/PersistentVolume":
-      return new k8s.core.v1.PersistentVolume(name, body, opts);
-    default:
-      throw new Error(`vk8s: no resource mapping for ${apiVersion} ${kind} "${obj.metadata.name}" inside a virtual cluster`);
-  }
 }

@@ -17,7 +17,7 @@ import type { BootstrapOptions } from "../src/bootstrap/types";
 import { digest, hashDexPassword } from "../src/bootstrap/password";
 import { readInstallHistory, type InstallHistory } from "../src/status/phases";
 import { parseVk8sDocuments } from "../src/manifest";
-import { createHostResource, hostResourceName } from "./hostResources";
+import { createK8sResource, objectResourceName } from "./k8sResources";
 import { createBootstrapCommands, type NodeSsh } from "./bootstrapCommands";
 import { SshKeyPair } from "./sshKeyPair";
 
@@ -144,7 +144,7 @@ export class Vk8sCluster extends pulumi.ComponentResource {
         ...(rendered.kind === "Namespace" ? { name: passwordChecked } : {}),
         ...(awaited ? { annotations: { ...rendered.metadata.annotations, "pulumi.com/skipAwait": "true" } } : {}),
       };
-      const res = createHostResource(hostResourceName(name, rendered), { ...renderedBody, metadata } as K8sObject, {
+      const res = createK8sResource(objectResourceName(name, rendered), { ...renderedBody, metadata } as K8sObject, {
         parent: this,
         dependsOn: namespace ? [namespace] : [],
       });
