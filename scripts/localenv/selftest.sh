@@ -101,7 +101,7 @@ expect "inner Deployment rolls out (controller-manager + kubelet-sim, $((SECONDS
 calls=$(cat "$state/calls.log" 2>/dev/null)
 for pattern in ' demo demo-master kubeadm init --pod-network-cidr 10.244.0.0/16 ' \
   ' demo demo-master kubeadm token create --print-join-command$' \
-  ' demo demo-worker kubeadm join 127\.0\.0\.1:[0-9]+ --token <redacted> '; do
+  ' demo demo-worker kubeadm join 127\.0\.0\.1:[0-9]+ --token <redacted> .* --node-name demo-worker$'; do
   n=$(printf '%s\n' "$calls" | grep -Ec -- "$pattern")
   verdict "calls.log: once /$pattern/" "found $n times in: $calls" [ "$n" = 1 ]
 done

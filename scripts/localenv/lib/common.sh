@@ -90,13 +90,22 @@ pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
 pidfile_alive() { [ -f "$1" ] && pid_alive "$(cat "$1")"; }
 
 # daemon PIDFILE LOGFILE CMD...: starts CMD in its own session, detached from the
-# caller's terminal and file descriptors (so an ssh session that started it can end),
-# and records its pid.
+# caller's terminal and file descriptors (so an ssh session that started it can end, and
+# the lock files held on fds 8 and 9 are not inherited), and records its pid.
+# The daemon writes its own pid (setsid forks when the caller leads a process group).
 daemon() {
-  local pidfile=$1 logfile=$2
+  local pidfile=$1 logfile=$2 _
   shift 2
-  setsid nohup "$@" </dev/null >>"$logfile" 2>&1 &
-  echo $! >"$pidfile"
+  rm -f "$pidfile"
+  # shellcheck disable=SC2016 # expanded by the inner bash
+  setsid bash -c 'echo $$ >"$0.tmp" && mv "$0.tmp" "$0" && exec "$@"' "$pidfile" "$@" \
+    </dev/null >>"$logfile" 2>&1 8>&- 9>&- &
+  for _ in $(seq 1 100); do
+    [ -s "$pidfile" ] && return 0
+    sleep 0.05
+  done
+  log "no pid file $pidfile after 5s"
+  return 1
 }
 
 # descendants PID: prints every descendant pid of PID, deepest first.

@@ -32,13 +32,13 @@ cp_start_etcd() {
   # --unsafe-no-fsync exists from etcd 3.5 on; a test cluster needs no durability
   etcd --help 2>&1 | grep -q -- '--unsafe-no-fsync' && extra+=(--unsafe-no-fsync)
   mkdir -p "$dir/etcd-data" && chmod 700 "$dir/etcd-data"
-  daemon "$dir/etcd.pid" "$dir/etcd.log" etcd --name default \
+  daemon "$dir/etcd.pid" "$dir/etcd.log" etcd --name localenv \
     --data-dir "$dir/etcd-data" \
     --listen-client-urls "http://127.0.0.1:$ETCD_CLIENT_PORT" \
     --advertise-client-urls "http://127.0.0.1:$ETCD_CLIENT_PORT" \
     --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
     --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
-    --initial-cluster "default=http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-cluster "localenv=http://127.0.0.1:$ETCD_PEER_PORT" \
     --log-level warn "${extra[@]}"
   wait_until "$VK8S_LOCALENV_TIMEOUT" "etcd on 127.0.0.1:$ETCD_CLIENT_PORT ($dir/etcd.log)" \
     etcd_healthy "$ETCD_CLIENT_PORT"

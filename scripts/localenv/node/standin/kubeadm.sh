@@ -134,6 +134,9 @@ NODE
       \"operatingSystem\":\"linux\",\"architecture\":\"amd64\",
       \"containerRuntimeVersion\":\"simulated://0\",\"osImage\":\"vk8s localenv vNode\",
       \"kernelVersion\":\"$(uname -r)\",\"machineID\":\"\",\"systemUUID\":\"\",\"bootID\":\"\"}}}" >/dev/null
+  # The API server's NodeTaint admission adds not-ready:NoSchedule; the node lifecycle
+  # controller (not run here) would lift it once the Node reports Ready.
+  inner_kubectl taint node "$name" node.kubernetes.io/not-ready:NoSchedule- >/dev/null 2>&1 || true
 }
 
 # start_inner SERVICE_CIDR: starts or reuses the inner etcd + kube-apiserver.
