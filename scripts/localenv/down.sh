@@ -12,6 +12,7 @@ set -euo pipefail
 . "$LOCALENV_DIR/lib/pki.sh"
 # shellcheck source=lib/controlplane.sh
 . "$LOCALENV_DIR/lib/controlplane.sh"
+trap_errors
 
 { [ $# -ge 1 ] && [ $# -le 2 ]; } || die "usage: down.sh STATE_DIR [--rm]"
 state=${1%/}

@@ -20,6 +20,7 @@ set -euo pipefail
 . "$LOCALENV_DIR/lib/pki.sh"
 # shellcheck source=lib/controlplane.sh
 . "$LOCALENV_DIR/lib/controlplane.sh"
+trap_errors
 
 usage() { die "usage: host.sh up|down STATE_DIR"; }
 [ $# -eq 2 ] || usage

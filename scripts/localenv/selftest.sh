@@ -84,6 +84,9 @@ expect "a second kubeadm init fails its preflight" 'FileAvailable--etc-kubernete
 join=$(node_ssh demo-master 'kubeadm token create --print-join-command' 2>&1)
 expect "kubeadm token create --print-join-command" \
   '^kubeadm join 127\.0\.0\.1:[0-9]+ --token [a-z0-9]{6}\.[a-z0-9]{16} --discovery-token-ca-cert-hash sha256:[0-9a-f]{64} $' "$join"
+forged=$(printf '%s\n' "$join" | sed -E 's/--token [a-z0-9.]+/--token abcdef.0123456789abcdef/')
+out=$(node_ssh demo-worker "$forged" 2>&1)
+expect "kubeadm join with a token never minted fails" 'could not find a JWS signature' "$out"
 # shellcheck disable=SC2016 # expanded on the node
 out=$(printf '%s\n' "$join" | node_ssh demo-worker 'read -r cmd; $cmd --node-name demo-worker' 2>&1)
 expect "kubeadm join on the worker" 'This node has joined the cluster' "$out"

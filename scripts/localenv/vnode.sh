@@ -21,11 +21,13 @@
 #                   (absent when 0) and, once the device plugin runs, nvidia.com/gpu=N
 #                   on the inner Node.
 #   VK8S_SIM_KUBERNETES_VERSION  the vNode image's Kubernetes version, reported by
-#                   `kubeadm version` and `kubelet --version` (default: the version of the
-#                   kube-apiserver on PATH); set it to the cluster's version (kink:vX tag).
+#                   `kubeadm version` and `kubelet --version` (default: the tag of the
+#                   cluster's vNode StatefulSets in the host API, `kink:v1.20` -> v1.20.0,
+#                   looked up at each call; without them the toolchain's kube-apiserver's).
 set -euo pipefail
 # shellcheck source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
+trap_errors
 
 usage() { die "usage: vnode.sh up STATE_DIR CLUSTER NODE PORT [NODE PORT]... | vnode.sh down STATE_DIR CLUSTER [NODE]..."; }
 [ $# -ge 3 ] || usage
@@ -79,8 +81,14 @@ write_standins() {
 # runtime socket (nothing listens on it), the GPU allocation file and /dev/nvidia<i>.
 write_node_image() {
   local home=$1 node=$2 i=0
-  local version=${VK8S_SIM_KUBERNETES_VERSION:-$(kube-apiserver --version 2>/dev/null | awk '{print $2}')}
-  echo "${version:-v0.0.0}" >"$home/kubernetes-version"
+  local version
+  version=$(kube-apiserver --version 2>/dev/null | awk '{print $2}') || true
+  echo "${version:-v0.0.0}" >"$home/toolchain-version"
+  if [ -n "${VK8S_SIM_KUBERNETES_VERSION:-}" ]; then
+    echo "$VK8S_SIM_KUBERNETES_VERSION" >"$home/kubernetes-version"
+  else
+    rm -f "$home/kubernetes-version"
+  fi
   [ -n "$(ls -A "$home/root/etc/default")" ] || cp -a /etc/default/. "$home/root/etc/default/"
   if [ ! -S "$home/root/run/containerd/containerd.sock" ]; then
     /usr/bin/python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' \
@@ -132,6 +140,8 @@ AuthorizedKeysCommandUser root
 UsePAM no
 PrintMotd no
 PrintLastLog no
+MaxStartups 100:30:200
+MaxSessions 50
 X11Forwarding no
 Subsystem sftp /usr/lib/openssh/sftp-server
 ForceCommand /usr/bin/unshare --mount --uts --propagation private $LOCALENV_DIR/node/session.sh $state $cluster $node

@@ -13,6 +13,12 @@ LOCALENV_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 : "${VK8S_LOCALENV_PORT_RANGE:=20000-29999}"
 
 log() { printf '[localenv] %s\n' "$*" >&2; }
+
+# trap_errors: under `set -e`, say which command failed instead of exiting silently.
+trap_errors() {
+  set -E
+  trap 'log "$(basename "$0"): failed (exit $?) at line $LINENO: $BASH_COMMAND"' ERR
+}
 die() { printf '[localenv] error: %s\n' "$*" >&2; exit 1; }
 
 # Puts the toolchain (pulumi, etcd, kube-apiserver, ...) on PATH when it is not there yet.

@@ -32,6 +32,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$LOCALENV_DIR/lib/controlplane.sh"
 # shellcheck source=../../lib/standin.sh
 . "$LOCALENV_DIR/lib/standin.sh"
+trap_errors
 
 standin_record "$state" "$cluster" "$node" kubeadm "$@"
 mountpoint -q /etc/kubernetes \
@@ -63,9 +64,9 @@ node_name() {
 
 inner_kubectl() { kubectl --kubeconfig "$inner/admin.conf" --request-timeout=20s "$@"; }
 
-# The vNode image's Kubernetes version (vnode.sh VK8S_SIM_KUBERNETES_VERSION), which
-# `kubeadm version` reports; the inner API server runs the toolchain's version regardless.
-node_version() { cat "$state/nodes/$cluster/$node/kubernetes-version"; }
+# The vNode image's Kubernetes version (lib/standin.sh); the inner API server runs the
+# toolchain's version regardless.
+node_version() { node_image_version "$state" "$cluster" "$node"; }
 
 # preflight FILE...: kubeadm's FileAvailable checks.
 preflight() {

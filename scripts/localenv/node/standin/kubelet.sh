@@ -13,6 +13,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$LOCALENV_DIR/lib/standin.sh"
 standin_record "$state" "$cluster" "$node" kubelet "$@"
 case "$*" in
-  --version) echo "Kubernetes $(cat "$state/nodes/$cluster/$node/kubernetes-version")" ;;
+  --version) echo "Kubernetes $(node_image_version "$state" "$cluster" "$node")" ;;
   *) echo "kubelet stand-in: no kubelet runs in the local environment (only --version is answered)" >&2; exit 1 ;;
 esac
