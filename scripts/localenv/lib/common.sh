@@ -117,7 +117,7 @@ daemon() {
 # descendants PID: prints every descendant pid of PID, deepest first.
 descendants() {
   local child
-  for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+  for child in $(ps -o pid= --ppid "$1" 2>/dev/null || true); do
     descendants "$child"
     echo "$child"
   done
