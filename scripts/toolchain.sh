@@ -1,0 +1,290 @@
+#!/usr/bin/env bash
+# Builds the e2e toolchain (Pulumi CLI, Kubernetes and command provider plugins, etcd,
+# kube-apiserver, kube-controller-manager, kubectl, kustomize) from the Go module proxy,
+# at the pinned versions below, into a cache outside the repo keyed by version:
+#
+#   $VK8S_TOOLCHAIN_DIR/<tool>-<version>/bin/...   one folder per tool and version
+#   $VK8S_TOOLCHAIN_DIR/src/<tool>-<version>/      throwaway Go modules used for the build
+#   $VK8S_TOOLCHAIN_DIR/logs/<tool>-<version>.log  full build log of the last build
+#   $VK8S_TOOLCHAIN_DIR/pulumi-home/plugins/       Pulumi plugin cache (unless PULUMI_HOME is set)
+#   $VK8S_TOOLCHAIN_DIR/env.sh                     `source` it: PATH, PULUMI_HOME, PULUMI_* flags
+#
+# Usage: scripts/toolchain.sh [--force] [tool...]
+#   tool     one or more of: pulumi pulumi-language-nodejs kubernetes-provider command-provider
+#            etcd kubernetes kustomize (default: all)
+#   --force  rebuild even when a cached build exists (default: reuse the cache)
+# Environment:
+#   VK8S_TOOLCHAIN_DIR  cache root (default: ${XDG_CACHE_HOME:-$HOME/.cache}/vk8s/toolchain)
+#   PULUMI_HOME         Pulumi home holding the plugin cache (default: $VK8S_TOOLCHAIN_DIR/pulumi-home)
+#
+# A tool already on PATH at a compatible version (outside the cache) is not built.
+# Builds run one at a time under `nice -n 10` (2-core machines), CGO_ENABLED=0.
+# Plugins are installed into $PULUMI_HOME/plugins/resource-<name>-v<version>/ (no .partial
+# marker), so `pulumi plugin ls` lists them and nothing is downloaded when
+# PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true (set by env.sh).
+# Pieces the module proxy does not serve are reported as `unavailable` with the proxy's answer
+# and listed in VK8S_TOOLCHAIN_MISSING in env.sh; the script then exits 0 only if every other
+# piece is ready. Exit 1 if any piece failed to build.
+set -euo pipefail
+
+# ---- pinned versions --------------------------------------------------------------------
+PULUMI_VERSION=3.274.1
+# The Node.js language host is a separate module (sdk/nodejs/cmd/pulumi-language-nodejs/v3)
+# published only as a pseudo-version of the v3.274.1 commit; leave empty while unknown.
+PULUMI_LANGUAGE_NODEJS_MODULE_VERSION=""
+KUBERNETES_PROVIDER_VERSION=4.25.0
+KUBERNETES_PROVIDER_MODULE_VERSION=v4.0.0-20260115033456-f47bc2d6f199 # = release 4.25.0
+KUBERNETES_PROVIDER_SDK_VERSION=v4.25.0 # replaces the provider's `../sdk` path
+COMMAND_PROVIDER_VERSION=1.2.1
+# github.com/pulumi/pulumi-command/provider at tag v1.2.1's commit (f0839b236d7b, per the
+# Origin of github.com/pulumi/pulumi-command/sdk@v1.2.1); only its pseudo-version can exist.
+COMMAND_PROVIDER_MODULE_VERSION=v0.0.0-20260304002345-f0839b236d7b
+ETCD_VERSION=3.6.16
+KUBERNETES_VERSION=1.37.2
+KUBERNETES_BUILD_DATE=2026-10-27T12:01:04Z # release time from the module proxy (deterministic)
+KUSTOMIZE_VERSION=5.8.2                    # 5.8.3 needs Go 1.27
+
+ALL_TOOLS=(pulumi pulumi-language-nodejs kubernetes-provider command-provider etcd kubernetes kustomize)
+
+# ---- settings ---------------------------------------------------------------------------
+TC_ROOT="${VK8S_TOOLCHAIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vk8s/toolchain}"
+TC_PULUMI_HOME="${PULUMI_HOME:-$TC_ROOT/pulumi-home}"
+export GOFLAGS="-mod=mod -buildvcs=false" GOWORK=off CGO_ENABLED=0
+export PATH="/usr/local/go/bin:$PATH"
+
+force=0
+tools=()
+for arg in "$@"; do
+  case "$arg" in
+    --force) force=1 ;;
+    -h | --help) sed -n '2,27p' "$0"; exit 0 ;;
+    *)
+      if [[ " ${ALL_TOOLS[*]} " != *" $arg "* ]]; then
+        echo "toolchain: unknown tool '$arg' (expected one of: ${ALL_TOOLS[*]})" >&2
+        exit 2
+      fi
+      tools+=("$arg") ;;
+  esac
+done
+[ ${#tools[@]} -gt 0 ] || tools=("${ALL_TOOLS[@]}")
+
+mkdir -p "$TC_ROOT/logs" "$TC_ROOT/src" "$TC_PULUMI_HOME/plugins"
+TC_SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=SCRIPTDIR/toolchain/lib.sh
+source "$TC_SCRIPTS/toolchain/lib.sh"
+
+# ---- tools ------------------------------------------------------------------------------
+# Each tc_<tool> prints one status line. Builds go to <dir>.tmp and are renamed into place only
+# when complete (a .complete file marks them); env.sh lists the complete folders.
+
+tc_pulumi() {
+  local dir="$TC_ROOT/pulumi-v$PULUMI_VERSION"
+  if tc_on_path pulumi "$(pulumi version 2>/dev/null)" "v$PULUMI_VERSION"; then return; fi
+  tc_cached "$dir" pulumi && { tc_use "pulumi v$PULUMI_VERSION" "$dir"; return; }
+  # pkg/v3's go.mod replaces the clipboard module: the throwaway module must do the same.
+  tc_module "pulumi-v$PULUMI_VERSION" \
+    "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION" \
+    "github.com/atotto/clipboard=github.com/tgummerer/clipboard@v0.0.0-20241001131231-d02d263e614e" \
+    -- github.com/pulumi/pulumi/pkg/v3/cmd/pulumi || return 0
+  tc_build "pulumi v$PULUMI_VERSION" "$dir" "$TC_ROOT/src/pulumi-v$PULUMI_VERSION" \
+    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
+    pulumi=github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+}
+
+tc_pulumi_language_nodejs() {
+  # The real host is installed next to `pulumi` (a bundled plugin is looked up on PATH, then
+  # there). Its module is only published as a pseudo-version of the v$PULUMI_VERSION commit; when
+  # that is unknown or not served, build vk8s's stand-in (scripts/toolchain/langhost-nodejs).
+  local dir="$TC_ROOT/pulumi-v$PULUMI_VERSION"
+  local mod=github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
+  if tc_on_path pulumi-language-nodejs "$(pulumi-language-nodejs -version 2>/dev/null)" "$PULUMI_VERSION"; then return; fi
+  if [ "$(cat "$dir/language-host" 2>/dev/null)" = pulumi ] && [ -x "$dir/bin/pulumi-language-nodejs" ] &&
+    [ "$force" = 0 ]; then
+    echo "pulumi-language-nodejs v$PULUMI_VERSION: cached"; return
+  fi
+  if [ -z "$PULUMI_LANGUAGE_NODEJS_MODULE_VERSION" ]; then
+    if tc_cached "$(tc_language_nodejs_standin_dir)" pulumi-language-nodejs; then
+      TC_MISSING+=(pulumi-language-nodejs)
+      echo -n "pulumi-language-nodejs: real host not served by the proxy; "
+      tc_language_nodejs_standin
+      return
+    fi
+    tc_unavailable pulumi-language-nodejs "$(tc_proxy_answer "$mod")" \
+      "$mod is only published as a pseudo-version of the v$PULUMI_VERSION commit, which the proxy does not list"
+    tc_language_nodejs_standin
+    return
+  fi
+  tc_module_available pulumi-language-nodejs "$mod" "$PULUMI_LANGUAGE_NODEJS_MODULE_VERSION" || { tc_language_nodejs_standin; return; }
+  [ -x "$dir/bin/pulumi" ] || { tc_failed pulumi-language-nodejs "needs pulumi v$PULUMI_VERSION built first"; return; }
+  local side="$TC_ROOT/pulumi-language-nodejs-v$PULUMI_VERSION"
+  tc_module "pulumi-language-nodejs-v$PULUMI_VERSION" \
+    "$mod@$PULUMI_LANGUAGE_NODEJS_MODULE_VERSION" "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION" \
+    "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" \
+    "github.com/atotto/clipboard=github.com/tgummerer/clipboard@v0.0.0-20241001131231-d02d263e614e" \
+    -- "$mod" || return 0
+  # Built into a side folder, then linked into the (already complete) pulumi folder.
+  tc_build "pulumi-language-nodejs v$PULUMI_VERSION" "$side" "$TC_ROOT/src/pulumi-language-nodejs-v$PULUMI_VERSION" \
+    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
+    "pulumi-language-nodejs=$mod" || return 0
+  tc_place_language_host "$side/bin/pulumi-language-nodejs" pulumi
+}
+
+# tc_place_language_host BINARY KIND: puts the language host next to the cached `pulumi`, where
+# the CLI looks for bundled plugins (on PATH elsewhere it warns "using ... from $PATH"), and
+# records KIND (pulumi | vk8s-stand-in) in <pulumi dir>/language-host.
+tc_place_language_host() {
+  local dir="$TC_ROOT/pulumi-v$PULUMI_VERSION"
+  [ -f "$dir/.complete" ] || return 0
+  if [ ! "$dir/bin/pulumi-language-nodejs" -ef "$1" ]; then
+    rm -f "$dir/bin/pulumi-language-nodejs"
+    ln "$1" "$dir/bin/pulumi-language-nodejs" 2>/dev/null || cp "$1" "$dir/bin/pulumi-language-nodejs"
+  fi
+  echo "$2" >"$dir/language-host"
+}
+
+# The stand-in's cache folder is keyed by the Pulumi version and a hash of its source.
+tc_language_nodejs_standin_dir() {
+  local src="$TC_SCRIPTS/toolchain/langhost-nodejs/main.go"
+  echo "$TC_ROOT/pulumi-language-nodejs-standin-v$PULUMI_VERSION-$(sha256sum "$src" | cut -c1-12)"
+}
+
+tc_language_nodejs_standin() {
+  local dir label="pulumi-language-nodejs stand-in (vk8s)"
+  dir=$(tc_language_nodejs_standin_dir)
+  if tc_cached "$dir" pulumi-language-nodejs; then
+    tc_use "$label"
+  else
+    local src
+    src="$TC_ROOT/src/$(basename "$dir")"
+    tc_log_start "$(basename "$dir")"
+    if ! tc_step "$label" tc_prepare_standin "$src"; then return 0; fi
+    tc_build "$label" "$dir" "$src" "-X main.version=$PULUMI_VERSION" pulumi-language-nodejs=. || return 0
+    # Builds of older stand-in sources are stale: drop them.
+    local old
+    for old in "$TC_ROOT"/pulumi-language-nodejs-standin-* "$TC_ROOT"/src/pulumi-language-nodejs-standin-*; do
+      case "$old" in "$dir" | "$src") ;; *) rm -rf "$old" ;; esac
+    done
+  fi
+  tc_place_language_host "$dir/bin/pulumi-language-nodejs" vk8s-stand-in
+}
+
+tc_prepare_standin() {
+  rm -rf "$1" && mkdir -p "$1" && cp "$TC_SCRIPTS/toolchain/langhost-nodejs/main.go" "$1/"
+  printf 'module vk8s.local/toolchain/pulumi-language-nodejs-standin\n\ngo 1.26\n' >"$1/go.mod"
+  (cd "$1" && go mod edit -require="github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" && nice -n 10 go mod tidy)
+}
+
+tc_kubernetes_provider() {
+  local v=$KUBERNETES_PROVIDER_VERSION dir="$TC_ROOT/pulumi-resource-kubernetes-$KUBERNETES_PROVIDER_VERSION"
+  local mod=github.com/pulumi/pulumi-kubernetes/provider/v4
+  if ! tc_cached "$dir" pulumi-resource-kubernetes && tc_plugin_installed kubernetes "$v"; then
+    echo "pulumi-resource-kubernetes $v: already installed in $TC_PULUMI_HOME/plugins, not built"; return
+  fi
+  if ! tc_cached "$dir" pulumi-resource-kubernetes; then
+    tc_module_available "pulumi-resource-kubernetes $v" "$mod" "$KUBERNETES_PROVIDER_MODULE_VERSION" || return 0
+    local src="$TC_ROOT/src/pulumi-resource-kubernetes-$v"
+    # The main package embeds schema-embed.json and terraform-mapping-embed.json, which its
+    # generate.go derives from the committed schema.json and terraform-mapping.json; they are not
+    # in the module zip, so generate them in a writable copy of the module.
+    tc_log_start "pulumi-resource-kubernetes-$v"
+    if ! tc_step "pulumi-resource-kubernetes $v" tc_prepare_kubernetes_provider "$src" "$mod"; then return 0; fi
+    tc_build "pulumi-resource-kubernetes $v" "$dir" "$src" \
+      "-X $mod/pkg/version.Version=$v" \
+      "pulumi-resource-kubernetes=./cmd/pulumi-resource-kubernetes" || return 0
+  else
+    tc_use "pulumi-resource-kubernetes $v" "$dir" nopath
+  fi
+  tc_install_plugin kubernetes "$v" "$dir/bin/pulumi-resource-kubernetes"
+}
+
+tc_prepare_kubernetes_provider() {
+  local src="$1" mod="$2" zipdir
+  zipdir=$(go mod download -json "$mod@$KUBERNETES_PROVIDER_MODULE_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  [ -n "$zipdir" ] || { echo "go mod download gave no Dir"; return 1; }
+  rm -rf "$src" && mkdir -p "$(dirname "$src")" && cp -R "$zipdir" "$src" && chmod -R u+w "$src"
+  (cd "$src" &&
+    go mod edit -replace "github.com/pulumi/pulumi-kubernetes/sdk/v4=github.com/pulumi/pulumi-kubernetes/sdk/v4@$KUBERNETES_PROVIDER_SDK_VERSION" &&
+    cd cmd/pulumi-resource-kubernetes && VERSION="$KUBERNETES_PROVIDER_VERSION" nice -n 10 go run generate.go &&
+    ls -l schema-embed.json terraform-mapping-embed.json)
+}
+
+tc_command_provider() {
+  local v=$COMMAND_PROVIDER_VERSION dir="$TC_ROOT/pulumi-resource-command-$COMMAND_PROVIDER_VERSION"
+  local mod=github.com/pulumi/pulumi-command/provider
+  if ! tc_cached "$dir" pulumi-resource-command && tc_plugin_installed command "$v"; then
+    echo "pulumi-resource-command $v: already installed in $TC_PULUMI_HOME/plugins, not built"; return
+  fi
+  if ! tc_cached "$dir" pulumi-resource-command; then
+    tc_module_available "pulumi-resource-command $v" "$mod" "$COMMAND_PROVIDER_MODULE_VERSION" || return 0
+    tc_module "pulumi-resource-command-$v" "$mod@$COMMAND_PROVIDER_MODULE_VERSION" \
+      -- "$mod/cmd/pulumi-resource-command" || return 0
+    tc_build "pulumi-resource-command $v" "$dir" "$TC_ROOT/src/pulumi-resource-command-$v" \
+      "-X $mod/pkg/version.Version=$v" \
+      "pulumi-resource-command=$mod/cmd/pulumi-resource-command" || return 0
+  else
+    tc_use "pulumi-resource-command $v" "$dir" nopath
+  fi
+  tc_install_plugin command "$v" "$dir/bin/pulumi-resource-command"
+}
+
+tc_etcd() {
+  local dir="$TC_ROOT/etcd-v$ETCD_VERSION"
+  if tc_on_path etcd "$(etcd --version 2>/dev/null | head -1)" "etcd Version: ${ETCD_VERSION%.*}."; then return; fi
+  tc_cached "$dir" etcd && { tc_use "etcd v$ETCD_VERSION" "$dir"; return; }
+  # etcd's main package is the root of go.etcd.io/etcd/server/v3, whose go.mod replaces its
+  # sibling modules with local paths: the throwaway module's MVS picks the published ones.
+  tc_module "etcd-v$ETCD_VERSION" "go.etcd.io/etcd/server/v3@v$ETCD_VERSION" \
+    "go.etcd.io/etcd/api/v3@v$ETCD_VERSION" "go.etcd.io/etcd/client/pkg/v3@v$ETCD_VERSION" \
+    "go.etcd.io/etcd/client/v3@v$ETCD_VERSION" "go.etcd.io/etcd/pkg/v3@v$ETCD_VERSION" \
+    -- go.etcd.io/etcd/server/v3 || return 0
+  tc_build "etcd v$ETCD_VERSION" "$dir" "$TC_ROOT/src/etcd-v$ETCD_VERSION" "" etcd=go.etcd.io/etcd/server/v3
+}
+
+tc_kubernetes() {
+  local v=$KUBERNETES_VERSION dir="$TC_ROOT/kubernetes-v$KUBERNETES_VERSION"
+  local minor="v${v%.*}."
+  if tc_path_ok kubectl "$(kubectl version --client 2>/dev/null | head -1)" "Client Version: $minor" &&
+    tc_path_ok kube-apiserver "$(kube-apiserver --version 2>/dev/null)" "Kubernetes $minor" &&
+    tc_path_ok kube-controller-manager "$(kube-controller-manager --version 2>/dev/null)" "Kubernetes $minor"; then
+    echo "kubernetes: kubectl, kube-apiserver, kube-controller-manager ${minor}x on PATH, not built"
+    return
+  fi
+  tc_cached "$dir" kube-apiserver kube-controller-manager kubectl && { tc_use "kubernetes v$v" "$dir"; return; }
+  # k8s.io/kubernetes replaces every k8s.io/* staging module with ./staging/src/...: replace
+  # each with its published v0.<minor>.<patch> of the same release.
+  local staging="0.${v#1.}" reps=() m
+  while read -r m; do reps+=("$m=$m@v$staging"); done < <(tc_kubernetes_staging_modules "$v")
+  [ ${#reps[@]} -gt 0 ] || { tc_failed "kubernetes v$v" "could not read the staging modules of k8s.io/kubernetes@v$v"; return; }
+  tc_module "kubernetes-v$v" "k8s.io/kubernetes@v$v" "${reps[@]}" -- \
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kubectl || return 0
+  local ld="" p
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld+=" -X $p.gitVersion=v$v -X $p.gitMajor=${v%%.*} -X $p.gitMinor=$(echo "$v" | cut -d. -f2)"
+    ld+=" -X $p.gitTreeState=clean -X $p.buildDate=$KUBERNETES_BUILD_DATE"
+  done
+  tc_build "kubernetes v$v" "$dir" "$TC_ROOT/src/kubernetes-v$v" "$ld" \
+    kube-apiserver=k8s.io/kubernetes/cmd/kube-apiserver \
+    kube-controller-manager=k8s.io/kubernetes/cmd/kube-controller-manager \
+    kubectl=k8s.io/kubernetes/cmd/kubectl
+}
+
+tc_kustomize() {
+  local dir="$TC_ROOT/kustomize-v$KUSTOMIZE_VERSION"
+  if tc_on_path kustomize "$(kustomize version 2>/dev/null)" "v${KUSTOMIZE_VERSION%%.*}."; then return; fi
+  tc_cached "$dir" kustomize && { tc_use "kustomize v$KUSTOMIZE_VERSION" "$dir"; return; }
+  # Its go.mod has no replace lines: `go install mod@version` stamps the version itself.
+  tc_install "kustomize v$KUSTOMIZE_VERSION" "$dir" "sigs.k8s.io/kustomize/kustomize/v5@v$KUSTOMIZE_VERSION"
+}
+
+# ---- main -------------------------------------------------------------------------------
+TC_MISSING=()
+TC_FAILED=()
+for t in "${tools[@]}"; do "tc_${t//-/_}"; done
+tc_write_env
+echo "env: source $TC_ROOT/env.sh"
+[ ${#TC_MISSING[@]} -eq 0 ] || echo "unavailable from the Go module proxy: ${TC_MISSING[*]}"
+if [ ${#TC_FAILED[@]} -gt 0 ]; then
+  echo "failed: ${TC_FAILED[*]} (logs in $TC_ROOT/logs)" >&2
+  exit 1
+fi

@@ -1,0 +1,236 @@
+// Command pulumi-language-nodejs is vk8s's stand-in for Pulumi's Node.js language host, built by
+// scripts/toolchain.sh only because the real one (module
+// github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3) is not served by the Go
+// module proxy reachable here. It implements the part of the LanguageRuntime gRPC service that
+// `pulumi preview/up/refresh/destroy` needs for an installed Node.js project:
+//
+//   - Run starts `node [nodeargs] <@pulumi/pulumi>/cmd/run <flags> <program> [args]` in the
+//     program folder, with PULUMI_CONFIG / PULUMI_CONFIG_SECRET_KEYS and the TypeScript options in
+//     the environment, exactly the contract of @pulumi/pulumi's run script; exit code 32 means the
+//     program already reported its error (Bail).
+//   - GetRequiredPackages/Plugins return nothing: plugins load on demand from the plugin cache
+//     (install them first; automatic acquisition is meant to be disabled).
+//   - About and GetProgramDependencies give the node executable/version and no dependency list.
+//
+// Not implemented (Unimplemented): InstallDependencies (run `npm ci` yourself), policy packs
+// (RunPlugin), code generation, templates, packing and linking.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/emptypb"
+)
+
+// version is the Pulumi release whose language host this stands in for (set by -ldflags -X).
+var version = "0.0.0"
+
+// bailExitCode is the run script's exit code for "error already reported to the user".
+const bailExitCode = 32
+
+type host struct {
+	pulumirpc.UnimplementedLanguageRuntimeServer
+	engineAddress string
+	tracing       string
+}
+
+func main() {
+	flags := flag.NewFlagSet("pulumi-language-nodejs", flag.ContinueOnError)
+	showVersion := flags.Bool("version", false, "print the version and exit")
+	tracing := flags.String("tracing", "", "emit tracing to a Zipkin-compatible endpoint")
+	// Accepted for compatibility with the engine's plugin launcher; ignored.
+	flags.Bool("logtostderr", false, "log to stderr (ignored)")
+	flags.Bool("logflow", false, "flow log settings to child processes (ignored)")
+	flags.Int("v", 0, "log verbosity (ignored)")
+	flags.String("root", "", "project root (ignored)")
+	if err := flags.Parse(os.Args[1:]); err != nil {
+		os.Exit(2)
+	}
+	if *showVersion {
+		fmt.Printf("%s (vk8s stand-in)\n", version)
+		return
+	}
+	h := &host{engineAddress: flags.Arg(0), tracing: *tracing}
+	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
+		Init: func(srv *grpc.Server) error {
+			pulumirpc.RegisterLanguageRuntimeServer(srv, h)
+			return nil
+		},
+		Options: rpcutil.OpenTracingServerInterceptorOptions(nil),
+	})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: could not start the language host: %v\n", err)
+		os.Exit(1)
+	}
+	// The engine reads the port from the first line of stdout.
+	fmt.Printf("%d\n", handle.Port)
+	if err := <-handle.Done; err != nil {
+		fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func (h *host) Handshake(ctx context.Context, req *pulumirpc.LanguageHandshakeRequest,
+) (*pulumirpc.LanguageHandshakeResponse, error) {
+	if req.GetEngineAddress() != "" {
+		h.engineAddress = req.GetEngineAddress()
+	}
+	return &pulumirpc.LanguageHandshakeResponse{}, nil
+}
+
+func (h *host) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
+	return &pulumirpc.PluginInfo{Version: version}, nil
+}
+
+func (h *host) GetRequiredPlugins(context.Context, *pulumirpc.GetRequiredPluginsRequest,
+) (*pulumirpc.GetRequiredPluginsResponse, error) {
+	return &pulumirpc.GetRequiredPluginsResponse{}, nil
+}
+
+func (h *host) GetRequiredPackages(context.Context, *pulumirpc.GetRequiredPackagesRequest,
+) (*pulumirpc.GetRequiredPackagesResponse, error) {
+	return &pulumirpc.GetRequiredPackagesResponse{}, nil
+}
+
+func (h *host) GetProgramDependencies(context.Context, *pulumirpc.GetProgramDependenciesRequest,
+) (*pulumirpc.GetProgramDependenciesResponse, error) {
+	return &pulumirpc.GetProgramDependenciesResponse{}, nil
+}
+
+func (h *host) About(context.Context, *pulumirpc.AboutRequest) (*pulumirpc.AboutResponse, error) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return nil, errors.New("node: not found on PATH (install Node.js or source scripts/node22.sh)")
+	}
+	out, err := exec.Command(node, "--version").Output()
+	if err != nil {
+		return nil, fmt.Errorf("node --version: %w", err)
+	}
+	return &pulumirpc.AboutResponse{
+		Executable: node,
+		Version:    strings.TrimPrefix(strings.TrimSpace(string(out)), "v"),
+		Metadata:   map[string]string{"languageHost": "vk8s stand-in"},
+	}, nil
+}
+
+// runOptions are the nodejs runtime options of Pulumi.yaml that the run script understands.
+type runOptions struct {
+	typescript bool   // runtime.options.typescript (default true)
+	nodeargs   string // runtime.options.nodeargs (default none)
+	tsconfig   string // runtime.options.tsconfig (default: the run script's choice)
+}
+
+func optionsOf(info *pulumirpc.ProgramInfo) runOptions {
+	opts := runOptions{typescript: true}
+	fields := info.GetOptions().GetFields()
+	if v, ok := fields["typescript"]; ok {
+		opts.typescript = v.GetBoolValue()
+	}
+	opts.nodeargs = fields["nodeargs"].GetStringValue()
+	opts.tsconfig = fields["tsconfig"].GetStringValue()
+	return opts
+}
+
+func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return &pulumirpc.RunResponse{Error: "node: not found on PATH (install Node.js or source scripts/node22.sh)"}, nil
+	}
+	pwd := req.GetPwd()
+	if dir := req.GetInfo().GetProgramDirectory(); dir != "" {
+		pwd = dir
+	}
+	runScript, err := resolveRunScript(node, pwd)
+	if err != nil {
+		return &pulumirpc.RunResponse{Error: err.Error()}, nil
+	}
+	opts := optionsOf(req.GetInfo())
+	args := append(strings.Fields(opts.nodeargs), runScript)
+	flagsFor := map[string]string{
+		"organization":   req.GetOrganization(),
+		"project":        req.GetProject(),
+		"stack":          req.GetStack(),
+		"pwd":            pwd,
+		"monitor":        req.GetMonitorAddress(),
+		"engine":         h.engineAddress,
+		"root-directory": req.GetInfo().GetRootDirectory(),
+		"tracing":        h.tracing,
+	}
+	for _, name := range []string{"organization", "project", "stack", "pwd", "monitor", "engine", "root-directory", "tracing"} {
+		if v := flagsFor[name]; v != "" {
+			args = append(args, "--"+name+"="+v)
+		}
+	}
+	if req.GetParallel() > 0 {
+		args = append(args, "--parallel="+strconv.Itoa(int(req.GetParallel())))
+	}
+	if req.GetDryRun() {
+		args = append(args, "--dry-run")
+	}
+	program := req.GetInfo().GetEntryPoint()
+	if program == "" {
+		program = "."
+	}
+	// `main: some/dir/` in Pulumi.yaml: name the folder, as the real host does, so that run.js
+	// does not fall back to the "main" of an enclosing package.json (a library's dist/).
+	if program == "." && pwd != req.GetInfo().GetRootDirectory() {
+		program = pwd
+	}
+	args = append(args, program)
+	args = append(args, req.GetArgs()...)
+
+	config, err := json.Marshal(req.GetConfig())
+	if err != nil {
+		return nil, err
+	}
+	secretKeys, err := json.Marshal(append([]string{}, req.GetConfigSecretKeys()...))
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, node, args...)
+	cmd.Dir = pwd
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	cmd.Env = append(os.Environ(),
+		"PULUMI_CONFIG="+string(config),
+		"PULUMI_CONFIG_SECRET_KEYS="+string(secretKeys),
+		"PULUMI_NODEJS_TYPESCRIPT="+strconv.FormatBool(opts.typescript))
+	if opts.tsconfig != "" {
+		cmd.Env = append(cmd.Env, "PULUMI_NODEJS_TSCONFIG_PATH="+opts.tsconfig)
+	}
+	err = cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return &pulumirpc.RunResponse{}, nil
+	case errors.As(err, &exit) && exit.ExitCode() == bailExitCode:
+		return &pulumirpc.RunResponse{Bail: true}, nil
+	case errors.As(err, &exit):
+		return &pulumirpc.RunResponse{Error: fmt.Sprintf("Program exited with non-zero exit code: %d", exit.ExitCode())}, nil
+	default:
+		return &pulumirpc.RunResponse{Error: fmt.Sprintf("could not run %s: %v", node, err)}, nil
+	}
+}
+
+// resolveRunScript finds @pulumi/pulumi's run script the way Node resolves it from dir.
+func resolveRunScript(node, dir string) (string, error) {
+	cmd := exec.Command(node, "-e",
+		`process.stdout.write(require.resolve("@pulumi/pulumi/cmd/run", {paths: [process.argv[1]]}))`, dir)
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("@pulumi/pulumi: not installed for the program in %s (run npm install there)", dir)
+	}
+	return filepath.Dir(strings.TrimSpace(string(out))), nil
+}
