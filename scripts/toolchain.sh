@@ -22,9 +22,12 @@
 # Plugins are installed into $PULUMI_HOME/plugins/resource-<name>-v<version>/ (no .partial
 # marker), so `pulumi plugin ls` lists them and nothing is downloaded when
 # PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true (set by env.sh).
-# Pieces the module proxy does not serve are reported as `unavailable` with the proxy's answer
-# and listed in VK8S_TOOLCHAIN_MISSING in env.sh; the script then exits 0 only if every other
-# piece is ready. Exit 1 if any piece failed to build.
+# Pieces the module proxy does not serve are reported as `unavailable` with the proxy's answer.
+# Two of them have vk8s stand-ins, built instead and named in env.sh: the Node.js language host
+# (scripts/toolchain/langhost-nodejs; VK8S_PULUMI_LANGUAGE_HOST) and the command provider
+# (scripts/toolchain/command-provider; VK8S_COMMAND_PROVIDER). Node.js dynamic providers get the
+# pulumi-resource-pulumi-nodejs script next to the cached `pulumi`. Whatever is still missing is
+# listed in VK8S_TOOLCHAIN_MISSING. Exit 1 if any piece failed to build.
 set -euo pipefail
 
 # ---- pinned versions --------------------------------------------------------------------
@@ -37,7 +40,8 @@ KUBERNETES_PROVIDER_MODULE_VERSION=v4.0.0-20260115033456-f47bc2d6f199 # = releas
 KUBERNETES_PROVIDER_SDK_VERSION=v4.25.0 # replaces the provider's `../sdk` path
 COMMAND_PROVIDER_VERSION=1.2.1
 # github.com/pulumi/pulumi-command/provider at tag v1.2.1's commit (f0839b236d7b, per the
-# Origin of github.com/pulumi/pulumi-command/sdk@v1.2.1); only its pseudo-version can exist.
+# Origin of github.com/pulumi/pulumi-command/sdk@v1.2.1); only its pseudo-version can exist, and
+# the proxy refuses it (403 "This module version is not available"): the stand-in is built.
 COMMAND_PROVIDER_MODULE_VERSION=v0.0.0-20260304002345-f0839b236d7b
 ETCD_VERSION=3.6.16
 KUBERNETES_VERSION=1.37.2
@@ -57,7 +61,7 @@ tools=()
 for arg in "$@"; do
   case "$arg" in
     --force) force=1 ;;
-    -h | --help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,30p' "$0"; exit 0 ;;
     *)
       if [[ " ${ALL_TOOLS[*]} " != *" $arg "* ]]; then
         echo "toolchain: unknown tool '$arg' (expected one of: ${ALL_TOOLS[*]})" >&2
@@ -211,20 +215,68 @@ tc_prepare_kubernetes_provider() {
 tc_command_provider() {
   local v=$COMMAND_PROVIDER_VERSION dir="$TC_ROOT/pulumi-resource-command-$COMMAND_PROVIDER_VERSION"
   local mod=github.com/pulumi/pulumi-command/provider
-  if ! tc_cached "$dir" pulumi-resource-command && tc_plugin_installed command "$v"; then
+  local installed="$TC_PULUMI_HOME/plugins/resource-command-v$v/pulumi-resource-command"
+  if tc_cached "$dir" pulumi-resource-command; then
+    tc_use "pulumi-resource-command $v"
+    tc_install_plugin command "$v" "$dir/bin/pulumi-resource-command"
+    return
+  fi
+  if tc_plugin_installed command "$v" && ! tc_is_command_standin "$installed"; then
     echo "pulumi-resource-command $v: already installed in $TC_PULUMI_HOME/plugins, not built"; return
   fi
-  if ! tc_cached "$dir" pulumi-resource-command; then
-    tc_module_available "pulumi-resource-command $v" "$mod" "$COMMAND_PROVIDER_MODULE_VERSION" || return 0
-    tc_module "pulumi-resource-command-$v" "$mod@$COMMAND_PROVIDER_MODULE_VERSION" \
-      -- "$mod/cmd/pulumi-resource-command" || return 0
-    tc_build "pulumi-resource-command $v" "$dir" "$TC_ROOT/src/pulumi-resource-command-$v" \
-      "-X $mod/pkg/version.Version=$v" \
-      "pulumi-resource-command=$mod/cmd/pulumi-resource-command" || return 0
+  # The proxy refuses the real provider's module (403 "This module version is not available"):
+  # build vk8s's stand-in (scripts/toolchain/command-provider). With the stand-in cached, the
+  # proxy is not asked again (--force asks).
+  if tc_cached "$(tc_command_standin_dir)" pulumi-resource-command; then
+    TC_MISSING+=(pulumi-resource-command)
+    echo -n "pulumi-resource-command $v: real provider not served by the proxy; "
+    tc_command_standin
+    return
+  fi
+  tc_module_available "pulumi-resource-command $v" "$mod" "$COMMAND_PROVIDER_MODULE_VERSION" || { tc_command_standin; return; }
+  tc_module "pulumi-resource-command-$v" "$mod@$COMMAND_PROVIDER_MODULE_VERSION" \
+    -- "$mod/cmd/pulumi-resource-command" || return 0
+  tc_build "pulumi-resource-command $v" "$dir" "$TC_ROOT/src/pulumi-resource-command-$v" \
+    "-X $mod/pkg/version.Version=$v" \
+    "pulumi-resource-command=$mod/cmd/pulumi-resource-command" || return 0
+  tc_install_plugin command "$v" "$dir/bin/pulumi-resource-command"
+}
+
+# The command provider stand-in's cache folder is keyed by its version and a hash of its
+# non-test Go sources.
+tc_command_standin_dir() {
+  local hash
+  hash=$(cd "$TC_SCRIPTS/toolchain/command-provider" &&
+    find . -maxdepth 1 -name '*.go' ! -name '*_test.go' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-12)
+  echo "$TC_ROOT/pulumi-resource-command-standin-v$COMMAND_PROVIDER_VERSION-$hash"
+}
+
+tc_command_standin() {
+  local v=$COMMAND_PROVIDER_VERSION dir label="pulumi-resource-command $COMMAND_PROVIDER_VERSION stand-in (vk8s)"
+  dir=$(tc_command_standin_dir)
+  if tc_cached "$dir" pulumi-resource-command; then
+    tc_use "$label"
   else
-    tc_use "pulumi-resource-command $v" "$dir" nopath
+    local src
+    src="$TC_ROOT/src/$(basename "$dir")"
+    tc_log_start "$(basename "$dir")"
+    if ! tc_step "$label" tc_prepare_command_standin "$src"; then return 0; fi
+    tc_build "$label" "$dir" "$src" "-X main.version=$v" pulumi-resource-command=. || return 0
+    # Builds of older stand-in sources are stale: drop them.
+    local old
+    for old in "$TC_ROOT"/pulumi-resource-command-standin-* "$TC_ROOT"/src/pulumi-resource-command-standin-*; do
+      case "$old" in "$dir" | "$src") ;; *) rm -rf "$old" ;; esac
+    done
   fi
   tc_install_plugin command "$v" "$dir/bin/pulumi-resource-command"
+}
+
+# tc_prepare_command_standin SRC: the stand-in's build module (no tests: toolchain.sh runs none).
+tc_prepare_command_standin() {
+  rm -rf "$1" && mkdir -p "$1"
+  find "$TC_SCRIPTS/toolchain/command-provider" -maxdepth 1 -name '*.go' ! -name '*_test.go' -exec cp {} "$1/" \;
+  printf 'module vk8s.local/toolchain/pulumi-resource-command-standin\n\ngo 1.26\n' >"$1/go.mod"
+  (cd "$1" && go mod edit -require="github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" && nice -n 10 go mod tidy)
 }
 
 tc_etcd() {
@@ -281,6 +333,7 @@ tc_kustomize() {
 TC_MISSING=()
 TC_FAILED=()
 for t in "${tools[@]}"; do "tc_${t//-/_}"; done
+tc_place_nodejs_dynamic_provider
 tc_write_env
 echo "env: source $TC_ROOT/env.sh"
 [ ${#TC_MISSING[@]} -eq 0 ] || echo "unavailable from the Go module proxy: ${TC_MISSING[*]}"
