@@ -74,8 +74,9 @@ export class Stack {
     };
   }
 
-  run(args: string[], timeoutMs = 900_000): Run {
-    return sh("pulumi", [...args, "--cwd", this.dir, "--stack", this.name, "--non-interactive"], this.vars(), timeoutMs);
+  run(args: string[], timeoutMs = 900_000, selectStack = true): Run {
+    const stack = selectStack ? ["--stack", this.name] : [];
+    return sh("pulumi", [...args, "--cwd", this.dir, ...stack, "--non-interactive"], this.vars(), timeoutMs);
   }
 
   /** Runs with the stack's config file (commands that read config). */
@@ -84,7 +85,7 @@ export class Stack {
   }
 
   init(config: Record<string, unknown>, secrets: Record<string, string> = {}): void {
-    must(this.run(["stack", "init", this.name]), "stack init");
+    must(this.run(["stack", "init", this.name], undefined, false), "stack init");
     for (const [k, v] of Object.entries(config)) {
       const value = typeof v === "string" ? v : JSON.stringify(v);
       must(this.withConfig(["config", "set", k, value]), `config set ${k}`);

@@ -107,7 +107,9 @@ test("the password, the private key and the kubeconfig never appear in plain tex
   const secrets = stack.outputs(true);
   const state = JSON.parse(stack.exportState(true));
   const keyPair = state.deployment.resources.find((r: any) => r.type === "pulumi-nodejs:dynamic/vk8s:SshKeyPair");
-  const privateKey: string = keyPair.outputs.privateKeyPem;
+  // `stack export --show-secrets` keeps the secret envelope, with the value as JSON text.
+  const raw = keyPair.outputs.privateKeyPem;
+  const privateKey: string = typeof raw === "string" ? raw : JSON.parse(raw.plaintext);
   const keyLine = privateKey.split("\n")[1];
   const kubeconfigKey = /client-key-data:\s*(\S+)/.exec(secrets.kubeconfig)?.[1];
   expect(keyLine.length).toBeGreaterThan(20);
