@@ -26,6 +26,8 @@ test("an unreachable vNode fails within the configured dial bound", () => {
   expect(`${up.stdout}\n${up.stderr}`).toMatch(/unable to reach root@127\.0\.0\.1:1 after 3 attempts/);
   // Host objects are created first; the bound is on the SSH step: 2 dials of at most 2 s.
   expect(up.seconds).toBeLessThan(240);
+  // What was created before the failure is destroyed cleanly (and frees NodePort 30000).
+  expect(stack.withConfig(["destroy", "--yes", "--skip-preview"]).code).toBe(0);
 });
 
 test("a Kubeflow apply that never succeeds stops after its bounded retries", () => {

@@ -146,3 +146,28 @@ export function calls(env: Env): string[] {
   const f = path.join(env.state, "calls.log");
   return fs.existsSync(f) ? fs.readFileSync(f, "utf8").trim().split("\n").filter(Boolean) : [];
 }
+
+/** The engine events that `pulumi up --json` prints, one JSON object per line. */
+export function engineEvents(stdout: string): any[] {
+  return stdout.split("\n").filter((l) => l.trim().startsWith("{")).map((l) => JSON.parse(l));
+}
+
+/**
+ * How much of a `pulumi up` ran in parallel: from its engine events, the sum of the
+ * bootstrap commands' own durations against the span from the first command's start
+ * to the last one's end.
+ */
+export function commandParallelism(events: any[]): { commands: number; sumSeconds: number; spanSeconds: number } {
+  const starts = new Map<string, number>();
+  const ends = new Map<string, number>();
+  for (const e of events) {
+    const urn: string | undefined = e.resourcePreEvent?.metadata?.urn ?? e.resOutputsEvent?.metadata?.urn;
+    if (!urn || !urn.includes("command:remote:Command")) continue;
+    if (e.resourcePreEvent) starts.set(urn, e.timestamp);
+    if (e.resOutputsEvent) ends.set(urn, e.timestamp);
+  }
+  const done = [...ends.keys()].filter((u) => starts.has(u));
+  const sum = done.reduce((s, u) => s + (ends.get(u)! - starts.get(u)!), 0);
+  const span = done.length ? Math.max(...done.map((u) => ends.get(u)!)) - Math.min(...done.map((u) => starts.get(u)!)) : 0;
+  return { commands: done.length, sumSeconds: sum, spanSeconds: span };
+}

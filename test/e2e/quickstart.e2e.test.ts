@@ -5,7 +5,7 @@
 import * as bcrypt from "bcryptjs";
 import * as fs from "fs";
 import * as path from "path";
-import { calls, kubectl, kubectlJson, localBootstrap, must, startEnv, startVNodes, stopEnv, Stack, type Env } from "./harness";
+import { calls, commandParallelism, engineEvents, kubectl, kubectlJson, localBootstrap, must, startEnv, startVNodes, stopEnv, Stack, type Env } from "./harness";
 
 const PASSWORD = "e2e-Sentinel-Passw0rd-91c4";
 const NS = "vk8s-quickstart";
@@ -41,8 +41,13 @@ function step(name: string, args: string[]) {
 
 test("pulumi preview, then pulumi up, succeed", () => {
   must(step("preview", ["preview"]), "preview");
-  const up = must(step("up", ["up", "--yes", "--skip-preview"]), "up");
-  expect(up.stdout).toMatch(/Resources:\s*\n\s*\+ \d+ created/);
+  const up = must(step("up", ["up", "--yes", "--skip-preview", "--json"]), "up");
+  const events = engineEvents(up.stdout);
+  const summary = events.find((e) => e.summaryEvent)?.summaryEvent;
+  expect(summary.resourceChanges.create).toBeGreaterThan(15);
+  const p = commandParallelism(events);
+  expect(p.commands).toBe(8);
+  console.log(`quickstart up: ${up.seconds.toFixed(1)}s wall; ${p.commands} bootstrap commands, ${p.sumSeconds.toFixed(1)}s summed, ${p.spanSeconds.toFixed(1)}s span`);
 });
 
 test("the host API holds the namespace, the privileged vNode and the NodePort services", () => {
