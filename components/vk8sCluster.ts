@@ -21,6 +21,9 @@ import { createK8sResource, objectResourceName } from "./k8sResources";
 import { createBootstrapCommands, type NodeSsh } from "./bootstrapCommands";
 import { SshKeyPair } from "./sshKeyPair";
 
+/** Kinds whose readiness `pulumi up` waits for unless `awaitVNodes` is false. */
+const AWAITED_KINDS = new Set(["StatefulSet", "Deployment", "PersistentVolumeClaim"]);
+
 /** Stands in for a password only known at run time, so the rest can be validated now. */
 const DEFERRED_PASSWORD = "vk8s-deferred-password-check";
 
@@ -66,9 +69,10 @@ export interface Vk8sClusterArgs extends Omit<ClusterSpecInput, "kubeflow"> {
   apiServerNodePort?: number;
   ssh?: Vk8sSshArgs;
   /**
-   * Let `pulumi up` wait for vNode StatefulSets and the access pod to be ready. Turn off
-   * only where pods cannot run (the local simulated environment); the bootstrap's first
-   * step still waits for each vNode over SSH. @default true
+   * Let `pulumi up` wait for vNode StatefulSets, the access pod and storage claims to be
+   * ready. Turn off only where pods cannot run or claims cannot bind (the local simulated
+   * environment); the bootstrap's first step still waits for each vNode over SSH.
+   * @default true
    */
   awaitVNodes?: boolean;
   /** Bootstrap settings (sources, retry bounds); `false` creates only the host objects. @default {} */
@@ -137,7 +141,7 @@ export class Vk8sCluster extends pulumi.ComponentResource {
     let namespace: pulumi.CustomResource | undefined;
     const skipAwait = args.awaitVNodes === false;
     for (const { object: rendered, body: renderedBody } of objects) {
-      const awaited = skipAwait && (rendered.kind === "StatefulSet" || rendered.kind === "Deployment");
+      const awaited = skipAwait && AWAITED_KINDS.has(rendered.kind);
       const metadata = {
         ...rendered.metadata,
         // The namespace waits for the deferred password check: all else lives in it.
