@@ -179,7 +179,13 @@ export class Vk8sCluster extends pulumi.ComponentResource {
       this.kubeconfig = pulumi.secret("");
       this.phases = pulumi.output(readInstallHistory([]));
     } else {
-      const steps = planBootstrap(cluster, args.bootstrap ?? {});
+      const bootstrap = args.bootstrap ?? {};
+      // The kubeconfig output names hostAddress when the API server is exposed: the
+      // server certificate must then carry it too.
+      const steps = planBootstrap(cluster, args.apiServerNodePort === undefined ? bootstrap : {
+        ...bootstrap,
+        apiServerExtraSans: [...new Set([...(bootstrap.apiServerExtraSans ?? []), hostAddress])],
+      });
       const accessDeps = [...resources.entries()]
         .filter(([k]) => k.includes(`${cluster.name}-access`) || k === `Service/${cluster.name}-ssh`)
         .map(([, r]) => r);

@@ -241,3 +241,12 @@ describe("provider and migration", () => {
     expect(JSON.stringify(resources.map((r) => r.inputs))).not.toContain("tenant-a-password");
   });
 });
+
+describe("exposed API server", () => {
+  test("the server certificate names hostAddress when the kubeconfig points there", async () => {
+    const { result, resources } = await record((o) => new Vk8sCluster("c1", args({ apiServerNodePort: 30443, hostAddress: "10.1.2.3" }), o));
+    const init = commands(resources).find((c) => stepId(c) === "02-kubeadm-init")!;
+    expect(init.inputs.create).toMatch(/--apiserver-cert-extra-sans[= ]'?[^\n]*10\.1\.2\.3/);
+    expect(await valueOf(result.kubeconfig)).toContain("server: https://10.1.2.3:30443");
+  });
+});

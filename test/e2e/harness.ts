@@ -104,8 +104,22 @@ export class Stack {
 }
 
 export function must(r: Run, what: string): Run {
-  if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}):\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
+  if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}):\n${readable(r.stdout).slice(-4000)}\n${r.stderr.slice(-4000)}`);
   return r;
+}
+
+/**
+ * CLI output fit for a test report: for `--json` event streams, only the error and warning
+ * diagnostics (never the SDK's debug lines, which print resource outputs, secrets included).
+ */
+export function readable(stdout: string): string {
+  const events = engineEvents(stdout);
+  if (events.length === 0) return stdout;
+  return events
+    .map((e) => e.diagnosticEvent)
+    .filter((d) => d && d.prefix !== "debug: " && /error|warning/.test(d.severity ?? ""))
+    .map((d) => `${d.severity} ${d.urn ?? ""}: ${d.message}`)
+    .join("\n");
 }
 
 export function kubectl(kubeconfig: string, args: string[]): string {

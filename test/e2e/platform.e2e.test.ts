@@ -25,6 +25,9 @@ function user(name: string, kubeflow: string, nodes: { name: string; role: "mast
     },
     quota: { cpu: "8", memory: "32Gi", gpus: nodes.reduce((s, n) => s + (n.gpus ?? 0), 0), storage: "20Gi" },
     storage: { size: "5Gi" },
+    // Host NodePorts forward nothing in the local environment: keep the kubeconfig on the
+    // inner API server's own address instead of an API server NodePort.
+    nodePorts: { apiServer: false },
     ssh: { nodeEndpoints: Object.fromEntries(nodes.map((n) => [n.name, { host: "127.0.0.1", port: ports[n.name] }])), dialErrorLimit: 3, perDialTimeout: 5 },
   };
 }
