@@ -152,23 +152,29 @@ tc_language_nodejs_standin_dir() {
   echo "$TC_ROOT/pulumi-language-nodejs-standin-v$PULUMI_VERSION-$(sha256sum "$src" | cut -c1-12)"
 }
 
-tc_language_nodejs_standin() {
-  local dir label="pulumi-language-nodejs stand-in (vk8s)"
-  dir=$(tc_language_nodejs_standin_dir)
-  if tc_cached "$dir" pulumi-language-nodejs; then
+# tc_standin LABEL DIR BINARY PREPARE VERSION PREFIX: reuse DIR when complete, else build a
+# vk8s stand-in from the module PREPARE writes, stamped with VERSION, and drop the builds of
+# older sources (folders PREFIX-*). Returns non-zero when the build failed (already reported).
+tc_standin() {
+  local label=$1 dir=$2 binary=$3 prepare=$4 version=$5 prefix=$6 src old
+  if tc_cached "$dir" "$binary"; then
     tc_use "$label"
-  else
-    local src
-    src="$TC_ROOT/src/$(basename "$dir")"
-    tc_log_start "$(basename "$dir")"
-    if ! tc_step "$label" tc_prepare_standin "$src"; then return 0; fi
-    tc_build "$label" "$dir" "$src" "-X main.version=$PULUMI_VERSION" pulumi-language-nodejs=. || return 0
-    # Builds of older stand-in sources are stale: drop them.
-    local old
-    for old in "$TC_ROOT"/pulumi-language-nodejs-standin-* "$TC_ROOT"/src/pulumi-language-nodejs-standin-*; do
-      case "$old" in "$dir" | "$src") ;; *) rm -rf "$old" ;; esac
-    done
+    return 0
   fi
+  src="$TC_ROOT/src/$(basename "$dir")"
+  tc_log_start "$(basename "$dir")"
+  tc_step "$label" "$prepare" "$src" || return 1
+  tc_build "$label" "$dir" "$src" "-X main.version=$version" "$binary=." || return 1
+  for old in "$TC_ROOT/$prefix"-* "$TC_ROOT/src/$prefix"-*; do
+    case "$old" in "$dir" | "$src") ;; *) rm -rf "$old" ;; esac
+  done
+}
+
+tc_language_nodejs_standin() {
+  local dir
+  dir=$(tc_language_nodejs_standin_dir)
+  tc_standin "pulumi-language-nodejs stand-in (vk8s)" "$dir" pulumi-language-nodejs tc_prepare_standin \
+    "$PULUMI_VERSION" pulumi-language-nodejs-standin || return 0
   tc_place_language_host "$dir/bin/pulumi-language-nodejs" vk8s-stand-in
 }
 
@@ -252,22 +258,10 @@ tc_command_standin_dir() {
 }
 
 tc_command_standin() {
-  local v=$COMMAND_PROVIDER_VERSION dir label="pulumi-resource-command $COMMAND_PROVIDER_VERSION stand-in (vk8s)"
+  local v=$COMMAND_PROVIDER_VERSION dir
   dir=$(tc_command_standin_dir)
-  if tc_cached "$dir" pulumi-resource-command; then
-    tc_use "$label"
-  else
-    local src
-    src="$TC_ROOT/src/$(basename "$dir")"
-    tc_log_start "$(basename "$dir")"
-    if ! tc_step "$label" tc_prepare_command_standin "$src"; then return 0; fi
-    tc_build "$label" "$dir" "$src" "-X main.version=$v" pulumi-resource-command=. || return 0
-    # Builds of older stand-in sources are stale: drop them.
-    local old
-    for old in "$TC_ROOT"/pulumi-resource-command-standin-* "$TC_ROOT"/src/pulumi-resource-command-standin-*; do
-      case "$old" in "$dir" | "$src") ;; *) rm -rf "$old" ;; esac
-    done
-  fi
+  tc_standin "pulumi-resource-command $v stand-in (vk8s)" "$dir" pulumi-resource-command tc_prepare_command_standin \
+    "$v" pulumi-resource-command-standin || return 0
   tc_install_plugin command "$v" "$dir/bin/pulumi-resource-command"
 }
 
