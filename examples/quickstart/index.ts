@@ -7,6 +7,7 @@
  * Config (all optional but the password):
  *   kubeflowPassword (secret)   Kubeflow login password
  *   kubeflowVersion             @default v1.4.0
+ *   kubernetesVersion           @default the matrix's choice for the Kubeflow version
  *   kubeflowEmail               @default user@vk8s.local
  *   hostAddress                 address of a host node for NodePorts @default 127.0.0.1
  *   clusterName                 @default quickstart
@@ -28,7 +29,8 @@ const cluster = new Vk8sCluster("quickstart", {
     role: "master",
     resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "4", memory: "8Gi" } },
   }],
-  kubernetes: { version: "1.20", podNetworkCidr: "80.244.0.0/16", serviceCidr: "80.96.0.0/12" },
+  // Kubernetes follows from the Kubeflow version through the matrix (1.20 for v1.4.0).
+  kubernetes: { version: config.get("kubernetesVersion"), podNetworkCidr: "80.244.0.0/16", serviceCidr: "80.96.0.0/12" },
   kubeflow: {
     version: config.get("kubeflowVersion") ?? "v1.4.0",
     email: config.get("kubeflowEmail") ?? "user@vk8s.local",
