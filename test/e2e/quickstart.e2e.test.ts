@@ -104,8 +104,9 @@ test("no perpetual diff: preview and refresh expect no changes, and no bootstrap
 test("a cluster label previews as in-place updates and re-runs no command", () => {
   must(stack.withConfig(["config", "set", "labels", JSON.stringify({ update: "test" })]), "config set labels");
   const diff = must(step("preview-label-diff", ["preview", "--diff"]), "preview --diff");
-  expect(diff.stdout).toMatch(/~ kubernetes:apps\/v1:StatefulSet quickstart-statefulset-quickstart-master update/);
-  expect(diff.stdout).toMatch(/\+\s+update\s*:\s*"test"/);
+  expect(diff.stdout).toMatch(/~ kubernetes:apps\/v1:StatefulSet: \(update\)\s*\n\s*\[id=vk8s-quickstart\/quickstart-master\]/);
+  expect(diff.stdout).toMatch(/\+ update: "test"/);
+  expect(diff.stdout).not.toMatch(/command:remote:Command: \((update|replace)/);
   const preview = must(step("preview-label", ["preview", "--json"]), "preview --json");
   const steps: any[] = JSON.parse(preview.stdout).steps ?? [];
   const changed = steps.filter((s) => s.op !== "same");
