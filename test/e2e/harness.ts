@@ -163,7 +163,12 @@ export function calls(env: Env): string[] {
 
 /** The engine events that `pulumi up --json` prints, one JSON object per line. */
 export function engineEvents(stdout: string): any[] {
-  return stdout.split("\n").filter((l) => l.trim().startsWith("{")).map((l) => JSON.parse(l));
+  const events: any[] = [];
+  for (const line of stdout.split("\n")) {
+    if (!line.startsWith('{"sequence":')) continue;
+    try { events.push(JSON.parse(line)); } catch { /* not an event line */ }
+  }
+  return events;
 }
 
 /**
