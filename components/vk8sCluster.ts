@@ -10,6 +10,7 @@ import type { ClusterSpecInput } from "../src/spec/schema";
 import type { ResolvedCluster } from "../src/spec/resolved";
 import { renderHostObjects, type HostRenderOptions, type K8sObject } from "../src/render/host";
 import { ACCESS_SSH_USER } from "../src/render/access";
+import { accessName, sshServiceName } from "../src/render/names";
 import { VNODE_SSH_PORT } from "../src/render/vnode";
 import { rewriteKubeconfigServer } from "../src/kubeconfig/rewrite";
 import { planBootstrap } from "../src/bootstrap/plan";
@@ -98,7 +99,7 @@ export interface Vk8sNodeInfo {
 export class Vk8sCluster extends pulumi.ComponentResource {
   /** `http://<hostAddress>:<kubeflow NodePort>`; empty when no port is exposed. */
   public readonly kubeflowUrl: pulumi.Output<string>;
-  /** `ssh://<user>@<hostAddress>:<ssh NodePort>` of the access pod. */
+  /** `ssh://vk8s@<hostAddress>:<ssh NodePort>`: the access pod, the jump host to every vNode. */
   public readonly sshEndpoint: pulumi.Output<string>;
   /** The virtual cluster's API server as reachable from the host (NodePort) or in-cluster. */
   public readonly apiServerEndpoint: pulumi.Output<string>;
@@ -159,11 +160,12 @@ export class Vk8sCluster extends pulumi.ComponentResource {
     const hostAddress = args.hostAddress ?? "127.0.0.1";
     const user = ssh.user ?? "root";
     const service = (svcName: string) => resources.get(`Service/${svcName}`) as import("@pulumi/kubernetes").core.v1.Service | undefined;
-    const sshService = service(`${cluster.name}-ssh`);
+    const sshService = service(sshServiceName(cluster));
     const sshNodePort = sshService
       ? sshService.spec.ports.apply((ports) => ports[0]?.nodePort ?? 0)
       : pulumi.output(0);
-    this.sshEndpoint = pulumi.interpolate`ssh://${user}@${hostAddress}:${sshNodePort}`;
+    // Admins log in to the access pod as its jump-host user, then to vNodes as `user`.
+    this.sshEndpoint = pulumi.interpolate`ssh://${ACCESS_SSH_USER}@${hostAddress}:${sshNodePort}`;
     this.kubeflowUrl = pulumi.output(cluster.kubeflowPort ? `http://${hostAddress}:${cluster.kubeflowPort.port}` : "");
     this.apiServerEndpoint = pulumi.output(args.apiServerNodePort
       ? `https://${hostAddress}:${args.apiServerNodePort}`
@@ -187,7 +189,7 @@ export class Vk8sCluster extends pulumi.ComponentResource {
         apiServerExtraSans: [...new Set([...(bootstrap.apiServerExtraSans ?? []), hostAddress])],
       });
       const accessDeps = [...resources.entries()]
-        .filter(([k]) => k.includes(`${cluster.name}-access`) || k === `Service/${cluster.name}-ssh`)
+        .filter(([k]) => k === `Deployment/${accessName(cluster)}` || k === `Service/${sshServiceName(cluster)}`)
         .map(([, r]) => r);
       const nodes: Record<string, NodeSsh> = {};
       const nodeDependencies: Record<string, pulumi.Resource[]> = {};

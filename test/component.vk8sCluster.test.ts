@@ -145,7 +145,7 @@ describe("Vk8sCluster registration", () => {
   test("outputs: endpoints, nodes, versions; kubeconfig is secret", async () => {
     const c = run.result;
     expect(await valueOf(c.kubeflowUrl)).toBe("http://127.0.0.1:30000");
-    expect(await valueOf(c.sshEndpoint)).toBe("ssh://root@127.0.0.1:31000");
+    expect(await valueOf(c.sshEndpoint)).toBe("ssh://vk8s@127.0.0.1:31000");
     expect(await valueOf(c.apiServerEndpoint)).toBe("https://c1-apiserver.vk8s-c1.svc:6443");
     expect(await valueOf(c.kubernetesVersion)).toBe("1.20.15");
     expect(await valueOf(c.nodes)).toEqual([
