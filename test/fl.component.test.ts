@@ -4,35 +4,15 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, any>;
-  provider?: string;
-}
-const registered: Registered[] = [];
+import { monitorLog as registered, valueOf as promiseOf } from "./helpers/pulumiMocks";
 
-pulumi.runtime.setMocks(
-  {
-    newResource: (args: pulumi.runtime.MockResourceArgs) => {
-      registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-      return { id: `${args.name}-id`, state: args.inputs };
-    },
-    call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
-  },
-  "project",
-  "stack",
-  false,
-);
-
-// Imported after setMocks so the resources register against the mock monitor.
+// Imported after the mocks helper (which calls setMocks) so resources register against the mock monitor.
 import * as k8s from "@pulumi/kubernetes";
 import { FederatedLearning } from "../components/federatedLearning";
 
 // Generous: the machine is shared, and the first test pays for module compilation.
 jest.setTimeout(30_000);
 
-const promiseOf = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
 const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
 
 function provider(name: string): k8s.Provider {

@@ -4,37 +4,12 @@
  * through a provider built from the virtual cluster's kubeconfig.
  */
 import * as pulumi from "@pulumi/pulumi";
-
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, any>;
-  provider?: string;
-}
-const registered: Registered[] = [];
+import { monitorLog as registered, valueOf as promiseOf } from "./helpers/pulumiMocks";
 
 pulumi.runtime.setAllConfig({
-  "project:kubeflowPassword": "correct-horse-battery",
-  "project:hostAddress": "10.0.0.7",
-}, ["project:kubeflowPassword"]);
-pulumi.runtime.setMocks(
-  {
-    newResource: (args: pulumi.runtime.MockResourceArgs) => {
-      registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-      // Outputs that real providers compute: command output, the generated SSH key pair.
-      const state = args.type.startsWith("command:") ? { ...args.inputs, stdout: "", stderr: "" }
-        : args.type.startsWith("pulumi-nodejs:dynamic") ? { ...args.inputs, publicKeyOpenssh: "ssh-ed25519 AAAAtest vk8s", privateKeyPem: "test-key" }
-          : args.inputs;
-      return { id: `${args.name}-id`, state };
-    },
-    call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
-  },
-  "project",
-  "stack",
-  false,
-);
-
-const promiseOf = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
+  "vk8s:kubeflowPassword": "correct-horse-battery",
+  "vk8s:hostAddress": "10.0.0.7",
+}, ["vk8s:kubeflowPassword"]);
 
 describe("examples/federated-learning", () => {
   it("creates a virtual cluster and deploys FederatedLearning into it through the cluster's provider", async () => {

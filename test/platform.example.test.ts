@@ -4,24 +4,12 @@
  * each user on its own NodePorts (a missing password: test/platform.plan.test.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { monitorLog as registered, valueOf as promiseOf } from "./helpers/pulumiMocks";
 
-const registered: { type: string; name: string; inputs: any }[] = [];
 pulumi.runtime.setAllConfig({
-  "project:kubeflowPasswords": JSON.stringify({ "user-a": "correct-horse-a", "user-b": "correct-horse-b" }),
-  "project:hostAddress": "10.0.0.7",
-}, ["project:kubeflowPasswords"]);
-pulumi.runtime.setMocks({
-  newResource: (args) => {
-    registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-    const state = args.type.startsWith("command:") ? { ...args.inputs, stdout: "", stderr: "" }
-      : args.type.startsWith("pulumi-nodejs:dynamic") ? { ...args.inputs, publicKeyOpenssh: "ssh-ed25519 AAAAtest vk8s", privateKeyPem: "test-key" }
-        : args.inputs;
-    return { id: `${args.name}-id`, state };
-  },
-  call: (args) => args.inputs,
-}, "project", "stack", false);
-
-const promiseOf = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
+  "vk8s:kubeflowPasswords": JSON.stringify({ "user-a": "correct-horse-a", "user-b": "correct-horse-b" }),
+  "vk8s:hostAddress": "10.0.0.7",
+}, ["vk8s:kubeflowPasswords"]);
 
 describe("examples/platform", () => {
   it("gives user A Kubeflow 1.3 and user B Kubeflow 1.4, each on its own NodePort", async () => {

@@ -19,11 +19,13 @@ export interface Registered {
 
 let current: Registered[] | undefined;
 let byName = new Map<string, Registered>();
-let monitored: string[] = [];
+
+/** What the mock monitor received, in arrival order, whatever the parent. Tests may clear it. */
+export const monitorLog: { type: string; name: string; inputs: any; provider?: string }[] = [];
 
 pulumi.runtime.setMocks({
   newResource(args) {
-    monitored.push(args.name);
+    monitorLog.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
     const rec = byName.get(args.name);
     if (rec) {
       rec.inputs = args.inputs;
@@ -79,14 +81,13 @@ export async function record<T>(
   current = [];
   byName = new Map();
   const resources = current;
-  monitored = [];
-  const seen = monitored;
+  const start = monitorLog.length;
   const result = program({ transformations: [recorder] });
   // Let every registration (and its inputs) reach the mock monitor.
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
   await new Promise((r) => setTimeout(r, 50));
   current = undefined;
-  return { result, resources, monitored: seen };
+  return { result, resources, monitored: monitorLog.slice(start).map((r) => r.name) };
 }
 
 /** The value of an Output (mocks resolve them). */
