@@ -44,9 +44,14 @@ COMMAND_PROVIDER_VERSION=1.2.1
 # the proxy refuses it (403 "This module version is not available"): the stand-in is built.
 COMMAND_PROVIDER_MODULE_VERSION=v0.0.0-20260304002345-f0839b236d7b
 ETCD_VERSION=3.6.16
-KUBERNETES_VERSION=1.37.2
-KUBERNETES_BUILD_DATE=2026-10-27T12:01:04Z # release time from the module proxy (deterministic)
+# One Kubernetes version for the host and the vNodes: 1.34 is the newest minor whose kubelet still
+# runs on cgroup v1 without failCgroupV1 (this machine's hierarchy), and the oldest the proxy serves.
+KUBERNETES_VERSION=1.34.4
+KUBERNETES_BUILD_DATE=2026-02-10T19:32:20Z # release time from the module proxy (deterministic)
 KUSTOMIZE_VERSION=5.8.2                    # 5.8.3 needs Go 1.27
+# The host control plane (apiserver, controller-manager, scheduler), the host node (kubelet,
+# kube-proxy) and the vNodes' kubeadm/kubelet/kubectl and control-plane images use these.
+KUBERNETES_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kubeadm kube-proxy)
 
 ALL_TOOLS=(pulumi pulumi-language-nodejs kubernetes-provider command-provider etcd kubernetes kustomize)
 
@@ -295,24 +300,21 @@ tc_kubernetes() {
     echo "kubernetes: kubectl, kube-apiserver, kube-controller-manager ${minor}x on PATH, not built"
     return
   fi
-  tc_cached "$dir" kube-apiserver kube-controller-manager kubectl && { tc_use "kubernetes v$v" "$dir"; return; }
+  tc_cached "$dir" "${KUBERNETES_BINARIES[@]}" && { tc_use "kubernetes v$v" "$dir"; return; }
   # k8s.io/kubernetes replaces every k8s.io/* staging module with ./staging/src/...: replace
   # each with its published v0.<minor>.<patch> of the same release.
   local staging="0.${v#1.}" reps=() m
   while read -r m; do reps+=("$m=$m@v$staging"); done < <(tc_kubernetes_staging_modules "$v")
   [ ${#reps[@]} -gt 0 ] || { tc_failed "kubernetes v$v" "could not read the staging modules of k8s.io/kubernetes@v$v"; return; }
-  tc_module "kubernetes-v$v" "k8s.io/kubernetes@v$v" "${reps[@]}" -- \
-    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-    k8s.io/kubernetes/cmd/kubectl || return 0
+  local pkgs=() specs=() b
+  for b in "${KUBERNETES_BINARIES[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$b"); specs+=("$b=k8s.io/kubernetes/cmd/$b"); done
+  tc_module "kubernetes-v$v" "k8s.io/kubernetes@v$v" "${reps[@]}" -- "${pkgs[@]}" || return 0
   local ld="" p
   for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ld+=" -X $p.gitVersion=v$v -X $p.gitMajor=${v%%.*} -X $p.gitMinor=$(echo "$v" | cut -d. -f2)"
     ld+=" -X $p.gitTreeState=clean -X $p.buildDate=$KUBERNETES_BUILD_DATE"
   done
-  tc_build "kubernetes v$v" "$dir" "$TC_ROOT/src/kubernetes-v$v" "$ld" \
-    kube-apiserver=k8s.io/kubernetes/cmd/kube-apiserver \
-    kube-controller-manager=k8s.io/kubernetes/cmd/kube-controller-manager \
-    kubectl=k8s.io/kubernetes/cmd/kubectl
+  tc_build "kubernetes v$v" "$dir" "$TC_ROOT/src/kubernetes-v$v" "$ld" "${specs[@]}"
 }
 
 tc_kustomize() {

@@ -7,9 +7,33 @@
 # tc_log_start NAME: starts the log $TC_ROOT/logs/NAME.log and the wall-clock timer.
 tc_log_start() {
   TC_LOG="$TC_ROOT/logs/$1.log"
+  TC_NAME="$1"
   TC_T0=$SECONDS
   : >"$TC_LOG"
   echo "# $1 started $(date -u +%Y-%m-%dT%H:%M:%SZ) with $(go version)" >>"$TC_LOG"
+  local last
+  last=$(cat "$TC_ROOT/logs/$1.took" 2>/dev/null || true)
+  echo "$1: building${last:+ (last build took $((last / 60)) min $((last % 60)) s)}; log: $TC_LOG"
+}
+
+# tc_heartbeat LABEL COMMAND...: runs COMMAND (output appended to $TC_LOG) while printing a
+# progress line to stdout every
+# VK8S_PROGRESS_SECONDS (default 60): the piece, the minutes so far, the last build's time.
+tc_heartbeat() {
+  local label="$1" every="${VK8S_PROGRESS_SECONDS:-60}" pid rc last
+  shift
+  last=$(cat "$TC_ROOT/logs/${TC_NAME:-none}.took" 2>/dev/null || true)
+  (
+    while sleep "$every"; do
+      echo "  ... $label: $(((SECONDS - TC_T0) / 60)) min $(((SECONDS - TC_T0) % 60)) s so far${last:+ (last build: $((last / 60)) min)}; $(tail -n 1 "$TC_LOG" 2>/dev/null | cut -c1-100)"
+    done
+  ) &
+  pid=$!
+  "$@" >>"$TC_LOG" 2>&1
+  rc=$?
+  kill "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  return "$rc"
 }
 
 # tc_path_ok NAME VERSION_OUTPUT EXPECTED: NAME is on PATH outside the cache and its version
@@ -72,7 +96,7 @@ tc_step() {
   local label="$1"
   shift
   echo "## $*" >>"$TC_LOG"
-  if ! ("$@") >>"$TC_LOG" 2>&1; then
+  if ! tc_heartbeat "$label: $1" "$@"; then
     tc_failed "$label" "step '$1' failed"
     return 1
   fi
@@ -102,7 +126,7 @@ tc_module() {
   for arg in "${reqs[@]}"; do edits+=("-require=$arg"); done
   for arg in "${reps[@]}"; do edits+=("-replace=$arg"); done
   echo "## go mod edit ${edits[*]} && go mod tidy" >>"$TC_LOG"
-  if ! (cd "$src" && go mod edit "${edits[@]}" && nice -n 10 go mod tidy) >>"$TC_LOG" 2>&1; then
+  if ! tc_heartbeat "$name: go mod tidy (downloads)" tc_in "$src" sh -c 'go mod edit "$@" && nice -n 10 go mod tidy' - "${edits[@]}"; then
     tc_failed "$name" "go mod tidy failed"
     return 1
   fi
@@ -115,7 +139,7 @@ tc_build() {
   rm -rf "$dir.tmp" && mkdir -p "$dir.tmp/bin"
   for spec in "$@"; do
     echo "## go build -o bin/${spec%%=*} ${spec#*=}" >>"$TC_LOG"
-    if ! (cd "$src" && nice -n 10 go build -trimpath -ldflags "-s -w $ld" -o "$dir.tmp/bin/${spec%%=*}" "${spec#*=}") >>"$TC_LOG" 2>&1; then
+    if ! tc_heartbeat "$label: go build ${spec%%=*}" tc_in "$src" nice -n 10 go build -trimpath -ldflags "-s -w $ld" -o "$dir.tmp/bin/${spec%%=*}" "${spec#*=}"; then
       tc_failed "$label" "go build ${spec#*=} failed"
       return 1
     fi
@@ -123,13 +147,16 @@ tc_build() {
   tc_finish "$label" "$dir"
 }
 
+# tc_in DIR COMMAND...: runs COMMAND in DIR (a subshell).
+tc_in() { (cd "$1" && shift && "$@"); }
+
 # tc_install LABEL DIR MODULE@VERSION: `go install` for modules without replace lines.
 tc_install() {
   local label="$1" dir="$2"
   tc_log_start "$(basename "$dir")"
   rm -rf "$dir.tmp" && mkdir -p "$dir.tmp/bin"
   echo "## go install $3" >>"$TC_LOG"
-  if ! (cd "$TC_ROOT" && GOBIN="$dir.tmp/bin" GOFLAGS=-buildvcs=false nice -n 10 go install -trimpath -ldflags "-s -w" "$3") >>"$TC_LOG" 2>&1; then
+  if ! tc_heartbeat "$label: go install" tc_in "$TC_ROOT" env GOBIN="$dir.tmp/bin" GOFLAGS=-buildvcs=false nice -n 10 go install -trimpath -ldflags "-s -w" "$3"; then
     tc_failed "$label" "go install $3 failed"
     return 1
   fi
@@ -141,6 +168,7 @@ tc_finish() {
   local took=$((SECONDS - TC_T0))
   echo "built in ${took}s by $(go version)" >"$2.tmp/.complete"
   echo "# done in ${took}s" >>"$TC_LOG"
+  [ -z "${TC_NAME:-}" ] || echo "$took" >"$TC_ROOT/logs/$TC_NAME.took"
   rm -rf "$2" && mv "$2.tmp" "$2"
   echo "$1: built in ${took}s (log: $TC_LOG)"
 }
