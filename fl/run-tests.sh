@@ -2,6 +2,7 @@
 # Runs the Python tests of fl/ (pytest) in a venv cached per requirements.txt.
 #
 #   bash fl/run-tests.sh [pytest args...]      e.g. bash fl/run-tests.sh -s -k federated
+#   bash fl/run-tests.sh --setup-only          only make (or reuse) the venv
 #
 # The venv lives at ${XDG_CACHE_HOME:-$HOME/.cache}/vk8s/fl-venv-<hash>, where <hash> is
 # taken from requirements.txt and the Python version, so a changed pin builds a new venv
@@ -37,10 +38,12 @@ if [[ ! -f "$VENV/.complete" ]]; then
     -r "$FL_DIR/requirements.txt"
   touch "$VENV/.complete"
   echo "fl: venv installed in $(( $(date +%s) - started ))s"
-else
+elif [[ "${1:-}" != --setup-only ]]; then
   echo "fl: reusing venv $VENV"
 fi
 flock -u 9
+# --setup-only: make the venv and stop (scripts/setup.sh).
+[[ "${1:-}" != --setup-only ]] || exit 0
 
 cd "$FL_DIR"
 export FLWR_TELEMETRY_ENABLED=0

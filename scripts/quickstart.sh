@@ -15,9 +15,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
+bash scripts/setup.sh
 . scripts/node22.sh
-[ -d node_modules ] || npm ci --no-audit --no-fund
-bash scripts/toolchain.sh
 # shellcheck disable=SC1091
 . "${VK8S_TOOLCHAIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vk8s/toolchain}/env.sh"
 export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-vk8s-quickstart}"
@@ -81,4 +80,4 @@ printf '%s' "$password" | pulumi config set --secret kubeflowPassword "${cfg[@]}
 started=$(date +%s)
 pulumi up --yes --skip-preview --non-interactive "${cfg[@]}"
 echo "quickstart: pulumi up took $(( $(date +%s) - started ))s"
-pulumi stack output
+pulumi stack output --json

@@ -11,7 +11,7 @@
 #
 # Usage: scripts/toolchain.sh [--force] [tool...]
 #   tool     one or more of: pulumi pulumi-language-nodejs kubernetes-provider command-provider
-#            etcd kubernetes kustomize (default: all)
+#            etcd kubernetes kustomize coredns cri-tools (default: all)
 #   --force  rebuild even when a cached build exists (default: reuse the cache)
 # Environment:
 #   VK8S_TOOLCHAIN_DIR  cache root (default: ${XDG_CACHE_HOME:-$HOME/.cache}/vk8s/toolchain)
@@ -53,7 +53,13 @@ KUSTOMIZE_VERSION=5.8.2                    # 5.8.3 needs Go 1.27
 # kube-proxy) and the vNodes' kubeadm/kubelet/kubectl and control-plane images use these.
 KUBERNETES_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kubeadm kube-proxy)
 
-ALL_TOOLS=(pulumi pulumi-language-nodejs kubernetes-provider command-provider etcd kubernetes kustomize)
+# CoreDNS: the host node's cluster DNS (vNodes find each other by their headless-service names)
+# and the vNodes' kubeadm DNS addon image. The proxy lists 1.14.3 and later.
+COREDNS_VERSION=1.14.3
+# crictl: the vNodes' CRI client (kink image) and the host node's clean-up; follows the Kubernetes minor.
+CRI_TOOLS_VERSION=1.34.0
+
+ALL_TOOLS=(pulumi pulumi-language-nodejs kubernetes-provider command-provider etcd kubernetes kustomize coredns cri-tools)
 
 # ---- settings ---------------------------------------------------------------------------
 TC_ROOT="${VK8S_TOOLCHAIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vk8s/toolchain}"
@@ -323,6 +329,20 @@ tc_kustomize() {
   tc_cached "$dir" kustomize && { tc_use "kustomize v$KUSTOMIZE_VERSION" "$dir"; return; }
   # Its go.mod has no replace lines: `go install mod@version` stamps the version itself.
   tc_install "kustomize v$KUSTOMIZE_VERSION" "$dir" "sigs.k8s.io/kustomize/kustomize/v5@v$KUSTOMIZE_VERSION"
+}
+
+tc_coredns() {
+  local dir="$TC_ROOT/coredns-v$COREDNS_VERSION"
+  tc_cached "$dir" coredns && { tc_use "coredns v$COREDNS_VERSION" "$dir"; return; }
+  tc_install "coredns v$COREDNS_VERSION" "$dir" "github.com/coredns/coredns@v$COREDNS_VERSION"
+}
+
+tc_cri_tools() {
+  local dir="$TC_ROOT/cri-tools-v$CRI_TOOLS_VERSION"
+  tc_cached "$dir" crictl && { tc_use "crictl v$CRI_TOOLS_VERSION" "$dir"; return; }
+  tc_module "cri-tools-v$CRI_TOOLS_VERSION" "sigs.k8s.io/cri-tools@v$CRI_TOOLS_VERSION" -- sigs.k8s.io/cri-tools/cmd/crictl || return 0
+  tc_build "crictl v$CRI_TOOLS_VERSION" "$dir" "$TC_ROOT/src/cri-tools-v$CRI_TOOLS_VERSION" \
+    "-X sigs.k8s.io/cri-tools/pkg/version.Version=v$CRI_TOOLS_VERSION" crictl=sigs.k8s.io/cri-tools/cmd/crictl
 }
 
 # ---- main -------------------------------------------------------------------------------
