@@ -11,7 +11,7 @@
 #
 # Usage: scripts/toolchain.sh [--force] [tool...]
 #   tool     one or more of: pulumi pulumi-language-nodejs kubernetes-provider command-provider
-#            etcd kubernetes kustomize coredns cri-tools (default: all)
+#            etcd kubernetes kustomize coredns cri-tools flannel (default: all)
 #   --force  rebuild even when a cached build exists (default: reuse the cache)
 # Environment:
 #   VK8S_TOOLCHAIN_DIR  cache root (default: ${XDG_CACHE_HOME:-$HOME/.cache}/vk8s/toolchain)
@@ -58,8 +58,14 @@ KUBERNETES_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubec
 COREDNS_VERSION=1.14.3
 # crictl: the vNodes' CRI client (kink image) and the host node's clean-up; follows the Kubernetes minor.
 CRI_TOOLS_VERSION=1.34.0
+# flannel: the vNodes' CNI where calico cannot be had (calico does not build from the proxy: its
+# go.mod replaces github.com/projectcalico/api with a nested path the module zip lacks, and the
+# proxy refuses that module). Built from its module with the tencentvpc backend left out: the proxy
+# refuses github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc (404), which only that
+# backend imports.
+FLANNEL_VERSION=0.28.10
 
-ALL_TOOLS=(pulumi pulumi-language-nodejs kubernetes-provider command-provider etcd kubernetes kustomize coredns cri-tools)
+ALL_TOOLS=(pulumi pulumi-language-nodejs kubernetes-provider command-provider etcd kubernetes kustomize coredns cri-tools flannel)
 
 # ---- settings ---------------------------------------------------------------------------
 TC_ROOT="${VK8S_TOOLCHAIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vk8s/toolchain}"
@@ -343,6 +349,32 @@ tc_cri_tools() {
   tc_module "cri-tools-v$CRI_TOOLS_VERSION" "sigs.k8s.io/cri-tools@v$CRI_TOOLS_VERSION" -- sigs.k8s.io/cri-tools/cmd/crictl || return 0
   tc_build "crictl v$CRI_TOOLS_VERSION" "$dir" "$TC_ROOT/src/cri-tools-v$CRI_TOOLS_VERSION" \
     "-X sigs.k8s.io/cri-tools/pkg/version.Version=v$CRI_TOOLS_VERSION" crictl=sigs.k8s.io/cri-tools/cmd/crictl
+}
+
+tc_flannel() {
+  local v=$FLANNEL_VERSION dir="$TC_ROOT/flannel-v$FLANNEL_VERSION" src="$TC_ROOT/src/flannel-v$FLANNEL_VERSION"
+  tc_cached "$dir" flanneld && { tc_use "flanneld v$v" "$dir"; return; }
+  tc_log_start "flannel-v$v"
+  tc_step "flanneld v$v" tc_prepare_flannel "$src" || return 0
+  # The udp backend uses cgo: this one binary is built with CGO_ENABLED=1 (glibc, Debian images).
+  CGO_ENABLED=1 tc_build "flanneld v$v" "$dir" "$src" "-X github.com/flannel-io/flannel/pkg/version.Version=v$v" flanneld=.
+}
+
+# tc_prepare_flannel SRC: a writable copy of flannel's module without the tencentvpc backend, the
+# two refused tencentcloud modules replaced by empty local modules (never compiled: nothing imports them).
+tc_prepare_flannel() {
+  local src=$1 zipdir m
+  zipdir=$(go mod download -json "github.com/flannel-io/flannel@v$FLANNEL_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  [ -n "$zipdir" ] || { echo "go mod download gave no Dir"; return 1; }
+  rm -rf "$src" && mkdir -p "$(dirname "$src")" && cp -R "$zipdir" "$src" && chmod -R u+w "$src"
+  grep -q 'pkg/backend/tencentvpc"' "$src/main.go" || { echo "main.go no longer imports tencentvpc: revisit tc_prepare_flannel"; return 1; }
+  sed -i '/pkg\/backend\/tencentvpc"/d' "$src/main.go"
+  rm -rf "$src/pkg/backend/tencentvpc"
+  for m in common vpc; do
+    mkdir -p "$src/.vk8s-stub/$m"
+    printf 'module github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/%s\n\ngo 1.20\n' "$m" >"$src/.vk8s-stub/$m/go.mod"
+    (cd "$src" && go mod edit -replace "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/$m=./.vk8s-stub/$m")
+  done
 }
 
 # ---- main -------------------------------------------------------------------------------

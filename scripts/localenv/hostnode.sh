@@ -18,6 +18,8 @@
 #     bridge vk8shost0, pod CIDR VK8S_HOST_POD_CIDR (default 10.244.0.0/16);
 #   - cluster DNS: CoreDNS as a host process on the bridge address (the kubelet's clusterDNS),
 #     serving cluster.local from the host API (vNodes find each other by headless-service names);
+#   - a site mirror: STATE_DIR/mirror served over HTTP on the bridge address (MIRROR_URL in
+#     STATE_DIR/hostnode/env), what an air-gapped site offers its vNodes for manifests and tools;
 #   - NodePorts only on 127.0.0.0/8 (kube-proxy --nodeport-addresses): nothing listens on the
 #     machine's own network addresses;
 #   - cgroupfs driver (PID 1 is not systemd), a cgroup root of its own (/vk8s-host), swap
@@ -44,7 +46,7 @@ CGROUP_ROOT=/vk8s-host
 : "${VK8S_HOST_POD_CIDR:=10.244.0.0/16}"
 REPO=$(cd "$LOCALENV_DIR/../.." && pwd)
 # Components in stop order.
-NODE_COMPONENTS="kube-scheduler kube-proxy coredns kubelet containerd"
+NODE_COMPONENTS="mirror kube-scheduler kube-proxy coredns kubelet containerd"
 
 ctr_() { ctr --address "$dir/containerd.sock" -n k8s.io "$@"; }
 kubectl_() { kubectl --kubeconfig "$host/kubeconfig" "$@"; }
@@ -171,8 +173,13 @@ up() {
   load_toolchain
   need kubelet kube-proxy kube-scheduler kubectl coredns containerd ctr runc ip iptables python3
   [ -s "$host/kubeconfig" ] || die "no host control plane in $state (run: host.sh up $state)"
+  local owner
   exec 7>/run/vk8s-hostnode.lock
-  flock -n 7 || die "another host node runs on this machine ($(cat /run/vk8s-hostnode.owner 2>/dev/null)); stop it first"
+  flock 7
+  owner=$(cat /run/vk8s-hostnode.owner 2>/dev/null || true)
+  if [ -n "$owner" ] && [ "$owner" != "$state" ] && pidfile_alive "$owner/hostnode/containerd.pid"; then
+    die "another host node runs on this machine (state $owner); stop it first: hostnode.sh down $owner"
+  fi
   echo "$state" >/run/vk8s-hostnode.owner
   mkdir -p "$dir" && chmod 700 "$dir"
   # shellcheck disable=SC1091
@@ -184,6 +191,7 @@ up() {
       echo "KUBE_PROXY_HEALTHZ_PORT=$(free_port "$state")"
       echo "KUBE_PROXY_METRICS_PORT=$(free_port "$state")"
       echo "SCHEDULER_PORT=$(free_port "$state")"
+      echo "MIRROR_PORT=$(free_port "$state")"
     } >"$dir/ports.env"
   fi
   # shellcheck disable=SC1091
@@ -220,6 +228,10 @@ up() {
   wait_until "$VK8S_LOCALENV_TIMEOUT" "node $NODE_NAME Ready ($dir/kubelet.log)" node_ready || fail_up
   pidfile_alive "$dir/coredns.pid" ||
     daemon "$dir/coredns.pid" "$dir/coredns.log" coredns -conf "$dir/Corefile"
+  mkdir -p "$state/mirror"
+  pidfile_alive "$dir/mirror.pid" ||
+    daemon "$dir/mirror.pid" "$dir/mirror.log" python3 -m http.server --bind "$GATEWAY" --directory "$state/mirror" "$MIRROR_PORT"
+  printf 'NODE_NAME=%s\nMIRROR_URL=http://%s:%s\nMIRROR_DIR=%s\nPOD_CIDR=%s\n' "$NODE_NAME" "$GATEWAY" "$MIRROR_PORT" "$state/mirror" "$VK8S_HOST_POD_CIDR" >"$dir/env"
   log "host node $NODE_NAME Ready (containerd $(containerd --version | awk '{print $3}'), kubelet $(kubelet --version | awk '{print $2}'))"
 }
 
