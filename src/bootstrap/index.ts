@@ -9,5 +9,3 @@ export { DEFAULT_BOOTSTRAP_OPTIONS, DEFAULT_APPLY_RETRY, resolveBootstrapOptions
 export { DEVICE_PLUGIN_VERSION } from "./sources";
 export { KINK_RUNTIME_CGROUP_DRIVER, kubeadmApiVersion, renderInitConfiguration, renderJoinConfiguration } from "./kubeadm";
 export { bundle, programNames, programText } from "./bundle";
-export { KINK_RUNTIME_CGROUP_DRIVER, kubeadmApiVersion, renderInitConfiguration, renderJoinConfiguration } from "./kubeadm";
-export { bundle, programNames, programText } from "./bundle";
