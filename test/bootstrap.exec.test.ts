@@ -4,6 +4,7 @@
  * patch, and the dex login patch.
  */
 import * as bcrypt from "bcryptjs";
+import * as YAML from "yaml";
 import { hashDexPassword } from "../src/bootstrap/password";
 import { planBootstrap, STEP_IDS } from "../src/bootstrap/plan";
 import type { BootstrapOptionsInput } from "../src/bootstrap/types";
@@ -102,8 +103,23 @@ describe("Kubeflow apply: bounded retry loop, executed", () => {
   });
 });
 
-/** The calico-node part of a calico.yaml, as the release manifests write it. */
-const CALICO_YAML = `kind: DaemonSet
+/**
+ * An excerpt of a calico.yaml in the shape of the release manifests (3.17-3.30): a
+ * ConfigMap, then DaemonSet kube-system/calico-node whose init containers come first and
+ * whose first container is calico-node, with IP=autodetect and CALICO_IPV4POOL_CIDR
+ * commented out in its env.
+ */
+const CALICO_YAML = `---
+# Source: calico/templates/calico-config.yaml
+kind: ConfigMap
+apiVersion: v1
+metadata:
+  name: calico-config
+  namespace: kube-system
+data:
+  typha_service_name: "none"
+---
+kind: DaemonSet
 apiVersion: apps/v1
 metadata:
   name: calico-node
@@ -111,6 +127,9 @@ metadata:
 spec:
   template:
     spec:
+      initContainers:
+        - name: install-cni
+          image: docker.io/calico/cni:v3.20.6
       containers:
         - name: calico-node
           image: docker.io/calico/node:v3.20.6
@@ -129,50 +148,56 @@ spec:
               value: "true"
 `;
 
-describe("calico: patched before apply, executed", () => {
-  function calicoScript(): string {
-    return stepScript(SAMPLE_1_3, STEP_IDS.calico, { calicoSource: { kind: "local", path: `${box.dir}/calico` } });
+describe("calico: calico-node patched structurally before apply, executed", () => {
+  function calicoScript(cluster: ResolvedCluster = SAMPLE_1_3): string {
+    return stepScript(cluster, STEP_IDS.calico, { calicoSource: { kind: "local", path: `${box.dir}/calico` } });
   }
+  const calicoNode = (text: string) => {
+    const ds = YAML.parseAllDocuments(text).map((d) => d.toJS()).find((o) => o?.kind === "DaemonSet");
+    return ds.spec.template.spec.containers[0] as { name: string; env: { name: string; value: string }[] };
+  };
 
-  test("IP_AUTODETECTION_METHOD=interface=eth0 next to IP=autodetect, pool = pod CIDR, then apply", () => {
-    box.write("calico/calico.yaml", CALICO_YAML);
-    const run = box.run(calicoScript());
-    expect(run.stderr).not.toContain("ERROR");
-    expect(run.status).toBe(0);
-    const applied = box.read("applied-1.yaml");
-    expect(applied).toContain(
-      [
-        "            - name: IP",
-        '              value: "autodetect"',
-        "            - name: IP_AUTODETECTION_METHOD",
-        '              value: "interface=eth0"',
-        "            - name: CALICO_IPV4POOL_CIDR",
-        '              value: "80.244.0.0/16"',
-        "            - name: CALICO_IPV4POOL_IPIP",
-      ].join("\n"),
-    );
-    expect(applied).not.toContain("192.168.0.0/16");
-    expect(applied.match(/CALICO_IPV4POOL_CIDR/g)).toHaveLength(1);
-    const log = box.lines("kubectl.log");
-    expect(log[0]).toBe(`kubectl apply -f ${box.workDir}/calico/calico-3.20.6.yaml`);
-    expect(log).toContain("kubectl rollout status daemonset/calico-node -n kube-system --timeout=600s");
-  });
+  test.each([["1.20 (patchesJson6902)", SAMPLE_1_3], ["1.32 (patches)", CLUSTERS_BY_LINE["1.10"]]])(
+    "Kubernetes %s: IP_AUTODETECTION_METHOD=interface=eth0 and the pod CIDR pool on calico-node, then apply",
+    (_, cluster) => {
+      box.write("calico/calico.yaml", CALICO_YAML);
+      const run = box.run(calicoScript(cluster));
+      expect(run.stderr).not.toContain("ERROR");
+      expect(run.status).toBe(0);
+      const node = calicoNode(box.read("applied-1.yaml"));
+      expect(node.name).toBe("calico-node");
+      expect(node.env).toEqual([
+        { name: "CLUSTER_TYPE", value: "k8s,bgp" },
+        { name: "IP", value: "autodetect" },
+        { name: "CALICO_IPV4POOL_IPIP", value: "Always" },
+        { name: "FELIX_HEALTHENABLED", value: "true" },
+        { name: "IP_AUTODETECTION_METHOD", value: "interface=eth0" },
+        { name: "CALICO_IPV4POOL_CIDR", value: cluster.network.podNetworkCidr },
+      ]);
+      expect(box.read("applied-1.yaml")).toContain("name: calico-config");
+      const log = box.lines("kubectl.log");
+      expect(log[0]).toMatch(/^kubectl kustomize .*\/calico\/build-3\.\d+\.\d+$/);
+      expect(log[1]).toBe(`kubectl apply -f ${box.workDir}/calico/calico-${cluster.matrix.calico}.yaml`);
+      expect(log).toContain("kubectl rollout status daemonset/calico-node -n kube-system --timeout=600s");
+    },
+  );
 
-  test("patching an already patched manifest gives the same manifest", () => {
+  test("re-running patches the pristine download again: the same manifest", () => {
     box.write("calico/calico.yaml", CALICO_YAML);
     box.run(calicoScript());
-    const once = box.read("applied-1.yaml");
-    box.write("calico/calico.yaml", once);
     expect(box.run(calicoScript()).status).toBe(0);
-    expect(box.read("applied-2.yaml")).toBe(once);
+    expect(box.read("applied-2.yaml")).toBe(box.read("applied-1.yaml"));
   });
 
-  test("a manifest without IP=autodetect is not applied", () => {
-    box.write("calico/calico.yaml", CALICO_YAML.replace('"autodetect"', '"none"'));
+  test.each([
+    ["without DaemonSet calico-node", CALICO_YAML.replace("name: calico-node\n  namespace", "name: calico-node-renamed\n  namespace")],
+    ["whose first container is not calico-node", CALICO_YAML.replace("        - name: calico-node\n", "        - name: node\n")],
+  ])("a manifest %s fails loudly and is not applied", (_, manifest) => {
+    box.write("calico/calico.yaml", manifest);
     const run = box.run(calicoScript());
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(
-      "04-calico: ERROR: calico manifest: expected exactly one calico-node env entry IP=autodetect (is this a calico.yaml of 3.20.6?)",
+      "04-calico: ERROR: calico manifest: the calico-node patch does not apply (is this a calico.yaml of 3.20.6, with DaemonSet kube-system/calico-node whose first container is calico-node?)",
     );
     expect(box.read("apply-count")).toBe("");
   });

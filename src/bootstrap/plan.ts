@@ -151,7 +151,7 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
     run: kubeadmInitRun(ctx), dependsOn: [ids.waitMaster],
     triggers: [
       `kubernetes=${ctx.kubernetesVersion}`, `podNetworkCidr=${network.podNetworkCidr}`, `serviceCidr=${network.serviceCidr}`,
-      `controlPlaneEndpoint=${ctx.controlPlaneEndpoint}`, `node=${master.name}`,
+      `controlPlaneEndpoint=${ctx.controlPlaneEndpoint}`, `node=${master.name}`, ...imageTriggers,
     ],
   });
   add({
