@@ -201,10 +201,10 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
     });
   }
   add({
-    id: ids.kubeflow, title: `Kubeflow ${cluster.kubeflow.version}`, node: master.name, phase: "Installing: installing kubeflow",
+    id: ids.kubeflow, title: `Kubeflow ${row.manifestsRef}`, node: master.name, phase: "Installing: installing kubeflow",
     run: kubeflowRun(ctx), dependsOn: [ids.calico],
     triggers: [
-      `kubeflow=${cluster.kubeflow.version}`, `manifestsRef=${row.manifestsRef}`, `kustomize=${ctx.kustomizeVersion}`,
+      `kubeflow=${row.manifestsRef}`, `manifestsRef=${row.manifestsRef}`, `kustomize=${ctx.kustomizeVersion}`,
       `source=${describeSource(opts.kubeflowSource)}`, `kustomizeSource=${describeSource(opts.kustomizeSource)}`,
     ],
   });
@@ -212,7 +212,7 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
     id: ids.dexLogin, title: `Kubeflow login ${cluster.kubeflow.email}`, node: master.name, phase: "Installing: installing kubeflow",
     run: dexRun(ctx), stdin: { secret: "dexPasswordHash" }, dependsOn: [ids.kubeflow], secretOutput: true,
     triggers: [
-      `kubeflow=${cluster.kubeflow.version}`, `email=${cluster.kubeflow.email}`,
+      `kubeflow=${row.manifestsRef}`, `email=${cluster.kubeflow.email}`,
       ...(opts.dexPasswordHash ? [`passwordHash=sha256:${digest(opts.dexPasswordHash)}`] : []),
       ...after(ids.kubeflow),
     ],
