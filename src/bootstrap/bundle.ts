@@ -57,12 +57,12 @@ function carry(dest: string, content: string, what: string): string {
   return `cat > ${dest} <<'${END}'\n${body}${END}\n`;
 }
 
-/** The command text of a step (or of its delete program, with `dirName` `<id>.delete`). */
-export function bundle(stepId: string, dirName: string, title: string, run: StepProgram): string {
+/** The command text of a step (or of its delete program, with `dirName` `<id>.delete`), run on the vNode of `node`. */
+export function bundle(stepId: string, dirName: string, title: string, node: string, run: StepProgram): string {
   const lines = [
     "#!/bin/sh",
     `# vk8s bootstrap step ${stepId}: ${title}`,
-    `# Runs src/bootstrap/programs/${run.program} with the data below. Rendered by vk8s; do not edit.`,
+    `# Runs on the vNode of node ${node}. Program src/bootstrap/programs/${run.program}, data below; rendered by vk8s, do not edit.`,
     "set -eu",
     "umask 077",
     `step_dir="\${VK8S_WORK_DIR:-${WORK_DIR}}/steps/${dirName}"`,

@@ -125,8 +125,8 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
   const add = (step: PlannedStep) => {
     const full: BootstrapStep = {
       ...step,
-      script: bundle(step.id, step.id, step.title, step.run),
-      ...(step.deleteRun ? { deleteScript: bundle(`${step.id}-delete`, `${step.id}.delete`, `undo ${step.title}`, step.deleteRun) } : {}),
+      script: bundle(step.id, step.id, step.title, step.node, step.run),
+      ...(step.deleteRun ? { deleteScript: bundle(`${step.id}-delete`, `${step.id}.delete`, `undo ${step.title}`, step.deleteNode ?? step.node, step.deleteRun) } : {}),
       secretOutput: step.secretOutput ?? false,
     };
     steps.push(full);
