@@ -3,6 +3,7 @@
  * `kubectl`/`kustomize`/`sleep`: the bounded retry loop of the Kubeflow apply, the calico
  * patch, and the dex login patch.
  */
+import * as fs from "node:fs";
 import * as bcrypt from "bcryptjs";
 import * as YAML from "yaml";
 import { hashDexPassword } from "../src/bootstrap/password";
@@ -260,5 +261,63 @@ describe("dex login: the hash from stdin lands where the version reads it, execu
     );
     expect(run.stdout + run.stderr).not.toContain(FIXTURE_PASSWORD);
     expect(box.read("apply-count")).toBe("");
+  });
+});
+
+describe("kubeadm init: the rendered configuration, filled in on the node, executed", () => {
+  const FAKE_IP = ["#!/bin/sh", "echo '2: eth0    inet 10.1.2.3/24 brd 10.1.2.255 scope global eth0'", ""].join("\n");
+  const FAKE_KUBEADM = [
+    "#!/bin/sh",
+    'echo "kubeadm $*" >> "$FAKE_DIR/kubeadm.log"',
+    'if [ "$2" = --config ]; then cp "$3" "$FAKE_DIR/kubeadm-$1.yaml"; fi',
+    "",
+  ].join("\n");
+  const FAKE_CTR = ["#!/bin/sh", 'echo "ctr $*" >> "$FAKE_DIR/ctr.log"', ""].join("\n");
+  const initStep = (options: BootstrapOptionsInput = {}) => planBootstrap(SAMPLE_1_3, options).find((s) => s.id === STEP_IDS.kubeadmInit)!;
+  const haveAdminConf = fs.existsSync("/etc/kubernetes/admin.conf");
+
+  beforeEach(() => {
+    box.writeExecutable(`${box.dir}/bin/ip`, FAKE_IP);
+    box.writeExecutable(`${box.dir}/bin/kubeadm`, FAKE_KUBEADM);
+    box.writeExecutable(`${box.dir}/bin/ctr`, FAKE_CTR);
+  });
+
+  (haveAdminConf ? test.skip : test)("kubeadm init --config with the node IP filled in, byte for byte the rendered file otherwise", () => {
+    const step = initStep();
+    const run = box.run(step.script);
+    expect(run.stderr).not.toContain("ERROR");
+    expect(run.status).toBe(0);
+    expect(box.lines("kubeadm.log")).toEqual([`kubeadm init --config ${box.workDir}/kubeadm-init.yaml --skip-token-print`]);
+    const rendered = step.run.files.find((f) => f.path === "kubeadm/init.yaml")!.content;
+    expect(box.read("kubeadm-init.yaml")).toBe(rendered.split("@VK8S_NODE_IP@").join("10.1.2.3"));
+    expect(run.stdout).toMatch(/^VK8S_PHASE Installing: configuring master node \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\nVK8S_NODE sample3-master kubernetes-ready\n$/);
+    expect(box.read("ctr.log")).toBe("");
+  });
+
+  (haveAdminConf ? test.skip : test)("image archives are imported into containerd (k8s.io) before kubeadm init", () => {
+    const archive = box.write("images/k8s.tar", "not really a tar");
+    const run = box.run(initStep({ imageArchives: [{ kind: "local", path: archive }] }).script);
+    expect(run.status).toBe(0);
+    expect(box.lines("ctr.log")).toEqual([`ctr -n k8s.io images import ${archive}`]);
+    expect(run.stderr).toContain(`02-kubeadm-init: imported the image archive ${archive} into containerd (namespace k8s.io)`);
+  });
+
+  (haveAdminConf ? test.skip : test)("a missing archive fails before kubeadm init runs", () => {
+    const run = box.run(initStep({ imageArchives: [{ kind: "local", path: "/nonexistent/k8s.tar" }] }).script);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("02-kubeadm-init: ERROR: image archive /nonexistent/k8s.tar is missing (copy it onto vNode sample3-master, or use a mirror URL)");
+    expect(box.read("kubeadm.log")).toBe("");
+  });
+});
+
+describe("dex: kubectl's client-side dry run flag follows the vNode's kubectl", () => {
+  const hash = hashDexPassword(FIXTURE_PASSWORD, FIXTURE_SEED);
+  test.each([["17", "--dry-run"], ["18", "--dry-run=client"], ["34", "--dry-run=client"]])("kubectl 1.%s: %s", (minor, flag) => {
+    box.write("fake/dex-config.yaml", DEX_CONFIG_1_3);
+    const run = box.run(stepScript(SAMPLE_1_3, STEP_IDS.dexLogin), { FAKE_KUBECTL_MINOR: minor }, hash);
+    expect(run.status).toBe(0);
+    const create = box.lines("kubectl.log").find((l) => l.startsWith("kubectl create configmap dex"))!;
+    expect(create.split(" ")).toContain(flag);
+    expect(create.split(" ").filter((w) => w.startsWith("--dry-run"))).toEqual([flag]);
   });
 });
