@@ -3,6 +3,7 @@
  * `kubectl`/`kustomize`/`sleep`: the bounded retry loop of the Kubeflow apply, the calico
  * patch, and the dex login patch.
  */
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as bcrypt from "bcryptjs";
 import * as YAML from "yaml";
@@ -319,5 +320,36 @@ describe("dex: kubectl's client-side dry run flag follows the vNode's kubectl", 
     const create = box.lines("kubectl.log").find((l) => l.startsWith("kubectl create configmap dex"))!;
     expect(create.split(" ")).toContain(flag);
     expect(create.split(" ").filter((w) => w.startsWith("--dry-run"))).toEqual([flag]);
+  });
+});
+
+// The real `kubectl kustomize` on the rendered calico patch, when a kubectl is on PATH (the
+// toolchain's, after `. ~/.cache/vk8s/toolchain/env.sh`); skipped, visibly, otherwise.
+const realKubectl = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" }).status === 0;
+if (!realKubectl) {
+  // eslint-disable-next-line no-console
+  console.warn("kubectl not on PATH (source ~/.cache/vk8s/toolchain/env.sh once built): skipping the real `kubectl kustomize` calico test");
+}
+(realKubectl ? describe : describe.skip)("calico patch with the real kubectl kustomize", () => {
+  const build = (manifest: string, cluster: ResolvedCluster = CLUSTERS_BY_LINE["1.11"]) => {
+    const step = planBootstrap(cluster, {}).find((s) => s.id === STEP_IDS.calico)!;
+    const dir = fs.mkdtempSync(`${box.dir}/calico-`);
+    fs.writeFileSync(`${dir}/calico.yaml`, manifest);
+    for (const f of step.run.files) fs.writeFileSync(`${dir}/${f.path.split("/").pop()}`, f.content);
+    return spawnSync("kubectl", ["kustomize", dir], { encoding: "utf8" });
+  };
+
+  test.each([["patches (Kubernetes 1.21+)", CLUSTERS_BY_LINE["1.11"]], ["patchesJson6902 (before 1.21)", SAMPLE_1_3]])("%s: adds both env entries to calico-node", (_, cluster) => {
+    const result = build(CALICO_YAML, cluster);
+    expect(result.status).toBe(0);
+    const ds = YAML.parseAllDocuments(result.stdout).map((d) => d.toJS()).find((o) => o?.kind === "DaemonSet");
+    expect(ds.spec.template.spec.containers[0].env.slice(-2)).toEqual([
+      { name: "IP_AUTODETECTION_METHOD", value: "interface=eth0" },
+      { name: "CALICO_IPV4POOL_CIDR", value: "80.244.0.0/16" },
+    ]);
+  });
+
+  test("fails when calico-node is not the first container", () => {
+    expect(build(CALICO_YAML.replace("        - name: calico-node\n", "        - name: node\n")).status).not.toBe(0);
   });
 });
