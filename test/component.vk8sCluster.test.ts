@@ -205,20 +205,20 @@ describe("what a change re-runs", () => {
     const sts = resources.find((r) => r.name === "c1-statefulset-c1-master")!;
     expect(sts.inputs.metadata.labels.update).toBe("test");
     expect(sts.inputs.spec.selector.matchLabels.update).toBeUndefined();
-  });
+  }, 30_000);
 
   test("a new Kubeflow version re-runs only the Kubeflow steps", async () => {
     const base = await plan(args());
     const upgraded = await plan(args({ kubeflow: { version: "v1.4.0", email: "test@example.com", password: pulumi.secret(PASSWORD) } }));
     expect(changed(base, upgraded)).toEqual(["08-kubeflow", "09-dex-login", "10-expose", "11-status"]);
-  });
+  }, 30_000);
 
   test("adding a worker adds only its token and join steps", async () => {
     const base = await plan(args());
     const a = args();
     const grown = await plan({ ...a, nodes: [...a.nodes!, { name: "cpu-2", role: "worker", image: "registry.example.com/vk8s/kink:v1.20" }] });
     expect(changed(base, grown)).toEqual(["05-join-token-cpu-2", "06-join-cpu-2", "06-join-cpu-2-cleanup"]);
-  });
+  }, 30_000);
 });
 
 describe("provider and migration", () => {
