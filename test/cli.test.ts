@@ -41,10 +41,10 @@ describe("vk8s validate", () => {
       code: 0,
       stderr: "",
       stdout:
-        "sample3: kubernetes 1.20.15 (field-verified), kubeflow v1.3.0, calico 3.20.6, 1 node(s), 0 GPU(s)\n" +
-        "sample4: kubernetes 1.20.15 (field-verified), kubeflow v1.4.0, calico 3.20.6, 1 node(s), 1 GPU(s)\n" +
-        "tenant-a: kubernetes 1.20.15 (field-verified), kubeflow v1.3.0, calico 3.20.6, 1 node(s), 0 GPU(s)\n" +
-        "tenant-b: kubernetes 1.20.15 (field-verified), kubeflow v1.4.0, calico 3.20.6, 2 node(s), 3 GPU(s)\n",
+        "sample3: kubernetes 1.20.15 (field-verified), kubeflow v1.3.1, calico 3.20.6, 1 node(s), 0 GPU(s)\n" +
+        "sample4: kubernetes 1.20.15 (field-verified), kubeflow v1.4.1, calico 3.20.6, 1 node(s), 1 GPU(s)\n" +
+        "tenant-a: kubernetes 1.20.15 (field-verified), kubeflow v1.3.1, calico 3.20.6, 1 node(s), 0 GPU(s)\n" +
+        "tenant-b: kubernetes 1.20.15 (field-verified), kubeflow v1.4.1, calico 3.20.6, 2 node(s), 3 GPU(s)\n",
     });
   });
 
@@ -52,7 +52,7 @@ describe("vk8s validate", () => {
     const broken = sample("broken-spec.yaml");
     const r = await run(["validate", sample("sample-kf14-gpu.yaml"), broken]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe("sample4: kubernetes 1.20.15 (field-verified), kubeflow v1.4.0, calico 3.20.6, 1 node(s), 1 GPU(s)\n");
+    expect(r.stdout).toBe("sample4: kubernetes 1.20.15 (field-verified), kubeflow v1.4.1, calico 3.20.6, 1 node(s), 1 GPU(s)\n");
     const lines = r.stderr.trimEnd().split("\n");
     expect(lines).toHaveLength(9);
     for (const l of lines) expect(l.startsWith(`${broken}: sample3: `)).toBe(true);

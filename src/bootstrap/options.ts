@@ -22,7 +22,11 @@ export const DEFAULT_BOOTSTRAP_OPTIONS: BootstrapOptions = {
   nodeInterface: "eth0",
   kubeadmIgnorePreflightErrors: ["Swap", "SystemVerification"],
   apiServerExtraSans: [],
+  imageArchives: [],
 };
+
+/** `host[:port]/path` of a container registry, lower case, no scheme, tag or digest. */
+const IMAGE_REPOSITORY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 
 function checkWhole(problems: string[], path: string, value: number, min: number, fix: string): void {
   if (!Number.isInteger(value) || value < min) {
@@ -97,6 +101,25 @@ export function checkBootstrapOptions(input: BootstrapOptionsInput = {}): { opti
     problems.push(
       `options.kustomizeSource: downloads kustomize from upstream while the Kubeflow manifests come from a ${options.kubeflowSource.kind} source (set kustomizeSource to a mirror URL or a local path too)`,
     );
+  }
+  if (options.kubeadmImageRepository !== undefined && !IMAGE_REPOSITORY.test(options.kubeadmImageRepository)) {
+    problems.push(
+      `options.kubeadmImageRepository: ${JSON.stringify(options.kubeadmImageRepository)} is not an image repository (give host[:port]/path without a scheme or tag, e.g. registry.example.com/k8s)`,
+    );
+  }
+  if (!Array.isArray(options.imageArchives)) {
+    problems.push("options.imageArchives: is not a list (give a list of { kind: mirror, url } or { kind: local, path })");
+  } else {
+    for (const [i, archive] of options.imageArchives.entries()) {
+      const path = `options.imageArchives[${i}]`;
+      if (archive.kind === "local" && !/^\/[^\s'"]*[^/\s'"]$/.test(archive.path)) {
+        problems.push(`${path}.path: ${JSON.stringify(archive.path)} is not an absolute file path (give the archive's path on every vNode, e.g. /opt/vk8s/images/k8s-{version}.tar)`);
+      } else if (archive.kind === "mirror") {
+        checkSource(problems, path, archive);
+      } else if (archive.kind !== "local") {
+        problems.push(`${path}.kind: ${JSON.stringify((archive as { kind: unknown }).kind)} is not an image archive source (use mirror or local)`);
+      }
+    }
   }
   if (options.dexPasswordHash !== undefined && !/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(options.dexPasswordHash)) {
     problems.push("options.dexPasswordHash: is not a bcrypt hash (pass the result of hashDexPassword, never the password)");

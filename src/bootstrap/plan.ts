@@ -8,21 +8,25 @@
  *                                     -> 05-join-token-<w> -> 06-join-<w>   (each worker, in parallel)
  *   04-calico + 06-join-<w with GPUs> -> 07-nvidia-device-plugin (only with GPUs) -> 11-status
  *
- * Triggers carry only the inputs a step depends on, so a label change re-runs nothing, a
- * Kubeflow version change re-runs only 08-11, and a new worker adds only its two steps.
+ * Each step runs a static program (`programs/`) with its data (`StepProgram`); its command
+ * text carries both (`bundle.ts`), so a data change re-runs exactly the steps that read
+ * it. Triggers carry only the inputs a step depends on, so a label change re-runs
+ * nothing, a Kubeflow version change re-runs only 08-11, and a new worker adds only its
+ * two steps.
  */
 import type { ResolvedCluster } from "../spec/resolved";
 import { checkBootstrapOptions } from "./options";
 import { digest } from "./password";
 import { describeSource, DEVICE_PLUGIN_VERSION } from "./sources";
-import { calicoScript } from "./steps/calico";
+import { bundle } from "./bundle";
+import { calicoRun } from "./steps/calico";
 import { workers, type StepContext } from "./steps/context";
-import { devicePluginScript } from "./steps/devicePlugin";
-import { dexScript } from "./steps/dex";
-import { exposeScript } from "./steps/expose";
-import { kubeflowScript } from "./steps/kubeflow";
-import { joinScript, joinTokenScript, kubeadmInitScript, kubeconfigScript, removeWorkerScript, waitMasterScript } from "./steps/node";
-import { statusScript } from "./steps/status";
+import { devicePluginRun } from "./steps/devicePlugin";
+import { dexRun } from "./steps/dex";
+import { exposeRun } from "./steps/expose";
+import { kubeflowRun } from "./steps/kubeflow";
+import { imageArchivesList, joinRun, joinTokenRun, kubeadmInitRun, kubeconfigRun, removeWorkerRun, waitMasterRun } from "./steps/node";
+import { statusRun } from "./steps/status";
 import type { BootstrapOptionsInput, BootstrapStep } from "./types";
 
 /** Step ids (the `<NN>-` prefix orders the rendered files). */
@@ -96,6 +100,8 @@ export function stepDigest(step: BootstrapStep): string {
   return digest(JSON.stringify({ script: step.script, triggers: step.triggers, stdin: step.stdin ?? null }));
 }
 
+type PlannedStep = Omit<BootstrapStep, "secretOutput" | "script" | "deleteScript"> & { secretOutput?: boolean };
+
 /** Builds the steps of one virtual cluster, in a topological order of `dependsOn`. Throws on invalid input, listing every problem. */
 export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptionsInput): BootstrapStep[] {
   const checked = checkBootstrapOptions(options);
@@ -116,36 +122,46 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
   const opts = ctx.options;
   const steps: BootstrapStep[] = [];
   const byId = new Map<string, BootstrapStep>();
-  const add = (step: Omit<BootstrapStep, "secretOutput"> & { secretOutput?: boolean }) => {
-    const full: BootstrapStep = { ...step, secretOutput: step.secretOutput ?? false };
+  const add = (step: PlannedStep) => {
+    const full: BootstrapStep = {
+      ...step,
+      script: bundle(step.id, step.id, step.title, step.node, step.run),
+      ...(step.deleteRun ? { deleteScript: bundle(`${step.id}-delete`, `${step.id}.delete`, `undo ${step.title}`, step.deleteNode ?? step.node, step.deleteRun) } : {}),
+      secretOutput: step.secretOutput ?? false,
+    };
     steps.push(full);
     byId.set(full.id, full);
     return full;
   };
   const after = (...ids: string[]) => ids.map((id) => `after:${id}=${stepDigest(byId.get(id)!)}`);
   const ids = STEP_IDS;
+  const archives = imageArchivesList(ctx);
+  const imageTriggers = [
+    ...(opts.kubeadmImageRepository ? [`imageRepository=${opts.kubeadmImageRepository}`] : []),
+    ...(archives ? [`imageArchives=sha256:${digest(archives)}`] : []),
+  ];
 
   add({
     id: ids.waitMaster, title: "wait for the master vNode", node: master.name, phase: "Waiting: creating node",
-    script: waitMasterScript(ctx, ids.waitMaster), dependsOn: [],
+    run: waitMasterRun(ctx), dependsOn: [],
     triggers: [`node=${master.name}`, `kubernetes=${ctx.kubernetesVersion}`, `gpus=${master.gpus}`],
   });
   add({
     id: ids.kubeadmInit, title: "kubeadm init on the master", node: master.name, phase: "Installing: configuring master node",
-    script: kubeadmInitScript(ctx, ids.kubeadmInit), dependsOn: [ids.waitMaster],
+    run: kubeadmInitRun(ctx), dependsOn: [ids.waitMaster],
     triggers: [
       `kubernetes=${ctx.kubernetesVersion}`, `podNetworkCidr=${network.podNetworkCidr}`, `serviceCidr=${network.serviceCidr}`,
-      `controlPlaneEndpoint=${ctx.controlPlaneEndpoint}`, `node=${master.name}`,
+      `controlPlaneEndpoint=${ctx.controlPlaneEndpoint}`, `node=${master.name}`, ...imageTriggers,
     ],
   });
   add({
     id: ids.kubeconfig, title: "print the admin kubeconfig", node: master.name, phase: "Installing: configuring master node",
-    script: kubeconfigScript(ctx, ids.kubeconfig), dependsOn: [ids.kubeadmInit], secretOutput: true,
+    run: kubeconfigRun(), dependsOn: [ids.kubeadmInit], secretOutput: true,
     triggers: after(ids.kubeadmInit),
   });
   add({
     id: ids.calico, title: `calico ${matrix.calico}`, node: master.name, phase: "Installing: configuring master node",
-    script: calicoScript(ctx, ids.calico), dependsOn: [ids.kubeadmInit],
+    run: calicoRun(ctx), dependsOn: [ids.kubeadmInit],
     triggers: [
       `calico=${matrix.calico}`, `podNetworkCidr=${network.podNetworkCidr}`, `nodeInterface=${opts.nodeInterface}`,
       `source=${describeSource(opts.calicoSource)}`,
@@ -155,7 +171,7 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
     const tokenId = ids.joinToken(worker.name);
     add({
       id: tokenId, title: `mint the join command of ${worker.name}`, node: master.name, phase: "Installing: configuring master node",
-      script: joinTokenScript(ctx, tokenId, worker), dependsOn: [ids.kubeadmInit], secretOutput: true,
+      run: joinTokenRun(worker), dependsOn: [ids.kubeadmInit], secretOutput: true,
       triggers: [`worker=${worker.name}`, `controlPlaneEndpoint=${ctx.controlPlaneEndpoint}`],
     });
   }
@@ -164,16 +180,19 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
     const joinId = ids.join(worker.name);
     add({
       id: joinId, title: `kubeadm join of ${worker.name}`, node: worker.name, phase: "Installing: configuring master node",
-      script: joinScript(ctx, joinId, worker, tokenId), stdin: { stepOutput: tokenId }, dependsOn: [tokenId], secretOutput: true,
-      triggers: [`node=${worker.name}`, `kubernetes=${ctx.kubernetesVersion}`, `gpus=${worker.gpus}`, `controlPlaneEndpoint=${ctx.controlPlaneEndpoint}`],
-      deleteScript: removeWorkerScript(ctx, joinId, worker), deleteNode: master.name,
+      run: joinRun(ctx, worker, tokenId), stdin: { stepOutput: tokenId }, dependsOn: [tokenId], secretOutput: true,
+      triggers: [
+        `node=${worker.name}`, `kubernetes=${ctx.kubernetesVersion}`, `gpus=${worker.gpus}`, `controlPlaneEndpoint=${ctx.controlPlaneEndpoint}`,
+        ...imageTriggers,
+      ],
+      deleteRun: removeWorkerRun(ctx, worker), deleteNode: master.name,
     });
   }
   const gpuNodes = cluster.nodes.filter((n) => n.gpus > 0);
   if (gpuNodes.length > 0) {
     add({
       id: ids.devicePlugin, title: `NVIDIA device plugin ${DEVICE_PLUGIN_VERSION}`, node: master.name, phase: "Installing: configuring master node",
-      script: devicePluginScript(ctx, ids.devicePlugin),
+      run: devicePluginRun(ctx),
       dependsOn: [ids.calico, ...gpuNodes.filter((n) => n.role === "worker").map((n) => ids.join(n.name))],
       triggers: [
         `devicePlugin=${DEVICE_PLUGIN_VERSION}`, `source=${describeSource(opts.devicePluginSource)}`,
@@ -182,18 +201,18 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
     });
   }
   add({
-    id: ids.kubeflow, title: `Kubeflow ${cluster.kubeflow.version}`, node: master.name, phase: "Installing: installing kubeflow",
-    script: kubeflowScript(ctx, ids.kubeflow), dependsOn: [ids.calico],
+    id: ids.kubeflow, title: `Kubeflow ${row.manifestsRef}`, node: master.name, phase: "Installing: installing kubeflow",
+    run: kubeflowRun(ctx), dependsOn: [ids.calico],
     triggers: [
-      `kubeflow=${cluster.kubeflow.version}`, `manifestsRef=${row.manifestsRef}`, `kustomize=${ctx.kustomizeVersion}`,
+      `kubeflow=${row.manifestsRef}`, `manifestsRef=${row.manifestsRef}`, `kustomize=${ctx.kustomizeVersion}`,
       `source=${describeSource(opts.kubeflowSource)}`, `kustomizeSource=${describeSource(opts.kustomizeSource)}`,
     ],
   });
   add({
     id: ids.dexLogin, title: `Kubeflow login ${cluster.kubeflow.email}`, node: master.name, phase: "Installing: installing kubeflow",
-    script: dexScript(ctx, ids.dexLogin), stdin: { secret: "dexPasswordHash" }, dependsOn: [ids.kubeflow], secretOutput: true,
+    run: dexRun(ctx), stdin: { secret: "dexPasswordHash" }, dependsOn: [ids.kubeflow], secretOutput: true,
     triggers: [
-      `kubeflow=${cluster.kubeflow.version}`, `email=${cluster.kubeflow.email}`,
+      `kubeflow=${row.manifestsRef}`, `email=${cluster.kubeflow.email}`,
       ...(opts.dexPasswordHash ? [`passwordHash=sha256:${digest(opts.dexPasswordHash)}`] : []),
       ...after(ids.kubeflow),
     ],
@@ -202,14 +221,14 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
   if (port) {
     add({
       id: ids.expose, title: `expose Kubeflow on NodePort ${port.targetPort}`, node: master.name, phase: "Installing: installing kubeflow",
-      script: exposeScript(ctx, ids.expose, port), dependsOn: [ids.kubeflow],
+      run: exposeRun(ctx, port), dependsOn: [ids.kubeflow],
       triggers: [`exposure=${opts.exposure}`, `nodePort=${port.targetPort}`, ...after(ids.kubeflow)],
     });
   }
   const statusDeps = [ids.kubeflow, ids.dexLogin, ...(port ? [ids.expose] : []), ...(gpuNodes.length > 0 ? [ids.devicePlugin] : [])];
   add({
     id: ids.status, title: "check the cluster and report the phase", node: master.name, phase: "Running",
-    script: statusScript(ctx, ids.status, port), dependsOn: statusDeps,
+    run: statusRun(ctx, port), dependsOn: statusDeps,
     triggers: after(...statusDeps),
   });
   return steps;

@@ -1,15 +1,31 @@
 /**
- * The bootstrap of a virtual cluster as a graph of steps. Each step is one complete POSIX
- * shell script that runs on one vNode (over SSH, through the access pod); the component
- * turns each step into one `command.remote.Command`, chained with `dependsOn`.
+ * The bootstrap of a virtual cluster as a graph of steps. Each step runs one static
+ * program of `src/bootstrap/programs/` on one vNode (over SSH, through the access pod) with
+ * its data (`StepProgram`); the component turns each step into one
+ * `command.remote.Command`, chained with `dependsOn`, whose text carries program and data
+ * (`bundle.ts`).
  *
- * What a kink vNode image must provide for these scripts (checked by `01-wait-master` and
+ * What a kink vNode image must provide for these programs (checked by `01-wait-master` and
  * by every `06-join-<node>`): POSIX `sh`, `kubeadm`, `kubelet` and `kubectl` of the
  * cluster's Kubernetes version, a container runtime socket (containerd, Docker,
  * cri-dockerd or CRI-O), systemd running kubelet with the kubeadm drop-in (which reads
  * `KUBELET_EXTRA_ARGS` from `/etc/default/kubelet`: the bootstrap owns that file), and
- * `curl`, `tar`, `awk`, `sed`, `grep`, `timeout`, `mktemp`, `ip` (iproute2).
+ * `curl`, `tar`, `awk`, `sed`, `grep`, `timeout`, `mktemp`, `ip` (iproute2), and `ctr` when
+ * image archives are preloaded.
  */
+
+/** What a step runs: a static program and the data it reads. */
+export interface StepProgram {
+  /** File name in `src/bootstrap/programs/`, e.g. `calico.sh`. */
+  program: string;
+  /** The `VK8S_*` variables the program reads (its `step.env`); never a secret. */
+  env: Record<string, string>;
+  /**
+   * Data files, by path relative to the step directory (and to `bootstrap/` in
+   * `vk8s render`), e.g. `kubeadm/init.yaml`; never a secret.
+   */
+  files: { path: string; content: string }[];
+}
 
 /** Install phases, in order, as the original system reported them (reference, section 2). */
 export type Phase =
@@ -38,7 +54,9 @@ export interface BootstrapStep {
   node: string;
   /** The install phase this step belongs to. */
   phase: Phase;
-  /** Complete POSIX sh script: `#!/bin/sh`, then `set -eu`; idempotent; deterministic text. */
+  /** The static program and the data it runs with. */
+  run: StepProgram;
+  /** The command text (`bundle.ts`): carries `run` to the vNode and runs it; deterministic. */
   script: string;
   /** What to pipe into the script, if anything. */
   stdin?: StepStdin;
@@ -55,6 +73,8 @@ export interface BootstrapStep {
    */
   triggers: string[];
   /** Runs when the step is deleted (e.g. a worker removed from the spec). */
+  deleteRun?: StepProgram;
+  /** The command text of `deleteRun`. */
   deleteScript?: string;
   /** Node whose vNode runs `deleteScript`. @default `node` */
   deleteNode?: string;
@@ -71,6 +91,17 @@ export type ManifestSource =
   /** An HTTP(S) mirror, for sites that cannot reach the upstream hosts. */
   | { kind: "mirror"; url: string }
   /** Already copied onto the master vNode (air-gapped edge sites): an absolute path. */
+  | { kind: "local"; path: string };
+
+/**
+ * An image archive (`ctr images export` / `docker save` format) imported into each vNode's
+ * containerd (namespace `k8s.io`) before `kubeadm init`/`join`. `{version}` in the URL or
+ * path is replaced by the cluster's Kubernetes version (e.g. `1.20.15`).
+ */
+export type ImageArchiveSource =
+  /** Downloaded by each vNode from an HTTP(S) mirror. */
+  | { kind: "mirror"; url: string }
+  /** A file already on every vNode: an absolute path. */
   | { kind: "local"; path: string };
 
 /** The bounded retry loop of the Kubeflow `kustomize build | kubectl apply`. */
@@ -133,6 +164,18 @@ export interface BootstrapOptions {
   exposure: Exposure;
   /** The vNode interface that reaches the other vNodes (calico, kubelet node IP, API server address). @default "eth0" */
   nodeInterface: string;
+  /**
+   * Registry (and path) of kubeadm's control-plane images (kube-apiserver, etcd, coredns,
+   * pause...), e.g. `registry.example.com/k8s`, for sites that cannot reach
+   * registry.k8s.io. Written as `imageRepository` of the ClusterConfiguration.
+   * @default undefined (kubeadm's default registry)
+   */
+  kubeadmImageRepository?: string;
+  /**
+   * Image archives preloaded into every vNode's containerd before `kubeadm init`/`join`
+   * (air-gapped sites: the control-plane, calico and Kubeflow images). @default []
+   */
+  imageArchives: ImageArchiveSource[];
   /** kubeadm preflight checks that cannot pass inside a container. @default ["Swap", "SystemVerification"] */
   kubeadmIgnorePreflightErrors: string[];
   /**

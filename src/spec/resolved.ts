@@ -47,7 +47,10 @@ export interface ResolvedCluster {
   matrix: MatrixDecision;
   network: { podNetworkCidr: string; serviceCidr: string };
   kubeflow: {
-    /** As the user wrote it, normalised with a leading `v`, e.g. `v1.3.0`. */
+    /**
+     * The release installed: the matrix's resolved ref of the user's Kubeflow line, e.g.
+     * `v1.4.1` for `1.4`, `v1.4.0` and `v1.4.1` alike (so respelling changes nothing).
+     */
     version: string;
     email: string;
     /** Plain password: only ever turned into a bcrypt hash; never rendered. */

@@ -6,7 +6,7 @@
  * tolerations, labels); Kubernetes version vs node image tags; Kubeflow x Kubernetes via the
  * matrix; CIDRs; ports and access pod; Kubeflow login; cluster labels.
  */
-import { decideMatrix } from "../matrix/resolve";
+import { checkKustomizeArch, decideMatrix } from "../matrix/resolve";
 import { accessName, apiServerServiceName, bootConfigMapName } from "../render/names";
 import type { MatrixDecision } from "../matrix/types";
 import { DEFAULTS } from "./defaults";
@@ -46,7 +46,12 @@ export function validateCluster(name: string, input: unknown, options: ValidateO
   let decision: MatrixDecision | undefined;
   if (loose.kubeflow?.version !== undefined) {
     const matrix = decideMatrix(loose.kubeflow.version, requested.version);
-    if (matrix.ok) decision = matrix.decision;
+    if (matrix.ok) {
+      decision = matrix.decision;
+      const master = nodesOf(loose).find((n) => n?.role === "master");
+      const arch = checkKustomizeArch(matrix.decision.kubeflow, master?.nodeSelector?.["kubernetes.io/arch"]);
+      if (arch) problems.push(arch);
+    }
     else problems.push(matrix.problem.path === "kubernetes.version" ? { ...matrix.problem, path: requested.source } : matrix.problem);
   }
   problems.push(...checkNetwork(loose, hostCidrsOf(loose, options)));
@@ -120,7 +125,7 @@ function buildCluster(name: string, spec: ClusterSpecInput, matrix: MatrixDecisi
       podNetworkCidr: spec.kubernetes?.podNetworkCidr ?? DEFAULTS.podNetworkCidr,
       serviceCidr: spec.kubernetes?.serviceCidr ?? DEFAULTS.serviceCidr,
     },
-    kubeflow: { version: `v${spec.kubeflow.version.trim().replace(/^v/, "")}`, email: spec.kubeflow.email, password: spec.kubeflow.password },
+    kubeflow: { version: matrix.kubeflow.manifestsRef, email: spec.kubeflow.email, password: spec.kubeflow.password },
     nodes,
     master: nodes.find((n) => n.role === "master") as ResolvedNode,
     access: { image: spec.accessPodImage ?? DEFAULTS.accessPodImage, port: spec.accessPodPort ?? DEFAULTS.accessPodPort },

@@ -1,0 +1,28 @@
+#!/bin/sh
+# vk8s bootstrap step 11-status: prints every inner node's status (VK8S_NODE <node>
+# Ready|NotReady) and, when Kubeflow is available, reachable on its port and not on the
+# upstream default login, the Running phase marker. Otherwise it says which check failed
+# (VK8S_STATUS not-running: ...) and exits 1.
+# Data: VK8S_WAIT_TIMEOUT, VK8S_CHECK_DEFAULT_LOGIN (the upstream default email to refuse,
+# or empty), VK8S_SERVICE_PORT and VK8S_NODE_PORT (empty: no kubeflow port).
+# shellcheck source=lib.sh
+. "${VK8S_STEP_DIR:?}/lib.sh"
+
+use_admin_kubeconfig
+not_running() { echo "VK8S_STATUS not-running: $*"; fail "$*"; }
+nodes=$(kubectl get nodes -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}') \
+  || not_running "cannot list the nodes of the virtual cluster"
+printf '%s\n' "$nodes" | awk 'NF { print "VK8S_NODE " $1 " " ($2 == "True" ? "Ready" : "NotReady") }'
+kubectl wait --for=condition=Available deployment --all -n kubeflow --timeout="${VK8S_WAIT_TIMEOUT}s" >&2 \
+  || not_running "Kubeflow deployments in namespace kubeflow are not available after ${VK8S_WAIT_TIMEOUT}s"
+if [ -n "$VK8S_CHECK_DEFAULT_LOGIN" ]; then
+  if kubectl get configmap dex -n auth -o jsonpath='{.data.config\.yaml}' | grep -qF "$VK8S_CHECK_DEFAULT_LOGIN"; then
+    not_running "the upstream default login $VK8S_CHECK_DEFAULT_LOGIN is active in dex (re-run the dex login step)"
+  fi
+fi
+if [ -n "$VK8S_NODE_PORT" ]; then
+  node_port=$(kubectl get service istio-ingressgateway -n istio-system -o jsonpath="{.spec.ports[?(@.port==$VK8S_SERVICE_PORT)].nodePort}")
+  [ "$node_port" = "$VK8S_NODE_PORT" ] \
+    || not_running "istio-ingressgateway port $VK8S_SERVICE_PORT is on NodePort $node_port, not $VK8S_NODE_PORT (re-run the expose step)"
+fi
+phase 'Running'
