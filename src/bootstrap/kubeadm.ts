@@ -24,13 +24,15 @@ import { atLeast } from "./shell";
 import { GPU_LABEL } from "./steps/context";
 
 /**
- * The cgroup driver of the kink image's container runtime: its containerd runs runc with
- * `SystemdCgroup = true` (images/kink/Dockerfile), so the kubelet must use `systemd` too
- * (kubeadm defaults the kubelet to `cgroupfs` before Kubernetes 1.22, and a mismatch keeps
- * every inner pod from starting). Change it here, and only here, for an image whose
- * runtime uses cgroupfs.
+ * The cgroup driver of the kink image's container runtime. The image has no systemd (PID 1 is
+ * tini supervising containerd, sshd and the kubelet with runit: images/kink/README.md), and its
+ * containerd runs runc with `SystemdCgroup = false` (the image records the same word in
+ * /etc/vk8s/cgroup-driver), so the kubelet must use `cgroupfs` too. kubeadm defaults the kubelet
+ * to `systemd` from Kubernetes 1.22 on, and a mismatch keeps every inner pod from starting: the
+ * rendered KubeletConfiguration always names it. Change it here, and only here, for an image
+ * whose runtime uses the systemd driver.
  */
-export const KINK_RUNTIME_CGROUP_DRIVER: "systemd" | "cgroupfs" = "systemd";
+export const KINK_RUNTIME_CGROUP_DRIVER: "systemd" | "cgroupfs" = "cgroupfs";
 
 /** Placeholders filled in on the node by the step programs (`render_config` in programs/lib.sh). */
 export const PLACEHOLDERS = {
@@ -61,6 +63,8 @@ export interface KubeadmInput {
   ignorePreflightErrors: string[];
   /** Registry of the control-plane images (kube-apiserver, etcd, coredns, pause); kubeadm's default when undefined. */
   imageRepository?: string;
+  /** Tag of the etcd image when it is not the one kubeadm pins (`etcd.local.imageTag`); kubeadm's when undefined. */
+  etcdImageTag?: string;
 }
 
 function minorOf(version: string): string {
@@ -138,6 +142,7 @@ export function renderInitConfiguration(cluster: ResolvedCluster, input: Kubeadm
     kubernetesVersion: `v${input.kubernetesVersion}`,
     controlPlaneEndpoint: input.controlPlaneEndpoint,
     ...(input.imageRepository ? { imageRepository: input.imageRepository } : {}),
+    ...(input.etcdImageTag ? { etcd: { local: { imageTag: input.etcdImageTag } } } : {}),
     networking: { podSubnet: cluster.network.podNetworkCidr, serviceSubnet: cluster.network.serviceCidr },
     apiServer: { certSANs: [cluster.master.hostname, ...input.apiServerExtraSans] },
   };

@@ -2,7 +2,8 @@
  * Bootstrap options: the defaults in one place, and their validation (every problem at
  * once, `<field path>: <what is wrong> (<how to fix>)`).
  */
-import type { ApplyRetry, BootstrapOptions, BootstrapOptionsInput, ManifestSource } from "./types";
+import { FLANNEL_IMAGE } from "./sources";
+import { CNIS, type ApplyRetry, type BootstrapOptions, type BootstrapOptionsInput, type ManifestSource } from "./types";
 
 export const DEFAULT_APPLY_RETRY: ApplyRetry = {
   attempts: 30,
@@ -23,7 +24,14 @@ export const DEFAULT_BOOTSTRAP_OPTIONS: BootstrapOptions = {
   kubeadmIgnorePreflightErrors: ["Swap", "SystemVerification"],
   apiServerExtraSans: [],
   imageArchives: [],
+  cni: "calico",
+  flannelImage: FLANNEL_IMAGE,
 };
+
+/** `[registry/]path[:tag]` of an image, no digest, lower case path. */
+const IMAGE_REFERENCE = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/;
+/** An image tag (OCI distribution spec). */
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 /** `host[:port]/path` of a container registry, lower case, no scheme, tag or digest. */
 const IMAGE_REPOSITORY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
@@ -106,6 +114,15 @@ export function checkBootstrapOptions(input: BootstrapOptionsInput = {}): { opti
     problems.push(
       `options.kubeadmImageRepository: ${JSON.stringify(options.kubeadmImageRepository)} is not an image repository (give host[:port]/path without a scheme or tag, e.g. registry.example.com/k8s)`,
     );
+  }
+  if (options.kubeadmEtcdImageTag !== undefined && !IMAGE_TAG.test(options.kubeadmEtcdImageTag)) {
+    problems.push(`options.kubeadmEtcdImageTag: ${JSON.stringify(options.kubeadmEtcdImageTag)} is not an image tag (give the tag of the site's etcd image, e.g. 3.6.16)`);
+  }
+  if (!(CNIS as readonly string[]).includes(options.cni)) {
+    problems.push(`options.cni: ${JSON.stringify(options.cni)} is not a CNI vk8s installs (use ${CNIS.join(" or ")})`);
+  }
+  if (!IMAGE_REFERENCE.test(options.flannelImage)) {
+    problems.push(`options.flannelImage: ${JSON.stringify(options.flannelImage)} is not an image reference (give registry/path:tag, e.g. ${FLANNEL_IMAGE})`);
   }
   if (!Array.isArray(options.imageArchives)) {
     problems.push("options.imageArchives: is not a list (give a list of { kind: mirror, url } or { kind: local, path })");

@@ -3,7 +3,7 @@
  * dependency graph (reference, section 2):
  *
  *   01-wait-master -> 02-kubeadm-init -> 03-kubeconfig
- *                                     -> 04-calico -> 08-kubeflow -> 09-dex-login -> 11-status
+ *                                     -> 04-calico (or 04-flannel) -> 08-kubeflow -> 09-dex-login -> 11-status
  *                                                                 -> 10-expose    -> 11-status
  *                                     -> 05-join-token-<w> -> 06-join-<w>   (each worker, in parallel)
  *   04-calico + 06-join-<w with GPUs> -> 07-nvidia-device-plugin (only with GPUs) -> 11-status
@@ -20,6 +20,7 @@ import { digest } from "./password";
 import { describeSource, DEVICE_PLUGIN_VERSION } from "./sources";
 import { bundle } from "./bundle";
 import { calicoRun } from "./steps/calico";
+import { flannelManifest, flannelRun } from "./steps/flannel";
 import { workers, type StepContext } from "./steps/context";
 import { devicePluginRun } from "./steps/devicePlugin";
 import { dexRun } from "./steps/dex";
@@ -35,6 +36,7 @@ export const STEP_IDS = {
   kubeadmInit: "02-kubeadm-init",
   kubeconfig: "03-kubeconfig",
   calico: "04-calico",
+  flannel: "04-flannel",
   joinToken: (node: string) => `05-join-token-${node}`,
   join: (node: string) => `06-join-${node}`,
   devicePlugin: "07-nvidia-device-plugin",
@@ -138,6 +140,7 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
   const archives = imageArchivesList(ctx);
   const imageTriggers = [
     ...(opts.kubeadmImageRepository ? [`imageRepository=${opts.kubeadmImageRepository}`] : []),
+    ...(opts.kubeadmEtcdImageTag ? [`etcdImageTag=${opts.kubeadmEtcdImageTag}`] : []),
     ...(archives ? [`imageArchives=sha256:${digest(archives)}`] : []),
   ];
 
@@ -159,14 +162,24 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
     run: kubeconfigRun(), dependsOn: [ids.kubeadmInit], secretOutput: true,
     triggers: after(ids.kubeadmInit),
   });
-  add({
-    id: ids.calico, title: `calico ${matrix.calico}`, node: master.name, phase: "Installing: configuring master node",
-    run: calicoRun(ctx), dependsOn: [ids.kubeadmInit],
-    triggers: [
-      `calico=${matrix.calico}`, `podNetworkCidr=${network.podNetworkCidr}`, `nodeInterface=${opts.nodeInterface}`,
-      `source=${describeSource(opts.calicoSource)}`,
-    ],
-  });
+  // The CNI: calico (the original system's) or flannel; everything that needs a pod network waits for it.
+  const networkId = opts.cni === "flannel" ? ids.flannel : ids.calico;
+  if (opts.cni === "flannel") {
+    add({
+      id: ids.flannel, title: "flannel (host-gw)", node: master.name, phase: "Installing: configuring master node",
+      run: flannelRun(ctx), dependsOn: [ids.kubeadmInit],
+      triggers: [`flannel=sha256:${digest(flannelManifest(ctx))}`],
+    });
+  } else {
+    add({
+      id: ids.calico, title: `calico ${matrix.calico}`, node: master.name, phase: "Installing: configuring master node",
+      run: calicoRun(ctx), dependsOn: [ids.kubeadmInit],
+      triggers: [
+        `calico=${matrix.calico}`, `podNetworkCidr=${network.podNetworkCidr}`, `nodeInterface=${opts.nodeInterface}`,
+        `source=${describeSource(opts.calicoSource)}`,
+      ],
+    });
+  }
   for (const worker of workers(ctx)) {
     const tokenId = ids.joinToken(worker.name);
     add({
@@ -193,7 +206,7 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
     add({
       id: ids.devicePlugin, title: `NVIDIA device plugin ${DEVICE_PLUGIN_VERSION}`, node: master.name, phase: "Installing: configuring master node",
       run: devicePluginRun(ctx),
-      dependsOn: [ids.calico, ...gpuNodes.filter((n) => n.role === "worker").map((n) => ids.join(n.name))],
+      dependsOn: [networkId, ...gpuNodes.filter((n) => n.role === "worker").map((n) => ids.join(n.name))],
       triggers: [
         `devicePlugin=${DEVICE_PLUGIN_VERSION}`, `source=${describeSource(opts.devicePluginSource)}`,
         `gpuNodes=${gpuNodes.map((n) => `${n.name}:${n.gpus}`).join(",")}`,
@@ -202,7 +215,7 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
   }
   add({
     id: ids.kubeflow, title: `Kubeflow ${row.manifestsRef}`, node: master.name, phase: "Installing: installing kubeflow",
-    run: kubeflowRun(ctx), dependsOn: [ids.calico],
+    run: kubeflowRun(ctx), dependsOn: [networkId],
     triggers: [
       `kubeflow=${row.manifestsRef}`, `manifestsRef=${row.manifestsRef}`, `kustomize=${ctx.kustomizeVersion}`,
       `source=${describeSource(opts.kubeflowSource)}`, `kustomizeSource=${describeSource(opts.kustomizeSource)}`,

@@ -8,6 +8,14 @@ import type { ManifestSource } from "./types";
 /** NVIDIA k8s-device-plugin release whose static manifest is applied (device plugin API v1beta1: Kubernetes >= 1.10). */
 export const DEVICE_PLUGIN_VERSION = "0.17.4";
 
+/**
+ * flannel release of vk8s's flannel image (images/flannel; scripts/toolchain.sh FLANNEL_VERSION
+ * builds the same flanneld: a test keeps the two equal).
+ */
+export const FLANNEL_VERSION = "0.28.10";
+/** vk8s's flannel image, the `flannel` CNI's default `flannelImage` (built by scripts/images.sh). */
+export const FLANNEL_IMAGE = `ghcr.io/vk8s/flannel:v${FLANNEL_VERSION}`;
+
 /** File names looked up in a `local` source directory. */
 export const LOCAL_FILE_NAMES = { calico: "calico.yaml", devicePlugin: "nvidia-device-plugin.yml" } as const;
 

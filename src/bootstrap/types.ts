@@ -128,6 +128,10 @@ export interface ApplyRetry {
  */
 export type Exposure = "http-nodeport" | "tls";
 
+/** CNIs the bootstrap installs (see `BootstrapOptions.cni`). */
+export const CNIS = ["calico", "flannel"] as const;
+export type Cni = (typeof CNIS)[number];
+
 export interface BootstrapOptions {
   /**
    * kubeflow/manifests tree. upstream = the GitHub archive (`.tar.gz`) of the matrix's
@@ -171,6 +175,20 @@ export interface BootstrapOptions {
    * @default undefined (kubeadm's default registry)
    */
   kubeadmImageRepository?: string;
+  /**
+   * Tag of the etcd image under `kubeadmImageRepository` when the site's etcd image is not the
+   * one kubeadm pins for its version (written as `etcd.local.imageTag`), e.g. `3.6.16`.
+   * @default undefined (kubeadm's pin)
+   */
+  kubeadmEtcdImageTag?: string;
+  /**
+   * The inner cluster's CNI. `calico` (the original system's, patched for the vNode interface)
+   * or `flannel` (host-gw backend, vk8s's flannel image `flannelImage`), for sites that cannot
+   * have calico's images. @default "calico"
+   */
+  cni: Cni;
+  /** Image of the `flannel` CNI (vk8s's images/flannel). @default ghcr.io/vk8s/flannel:v<FLANNEL_VERSION> */
+  flannelImage: string;
   /**
    * Image archives preloaded into every vNode's containerd before `kubeadm init`/`join`
    * (air-gapped sites: the control-plane, calico and Kubeflow images). @default []

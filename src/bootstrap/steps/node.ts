@@ -22,6 +22,7 @@ export function kubeadmInput(ctx: StepContext): KubeadmInput {
     apiServerExtraSans: ctx.options.apiServerExtraSans,
     ignorePreflightErrors: ctx.options.kubeadmIgnorePreflightErrors,
     imageRepository: ctx.options.kubeadmImageRepository,
+    etcdImageTag: ctx.options.kubeadmEtcdImageTag,
   };
 }
 
