@@ -48,7 +48,7 @@ ETCD_VERSION=3.6.16
 # runs on cgroup v1 without failCgroupV1 (this machine's hierarchy), and the oldest the proxy serves.
 KUBERNETES_VERSION=1.34.4
 KUBERNETES_BUILD_DATE=2026-02-10T19:32:20Z # release time from the module proxy (deterministic)
-KUSTOMIZE_VERSION=5.8.2                    # 5.8.3 needs Go 1.27
+KUSTOMIZE_VERSION=5.8.1                    # the kustomize of Kubeflow 26.03 (its KinD test script); 5.8.3 needs Go 1.27
 # The host control plane (apiserver, controller-manager, scheduler), the host node (kubelet,
 # kube-proxy) and the vNodes' kubeadm/kubelet/kubectl and control-plane images use these.
 KUBERNETES_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kubeadm kube-proxy)

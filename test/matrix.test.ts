@@ -26,10 +26,10 @@ describe("decideMatrix", () => {
     ["v1.9.1", "1.28.3", { minor: "1.28", version: "1.28.3", evidence: "ours", calico: "3.28.5" }],
     ["v1.10.0", undefined, { minor: "1.32", version: "1.32.13", evidence: "tested-upstream", calico: "3.30.6" }],
     // the newest lines: Kubernetes 1.34.4 (the toolchain's) is their default
-    ["v1.11.0", undefined, { minor: "1.34", version: "1.34.4", evidence: "ours", calico: "3.30.6" }],
-    ["1.11", "1.33", { minor: "1.33", version: "1.33.8", evidence: "tested-upstream", calico: "3.30.6" }],
-    ["26.03", undefined, { minor: "1.34", version: "1.34.4", evidence: "tested-upstream", calico: "3.30.6" }],
-    ["v26.03.0", "1.34.4", { minor: "1.34", version: "1.34.4", evidence: "tested-upstream", calico: "3.30.6" }],
+    ["v1.11.0", undefined, { minor: "1.34", version: "1.34.4", evidence: "tested-upstream", calico: "3.30.6" }],
+    ["1.11", "1.34", { minor: "1.34", version: "1.34.4", evidence: "tested-upstream", calico: "3.30.6" }],
+    ["26.03", undefined, { minor: "1.34", version: "1.34.4", evidence: "ci-only", calico: "3.30.6" }],
+    ["v26.03.0", "1.34.4", { minor: "1.34", version: "1.34.4", evidence: "ci-only", calico: "3.30.6" }],
     ["v1.6.1", "1.21", { minor: "1.21", version: "1.21.14", evidence: "ours", calico: "3.22.5" }],
     // refusals
     ["v1.3.0", "1.22", `kubernetes.version: Kubeflow 1.3 does not run on Kubernetes 1.22 (choose Kubernetes 1.17, 1.19 or 1.20 for Kubeflow 1.3, or Kubeflow 1.6 for Kubernetes 1.22; ${SEE})`],
@@ -77,7 +77,7 @@ describe("the table is consistent", () => {
       ["0.4", false, "v0.4.1"], ["0.5", false, "v0.5.1"], ["0.6", false, "v0.6.2"], ["0.7", false, "v0.7.1"],
       ["1.3", true, "v1.3.1"], ["1.4", true, "v1.4.1"], ["1.5", true, "v1.5.1"], ["1.6", true, "v1.6.1"],
       ["1.7", true, "v1.7.0"], ["1.8", true, "v1.8.1"], ["1.9", true, "v1.9.1"], ["1.10", true, "v1.10.2"],
-      ["1.11", true, "v1.11.0"], ["26.03", true, "v26.03.0"],
+      ["1.11", true, "v1.11.0"], ["26.03", true, "26.03"],
     ]);
   });
 
@@ -107,7 +107,7 @@ describe("the table is consistent", () => {
       ["1.9", "5.2.1", "secret", false, false],
       ["1.10", "5.4.3", "secret", false, true],
       ["1.11", "5.7.1", "secret", false, true],
-      ["26.03", "5.7.1", "secret", false, true],
+      ["26.03", "5.8.1", "secret", false, true],
     ]);
   });
 
@@ -153,8 +153,8 @@ describe("evidence says what it rests on", () => {
     expect(evidence("1.5")).toEqual(["1.19:ours", "1.20:ours", "1.21:tested-upstream"]);
     expect(evidence("1.6")).toEqual(["1.21:ours", "1.22:tested-upstream"]);
     expect(evidence("1.9")).toEqual(["1.27:ours", "1.28:ours", "1.29:tested-upstream"]);
-    expect(evidence("1.11")).toEqual(["1.32:ours", "1.33:tested-upstream", "1.34:ours"]);
-    expect(evidence("26.03")).toEqual(["1.33:ours", "1.34:tested-upstream"]);
+    expect(evidence("1.11")).toEqual(["1.34:tested-upstream"]);
+    expect(evidence("26.03")).toEqual(["1.34:ci-only"]);
   });
 });
 
@@ -165,8 +165,8 @@ describe("renderMatrix", () => {
   test("one line per Kubeflow line with evidence, default, kustomize, calico and notes", () => {
     expect(line("1.3 ")).toMatch(/^1\.3 +v1\.3\.1 +1\.17 tested, 1\.19 field, 1\.20 field\* +3\.2\.0 +3\.20\.6 +dex password in config map; amd64 masters only \(kustomize 3\.2\.0\)$/);
     expect(line("1.10 ")).toMatch(/1\.30 ours, 1\.31 ours, 1\.32 tested\* +5\.4\.3 +3\.30\.6 +dex password in secret dex-passwords; server-side apply$/);
-    expect(line("1.11 ")).toMatch(/^1\.11 +v1\.11\.0 +1\.32 ours, 1\.33 tested, 1\.34 ours\* +5\.7\.1 +3\.30\.6 /);
-    expect(line("26.03 ")).toMatch(/^26\.03 +v26\.03\.0 +1\.33 ours, 1\.34 tested\* +5\.7\.1 +3\.30\.6 /);
+    expect(line("1.11 ")).toMatch(/^1\.11 +v1\.11\.0 +1\.34 tested\* +5\.7\.1 +3\.30\.6 /);
+    expect(line("26.03 ")).toMatch(/^26\.03 +26\.03 +1\.34 ci\* +5\.8\.1 +3\.30\.6 /);
     expect(line("1.6 ")).toMatch(/^1\.6 +v1\.6\.1 +1\.21 ours, 1\.22 tested\* /);
     expect(line("1.7 ")).toContain("awk '!/well-defined/' filter");
     expect(line("0.7 ")).toMatch(/-  +not installable \(kfctl era\)$/);

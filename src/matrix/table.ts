@@ -14,6 +14,7 @@ import type { CalicoRow, KubeflowRow } from "./types";
 const tested = (...versions: string[]) => versions.map((version) => ({ version, evidence: "tested-upstream" as const }));
 const field = (...versions: string[]) => versions.map((version) => ({ version, evidence: "field-verified" as const }));
 const ours = (...versions: string[]) => versions.map((version) => ({ version, evidence: "ours" as const }));
+const ciOnly = (...versions: string[]) => versions.map((version) => ({ version, evidence: "ci-only" as const }));
 
 /** Kubeflow 0.x: listed for reference, installed with kfctl/ksonnet, so not installable here. */
 const KFCTL_ERA = {
@@ -90,14 +91,14 @@ export const KUBEFLOW_ROWS: KubeflowRow[] = [
     source: "kubeflow/manifests v1.10 README: targets Kubernetes 1.32, kustomize 5.4.3+, apply with --server-side --force-conflicts; 1.30-1.31 is ours",
   },
   {
-    kubeflow: "1.11", manifestsRef: "v1.11.0", kubernetes: [...ours("1.32"), ...tested("1.33"), ...ours("1.34")], defaultKubernetes: "1.34",
+    kubeflow: "1.11", manifestsRef: "v1.11.0", kubernetes: tested("1.34"), defaultKubernetes: "1.34",
     kustomize: "5.7.1", dexPassword: "secret", ...MANIFESTS_ERA, serverSideApply: true,
-    source: "kubeflow/manifests v1.11 README as the lead's brief gives it (not re-read here): Kubernetes 1.33; 1.32 and 1.34 are ours (1.34.4 is the Kubernetes vk8s's toolchain builds and runs); kustomize 5.7.1 and server-side apply carried over from 1.10, unverified",
+    source: "kubeflow/manifests v1.11.0 README (read at the tag): \"targets Kubernetes version 1.34+\", Kustomize 5.7.1, a default StorageClass required, inotify 2280/1255360; its KinD test cluster runs kindest/node v1.34.0; the single-command install applies --server-side",
   },
   {
-    kubeflow: "26.03", manifestsRef: "v26.03.0", kubernetes: [...ours("1.33"), ...tested("1.34")], defaultKubernetes: "1.34",
-    kustomize: "5.7.1", dexPassword: "secret", ...MANIFESTS_ERA, serverSideApply: true,
-    source: "kubeflow/manifests 26.03 README as the lead's brief gives it (not re-read here; first calendar-versioned release): Kubernetes 1.34; 1.33 is ours; the ref v26.03.0, kustomize 5.7.1 and server-side apply are unverified guesses",
+    kubeflow: "26.03", manifestsRef: "26.03", kubernetes: ciOnly("1.34"), defaultKubernetes: "1.34",
+    kustomize: "5.8.1", dexPassword: "secret", ...MANIFESTS_ERA, serverSideApply: true,
+    source: "kubeflow/manifests tag 26.03 (first calendar-versioned release; the tag has no v): its README defers the Kubernetes version to the release notes; tests/install_KinD_create_KinD_cluster_install_kustomize.sh at the tag runs kindest/node v1.34.0 with KUSTOMIZE_VERSION v5.8.1 (ci-only evidence)",
   },
 ];
 
