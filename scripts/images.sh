@@ -16,7 +16,8 @@
 # (static, CGO off) must be built first (scripts/toolchain.sh kubernetes etcd).
 #
 # Usage:
-#   scripts/images.sh [build]                       build what is missing (the default)
+#   scripts/images.sh [build [IMAGE...]]            build what is missing (the default; IMAGE:
+#                                                   kink, access, control-plane; default all)
 #   scripts/images.sh import --address SOCKET [--namespace NS] [IMAGE...]
 #                                                   import the archives into a containerd
 #                                                   (NS default k8s.io; IMAGE: kink, access,
@@ -280,21 +281,31 @@ require_toolchain() {
 }
 
 cmd_build() {
-  local t0=$SECONDS k
+  local t0=$SECONDS k wanted=("$@") name
+  for name in "${wanted[@]}"; do
+    case "$name" in kink | access | control-plane) ;; *) die "build: unknown image '$name' (kink, access, control-plane)" ;; esac
+  done
+  [ ${#wanted[@]} -gt 0 ] || wanted=(access control-plane kink)
   ensure_docker
   ensure_base
-  k=$(access_key)
-  built access "$k" "$ACCESS_IMAGE" || { step access build_access; save access "$k" "$ACCESS_IMAGE"; }
+  if [[ " ${wanted[*]} " == *" access "* ]]; then
+    k=$(access_key)
+    built access "$k" "$ACCESS_IMAGE" || { step access build_access; save access "$k" "$ACCESS_IMAGE"; }
+  fi
+  [[ " ${wanted[*]} " == *" control-plane "* || " ${wanted[*]} " == *" kink "* ]] || return 0
   require_toolchain
   go_tool crictl sigs.k8s.io/cri-tools/cmd/crictl "$CRICTL_VERSION" "-X sigs.k8s.io/cri-tools/pkg/version.Version=v$CRICTL_VERSION"
   go_tool coredns github.com/coredns/coredns "$(tag_of coredns | sed 's/^v//')" \
     "-X github.com/coredns/coredns/coremain.GitCommit=v$(tag_of coredns | sed 's/^v//')"
-
-  k=$(control_plane_key)
-  built control-plane "$k" "${CP_IMAGES[@]}" || { step control-plane build_control_plane; save control-plane "$k" "${CP_IMAGES[@]}"; }
-  k=$(kink_key)
-  built kink "$k" "$KINK_IMAGE" || { step kink build_kink; save kink "$k" "$KINK_IMAGE"; }
-  say "all images ready in $((SECONDS - t0)) s (kubeadm: imageRepository $IMAGE_REPOSITORY, etcd.local.imageTag $ETCD_VERSION)"
+  if [[ " ${wanted[*]} " == *" control-plane "* ]]; then
+    k=$(control_plane_key)
+    built control-plane "$k" "${CP_IMAGES[@]}" || { step control-plane build_control_plane; save control-plane "$k" "${CP_IMAGES[@]}"; }
+  fi
+  if [[ " ${wanted[*]} " == *" kink "* ]]; then
+    k=$(kink_key)
+    built kink "$k" "$KINK_IMAGE" || { step kink build_kink; save kink "$k" "$KINK_IMAGE"; }
+  fi
+  say "ready in $((SECONDS - t0)) s: ${wanted[*]} (kubeadm: imageRepository $IMAGE_REPOSITORY, etcd.local.imageTag $ETCD_VERSION)"
 }
 
 # The archive of each image for the current inputs (built or not); after require_toolchain.
@@ -331,7 +342,7 @@ cmd_import() {
 }
 
 case "${1:-build}" in
-  build) cmd_build ;;
+  build) shift || true; cmd_build "$@" ;;
   import) shift; cmd_import "$@" ;;
   list) require_toolchain; archives ;;
   -h | --help | help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' ;;
