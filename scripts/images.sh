@@ -4,7 +4,8 @@
 #
 #   kink           ghcr.io/vk8s/kink:v<minor>      the vNode image (images/kink, BINARIES=context:
 #                  kubelet/kubeadm/kubectl from the toolchain, crictl built from the Go module
-#                  proxy, CNI plugins from Debian; no NVIDIA toolkit)
+#                  proxy, CNI plugins from Debian; no NVIDIA toolkit; the control-plane archive
+#                  in preload/, imported into the vNode's containerd before sshd starts)
 #   access         ghcr.io/vk8s/access:<vk8s version>   the SSH jump host (images/access)
 #   control-plane  kubeadm's air-gapped preload, tagged for the image repository vk8s.local
 #                  with the names `kubeadm config images list` prints (pause, kube-apiserver,
@@ -246,6 +247,7 @@ build_kink() {
   local ctx
   ctx=$(staged kink "$ROOT/images/kink")
   place "$K8S_BIN/kubeadm" "$K8S_BIN/kubelet" "$K8S_BIN/kubectl" "$CACHE/tools/crictl-v$CRICTL_VERSION/crictl" "$ctx/bin"
+  place "$(archive control-plane "$(control_plane_key)")/control-plane.tar" "$ctx/preload"
   "$DOCKER" build --build-arg "BASE_IMAGE=$BASE_IMAGE" --build-arg "KUBERNETES_VERSION=$KUBERNETES_VERSION" \
     --build-arg BINARIES=context --build-arg NVIDIA_TOOLKIT=false \
     --build-arg "SANDBOX_IMAGE=$IMAGE_REPOSITORY/pause:$(tag_of pause)" -t "$KINK_IMAGE" "$ctx"
@@ -256,7 +258,13 @@ build_access() {
 }
 
 # Keys: everything each image is made of.
+CP_KEY=""
+# control_plane_key: the control-plane key, memoised in CP_KEY (call it once outside $(...)).
 control_plane_key() {
+  [ -n "$CP_KEY" ] || CP_KEY=$(control_plane_key_of_inputs)
+  echo "$CP_KEY"
+}
+control_plane_key_of_inputs() {
   key "$BASE_KEY" "k8s=$KUBERNETES_VERSION etcd=$ETCD_VERSION repo=$IMAGE_REPOSITORY" "$(kubeadm_images)" \
     "$ROOT/images/pause" "$ROOT/images/control-plane" "$ROOT/images/kube-proxy" "$ROOT/images/coredns" \
     "$K8S_BIN/kube-apiserver" "$K8S_BIN/kube-controller-manager" "$K8S_BIN/kube-scheduler" \
@@ -264,6 +272,7 @@ control_plane_key() {
 }
 kink_key() {
   key "$BASE_KEY" "k8s=$KUBERNETES_VERSION crictl=$CRICTL_VERSION tag=$KINK_IMAGE sandbox=$(tag_of pause) binaries=context nvidia=false" \
+    "preload=$(control_plane_key)" \
     "$ROOT/images/kink" "$K8S_BIN/kubeadm" "$K8S_BIN/kubelet" "$K8S_BIN/kubectl" "$CACHE/tools/crictl-v$CRICTL_VERSION/crictl"
 }
 access_key() { key "$BASE_KEY" "tag=$ACCESS_IMAGE" "$ROOT/images/access"; }
@@ -295,9 +304,10 @@ cmd_build() {
   [[ " ${wanted[*]} " == *" control-plane "* || " ${wanted[*]} " == *" kink "* ]] || return 0
   require_toolchain
   go_tool crictl sigs.k8s.io/cri-tools/cmd/crictl "$CRICTL_VERSION" "-X sigs.k8s.io/cri-tools/pkg/version.Version=v$CRICTL_VERSION"
-  go_tool coredns github.com/coredns/coredns "$(tag_of coredns | sed 's/^v//')" \
-    "-X github.com/coredns/coredns/coremain.GitCommit=v$(tag_of coredns | sed 's/^v//')"
-  if [[ " ${wanted[*]} " == *" control-plane "* ]]; then
+  go_tool coredns github.com/coredns/coredns "$(tag_of coredns | sed 's/^v//')" ""
+  control_plane_key >/dev/null # computed once (it hashes the binaries), here in this shell
+  # kink carries the control-plane archive (preload/): built first.
+  if [[ " ${wanted[*]} " == *" control-plane "* || " ${wanted[*]} " == *" kink "* ]]; then
     k=$(control_plane_key)
     built control-plane "$k" "${CP_IMAGES[@]}" || { step control-plane build_control_plane; save control-plane "$k" "${CP_IMAGES[@]}"; }
   fi
@@ -310,6 +320,7 @@ cmd_build() {
 
 # The archive of each image for the current inputs (built or not); after require_toolchain.
 archives() {
+  control_plane_key >/dev/null
   echo "control-plane $(archive control-plane "$(control_plane_key)")/control-plane.tar"
   echo "kink $(archive kink "$(kink_key)")/kink.tar"
   echo "access $(archive access "$(access_key)")/access.tar"

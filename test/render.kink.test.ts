@@ -59,6 +59,11 @@ describe("images/kink", () => {
     expect(run).toMatch(/exec kubelet --config="\$config" \\\n\s+--kubeconfig=\/etc\/kubernetes\/kubelet.conf \\\n\s+--bootstrap-kubeconfig=\/etc\/kubernetes\/bootstrap-kubelet.conf \\\n\s+\$KUBELET_KUBEADM_ARGS \$KUBELET_EXTRA_ARGS\n/);
   });
 
+  it("the preloaded images are imported before sshd starts", () => {
+    expect(kink("files/service/sshd/run")).toMatch(/^\/usr\/local\/sbin\/vk8s-preload\n(.*\n)*exec \/usr\/sbin\/sshd -D -e\n$/m);
+    expect(kink("files/preload")).toContain('ctr -n k8s.io images import "$archive"');
+  });
+
   it("sshd listens on the vNode ssh port and reads the mounted authorized_keys", () => {
     const sshd = kink("files/sshd-vk8s.conf");
     expect(sshd).toMatch(new RegExp(`^Port ${VNODE_SSH_PORT}$`, "m"));
@@ -83,6 +88,7 @@ describe("image scripts pass shellcheck", () => {
   it.each([
     ["sh", "images/kink/start"],
     ["sh", "images/kink/files/runc-vk8s"],
+    ["sh", "images/kink/files/preload"],
     ["sh", "images/kink/files/service/containerd/run"],
     ["sh", "images/kink/files/service/sshd/run"],
     ["sh", "images/kink/files/service/kubelet/run"],
