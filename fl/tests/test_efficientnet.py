@@ -45,6 +45,8 @@ def cifar_dir(tmp_path_factory):
     return directory
 
 
+# Tracing the training step dominates: ~1 min on an idle 2-core machine, 5+ under load.
+@pytest.mark.timeout(1200)
 def test_efficientnet_b0_trains_a_round_and_is_served(cifar_dir, tmp_path, report):
     data = load_named_dataset("cifar10", str(cifar_dir))  # the real loader + preprocessing
     assert data.x_train.shape == (20, 32, 32, 3) and data.x_test.shape == (6, 32, 32, 3)
