@@ -56,6 +56,8 @@ def call(url: str, body: bytes | None = None) -> tuple[int, dict]:
 
 
 def test_readiness_and_model_list(base_url):
+    with urllib.request.urlopen(f"{base_url}/v1/models", timeout=10) as resp:
+        assert (resp.status, resp.reason, resp.headers["Content-Type"]) == (200, "OK", "application/json")
     assert call(f"{base_url}/v1/models/tiny") == (200, {"name": "tiny", "ready": True})
     assert call(f"{base_url}/v1/models") == (200, {"models": ["tiny"]})
 

@@ -30,6 +30,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
+from http import HTTPStatus
 from typing import Any
 
 import numpy as np
@@ -52,8 +53,6 @@ DEFAULT_CONNECTION_LIMIT = 100  # open connections; more wait in the listen back
 DEFAULT_THREADS = 4  # worker threads that run predictions
 _MODEL_PATH = re.compile(r"^/v1/models/([^/:]+)$")
 _PREDICT_PATH = re.compile(r"^/v1/models/([^/:]+):predict$")
-_REASONS = {400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 413: "Request Entity Too Large",
-            500: "Internal Server Error"}
 
 
 class HttpError(Exception):
@@ -101,7 +100,7 @@ def parse_body(raw: bytes) -> Any:
 
 def _json_response(status: int, payload: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
     data = json.dumps(payload, allow_nan=False).encode()
-    return (f"{status} {_REASONS.get(status, 'Error')}",
+    return (f"{status} {HTTPStatus(status).phrase}",
             [("Content-Type", "application/json"), ("Content-Length", str(len(data)))], data)
 
 
