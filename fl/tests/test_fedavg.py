@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from flwr.common import Code, FitRes, Status, ndarrays_to_parameters, parameters_to_ndarrays
+from flwr.server.client_manager import SimpleClientManager
+from flwr.server.client_proxy import ClientProxy
 
 from vk8s_fl.model import ModelSpec
 from vk8s_fl.storage import LocalDirectoryStorage
@@ -144,3 +148,36 @@ def test_min_round_clients_is_checked(tmp_path):
     with pytest.raises(ValueError) as err:
         strategy(tmp_path, min_round_clients=0)
     assert str(err.value) == "min_round_clients: 0 is not an integer from 1 (use 1 or more)"
+
+
+class IdleProxy(ClientProxy):
+    """A connected client for the client manager; configure_fit never calls it."""
+
+    def get_properties(self, *args, **kwargs):
+        raise AssertionError("not called")
+
+    get_parameters = fit = evaluate = reconnect = get_properties
+
+
+def test_later_rounds_go_on_with_the_clients_left_and_skip_when_too_few(tmp_path):
+    # Before: a later round waited (86400 s) for min_fit_clients, so a dead client stalled the run.
+    s = strategy(tmp_path, min_fit_clients=3, min_available_clients=3, min_round_clients=2,
+                 client_wait_timeout=1, on_fit_config_fn=lambda r: {"server_round": r})
+    manager = SimpleClientManager()
+    proxies = [IdleProxy(f"c{i}") for i in range(3)]
+    for p in proxies:
+        manager.register(p)
+    params = ndarrays_to_parameters([np.zeros(1)])
+    assert sorted(c.cid for c, _ in s.configure_fit(1, params, manager)) == ["c0", "c1", "c2"]
+    manager.unregister(proxies[0])  # died in round 1
+    chosen = s.configure_fit(2, params, manager)
+    assert sorted(c.cid for c, _ in chosen) == ["c1", "c2"]
+    assert chosen[0][1].config == {"server_round": 2}
+    manager.unregister(proxies[1])
+    started = time.monotonic()
+    assert s.configure_fit(3, params, manager) == []  # 1 < min_round_clients after the wait
+    assert 0.9 < time.monotonic() - started < 5
+
+
+def test_min_round_clients_defaults_to_min_available_clients(tmp_path):
+    assert strategy(tmp_path, min_available_clients=4).min_round_clients == 4

@@ -92,15 +92,17 @@ class SavingFedAvg(FedAvg):
     `accept_failures=False` (Flower's default: True) any failure leaves the round unstored.
 
     Round 1 waits for `min_available_clients` (as FedAvg does); every later round starts
-    with the clients still connected, waiting at most `client_wait_timeout` seconds until
-    at least `min_round_clients` are, so a client that died does not block the run.
+    with the clients connected once at least `min_round_clients` are, waiting at most
+    `client_wait_timeout` seconds (FedAvg would wait a day), so a client that died does
+    not block the run: its restarted replacement joins, or the round is skipped.
 
     Args:
         storage: where rounds are written.
         group: the user group (first path segment).
         project: the project (second path segment).
         model_spec: stored in meta.json so `loader.load_model` can rebuild the model.
-        min_round_clients: clients a round after the first needs. Default: 1.
+        min_round_clients: clients a round after the first needs. Default: None, the
+            same as `min_available_clients`.
         client_wait_timeout: seconds a later round waits for `min_round_clients`; with
             fewer the round is skipped (not stored). Default: 600.
     """
@@ -112,12 +114,14 @@ class SavingFedAvg(FedAvg):
         group: str,
         project: str,
         model_spec: ModelSpec,
-        min_round_clients: int = 1,
+        min_round_clients: int | None = None,
         client_wait_timeout: float = 600.0,
         **fedavg_kwargs: Any,
     ) -> None:
         round_prefix(group, project, 1)  # fail at start, not after the first round
-        if isinstance(min_round_clients, bool) or not isinstance(min_round_clients, int) or min_round_clients < 1:
+        if min_round_clients is not None and (
+            isinstance(min_round_clients, bool) or not isinstance(min_round_clients, int) or min_round_clients < 1
+        ):
             raise ValueError(f"min_round_clients: {min_round_clients!r} is not an integer from 1 (use 1 or more)")
         fedavg_kwargs.setdefault("fit_metrics_aggregation_fn", weighted_metrics)
         super().__init__(**fedavg_kwargs)
@@ -126,7 +130,7 @@ class SavingFedAvg(FedAvg):
         self.project = project
         self.model_spec = model_spec
         self.saved_rounds: list[str] = []
-        self.min_round_clients = min_round_clients
+        self.min_round_clients = min_round_clients if min_round_clients is not None else self.min_available_clients
         self.client_wait_timeout = client_wait_timeout
         initial = fedavg_kwargs.get("initial_parameters")
         self.layer_shapes: Shapes | None = _shapes(initial) if initial is not None else None
