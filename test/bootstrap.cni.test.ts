@@ -91,3 +91,13 @@ describe("facts shared with the toolchain and the images", () => {
     expect(KINK_RUNTIME_CGROUP_DRIVER).toBe(recorded);
   });
 });
+
+describe("the access image", () => {
+  test("the default access image's tag is the package version scripts/images.sh builds it with", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { DEFAULTS } = require("../src/spec/defaults");
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8"));
+    expect(DEFAULTS.accessPodImage).toBe(`ghcr.io/vk8s/access:${pkg.version}`);
+    expect(fs.readFileSync(path.join(REPO, "scripts/images.sh"), "utf8")).toContain("ACCESS_IMAGE=ghcr.io/vk8s/access:$VK8S_VERSION");
+  });
+});

@@ -68,7 +68,7 @@ describe("defaults and normalisation", () => {
       ["master", "master", "ghcr.io/vk8s/kink:v1.29", { cpu: "2", memory: "8Gi" }, {}],
     ]);
     expect(cluster.network).toEqual({ podNetworkCidr: "10.244.0.0/16", serviceCidr: "10.96.0.0/12" });
-    expect(cluster.access).toEqual({ image: "docker.io/panubo/sshd:1.9.0", port: 22 });
+    expect(cluster.access).toEqual({ image: "ghcr.io/vk8s/access:0.1.0", port: 22 });
     expect(cluster.ports).toEqual([]);
     expect(cluster.kubeflowPort).toBeUndefined();
   });

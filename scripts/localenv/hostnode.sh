@@ -15,11 +15,14 @@
 #     wrapper drops that capability from each container's OCI spec and raises a negative
 #     oomScoreAdj to 0 (lowering it needs the same capability). Nothing else is changed;
 #   - pod network: Debian's CNI plugins (bridge + host-local + portmap + loopback) on the
-#     bridge vk8shost0, pod CIDR VK8S_HOST_POD_CIDR (default 10.244.0.0/16);
+#     bridge vk8shost0, pod CIDR VK8S_HOST_POD_CIDR (default 10.88.0.0/16, clear of
+#     the inner clusters' kubeadm default 10.244.0.0/16);
 #   - cluster DNS: CoreDNS as a host process on the bridge address (the kubelet's clusterDNS),
 #     serving cluster.local from the host API (vNodes find each other by headless-service names);
 #   - a site mirror: STATE_DIR/mirror served over HTTP on the bridge address (MIRROR_URL in
 #     STATE_DIR/hostnode/env), what an air-gapped site offers its vNodes for manifests and tools;
+#   - the node's address is the bridge's (the kubelet refuses a loopback node IP): the kubelet
+#     listens there, so only this machine and its pods reach it;
 #   - NodePorts only on 127.0.0.0/8 (kube-proxy --nodeport-addresses): nothing listens on the
 #     machine's own network addresses;
 #   - cgroupfs driver (PID 1 is not systemd), a cgroup root of its own (/vk8s-host), swap
@@ -43,7 +46,7 @@ dir=$state/hostnode
 NODE_NAME=vk8s-host
 BRIDGE=vk8shost0
 CGROUP_ROOT=/vk8s-host
-: "${VK8S_HOST_POD_CIDR:=10.244.0.0/16}"
+: "${VK8S_HOST_POD_CIDR:=10.88.0.0/16}"
 REPO=$(cd "$LOCALENV_DIR/../.." && pwd)
 # Components in stop order.
 NODE_COMPONENTS="mirror kube-scheduler kube-proxy coredns kubelet containerd"
@@ -72,7 +75,9 @@ write_configs() {
   gw="${VK8S_HOST_POD_CIDR%%/*}"
   gw="${gw%.*}.1"
   GATEWAY=$gw
-  sandbox=$(bash "$REPO/scripts/images.sh" name pause)
+  # The pause image of the control-plane archive (scripts/images.sh) is the host's sandbox image too.
+  sandbox=$(bash "$REPO/scripts/images.sh" list | awk '$1 == "control-plane" { print $2 }')
+  sandbox=$(grep -m1 '/pause:' "$(dirname "$sandbox")/images.txt") || die "no pause image in the control-plane archive (run scripts/images.sh build)"
   mkdir -p "$dir/cni/net.d" "$dir/containerd" "$dir/kubelet" "$dir/pods"
   sed -e "s|@RUNC@|$(command -v runc)|" "$LOCALENV_DIR/lib/runc-wrapper" >"$dir/runc-wrapper"
   chmod 755 "$dir/runc-wrapper"
@@ -112,7 +117,7 @@ EOF
   cat >"$dir/kubelet/config.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
-address: 127.0.0.1
+address: $GATEWAY
 port: $KUBELET_PORT
 healthzBindAddress: 127.0.0.1
 healthzPort: $KUBELET_HEALTHZ_PORT
@@ -214,7 +219,7 @@ up() {
 
   pidfile_alive "$dir/kubelet.pid" ||
     daemon "$dir/kubelet.pid" "$dir/kubelet.log" kubelet --config "$dir/kubelet/config.yaml" \
-      --kubeconfig "$dir/node.kubeconfig" --hostname-override "$NODE_NAME" --node-ip 127.0.0.1 \
+      --kubeconfig "$dir/node.kubeconfig" --hostname-override "$NODE_NAME" --node-ip "$GATEWAY" \
       --root-dir "$dir/kubelet/root" --cert-dir "$dir/kubelet/pki" --v=1
   pidfile_alive "$dir/kube-proxy.pid" ||
     daemon "$dir/kube-proxy.pid" "$dir/kube-proxy.log" kube-proxy --kubeconfig "$host/kubeconfig" \
