@@ -7,7 +7,8 @@
 #                  proxy, CNI plugins from Debian; no NVIDIA toolkit; the control-plane archive
 #                  in preload/, imported into the vNode's containerd before sshd starts)
 #   access         ghcr.io/vk8s/access:<vk8s version>   the SSH jump host (images/access)
-#   control-plane  kubeadm's air-gapped preload, tagged for the image repository vk8s.local
+#   control-plane  the vNodes' air-gapped preload: vk8s's flannel image (images/flannel, flanneld
+#                  from the toolchain) and kubeadm's images, tagged for the image repository vk8s.local
 #                  with the names `kubeadm config images list` prints (pause, kube-apiserver,
 #                  kube-controller-manager, kube-scheduler, kube-proxy, coredns), except etcd,
 #                  which carries its own version (kubeadm config: etcd.local.imageTag)
@@ -52,6 +53,9 @@ export DOCKER_BUILDKIT=0 # the classic builder: the only one a Debian docker.io 
 version_of() { sed -n "s/^$1=\([0-9.]*\).*/\1/p" "$ROOT/scripts/toolchain.sh"; }
 KUBERNETES_VERSION=$(version_of KUBERNETES_VERSION)
 ETCD_VERSION=$(version_of ETCD_VERSION)
+FLANNEL_VERSION=$(version_of FLANNEL_VERSION)
+FLANNEL_IMAGE=ghcr.io/vk8s/flannel:v$FLANNEL_VERSION # src/bootstrap/sources.ts FLANNEL_IMAGE
+FLANNEL_BIN=$TOOLCHAIN/flannel-v$FLANNEL_VERSION/bin
 KUBERNETES_MINOR=${KUBERNETES_VERSION%.*}
 CRICTL_VERSION=$KUBERNETES_MINOR.0 # cri-tools follows the Kubernetes minor
 VK8S_VERSION=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$ROOT/package.json")
@@ -240,6 +244,10 @@ build_control_plane() {
   ctx=$(staged coredns "$ROOT/images/coredns")
   place "$CACHE/tools/coredns-$(tag_of coredns)/coredns" "$ctx"
   "$DOCKER" build -t "$IMAGE_REPOSITORY/coredns:$(tag_of coredns)" "$ctx"
+  # The CNI the vNodes preload too: vk8s's flannel image (images/flannel).
+  ctx=$(staged flannel "$ROOT/images/flannel")
+  place "$FLANNEL_BIN/flanneld" "$ctx/bin"
+  "$DOCKER" build --build-arg "BASE_IMAGE=$BASE_IMAGE" -t "$FLANNEL_IMAGE" "$ctx"
   for tag in "${CP_IMAGES[@]}"; do "$DOCKER" image inspect "$tag" >/dev/null; done
 }
 
@@ -268,7 +276,8 @@ control_plane_key_of_inputs() {
   key "$BASE_KEY" "k8s=$KUBERNETES_VERSION etcd=$ETCD_VERSION repo=$IMAGE_REPOSITORY" "$(kubeadm_images)" \
     "$ROOT/images/pause" "$ROOT/images/control-plane" "$ROOT/images/kube-proxy" "$ROOT/images/coredns" \
     "$K8S_BIN/kube-apiserver" "$K8S_BIN/kube-controller-manager" "$K8S_BIN/kube-scheduler" \
-    "$K8S_BIN/kube-proxy" "$ETCD_BIN" "$CACHE/tools/coredns-$(tag_of coredns)/coredns"
+    "$K8S_BIN/kube-proxy" "$ETCD_BIN" "$CACHE/tools/coredns-$(tag_of coredns)/coredns" \
+    "$ROOT/images/flannel" "$FLANNEL_BIN/flanneld"
 }
 kink_key() {
   key "$BASE_KEY" "k8s=$KUBERNETES_VERSION crictl=$CRICTL_VERSION tag=$KINK_IMAGE sandbox=$(tag_of pause) binaries=context nvidia=false" \
@@ -279,14 +288,15 @@ access_key() { key "$BASE_KEY" "tag=$ACCESS_IMAGE" "$ROOT/images/access"; }
 
 require_toolchain() {
   local dir
-  for dir in "$TOOLCHAIN/kubernetes-v$KUBERNETES_VERSION" "$TOOLCHAIN/etcd-v$ETCD_VERSION"; do
-    [ -f "$dir/.complete" ] || die "$dir is not built (no .complete): run scripts/toolchain.sh kubernetes etcd first"
+  for dir in "$TOOLCHAIN/kubernetes-v$KUBERNETES_VERSION" "$TOOLCHAIN/etcd-v$ETCD_VERSION" "$TOOLCHAIN/flannel-v$FLANNEL_VERSION"; do
+    [ -f "$dir/.complete" ] || die "$dir is not built (no .complete): run scripts/toolchain.sh kubernetes etcd flannel first"
   done
   [ "$("$K8S_BIN/kubeadm" version -o short)" = "v$KUBERNETES_VERSION" ] \
     || die "$K8S_BIN/kubeadm is not v$KUBERNETES_VERSION"
   mapfile -t CP_IMAGES < <("$K8S_BIN/kubeadm" config images list --kubernetes-version "v$KUBERNETES_VERSION" \
     --image-repository "$IMAGE_REPOSITORY" | sed "s|^$IMAGE_REPOSITORY/etcd:.*|$IMAGE_REPOSITORY/etcd:$ETCD_VERSION|")
   [ ${#CP_IMAGES[@]} = 7 ] || die "kubeadm config images list printed ${#CP_IMAGES[@]} images, expected 7: ${CP_IMAGES[*]}"
+  CP_IMAGES+=("$FLANNEL_IMAGE")
 }
 
 cmd_build() {
