@@ -2,11 +2,13 @@
 # The test command of the README: everything CI runs, on a fresh machine too.
 #   bash scripts/test.sh            unit + component tests (jest), Python tests (fl/), e2e tier
 #   VK8S_SKIP_E2E=1 bash scripts/test.sh    without the real-engine tier
+#   VK8S_SKIP_REAL=1 bash scripts/test.sh   without the real tier (real vNodes)
 # Installs what it needs through scripts/setup.sh, the set-up the quickstart uses too.
 # Ends with one line `vk8s: N passed, N failed` summing every tier.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# shellcheck disable=SC1091
 . scripts/node22.sh
 echo "vk8s: node $(node --version), npm $(npm --version)"
 results=$(mktemp -d)
@@ -42,6 +44,12 @@ if [ "${VK8S_SKIP_E2E:-0}" != 1 ] && [ -f scripts/e2e.sh ]; then
   echo "== real engine (e2e)"
   if bash scripts/e2e.sh --json "$results/e2e.json"; then :; else status=1; fi
   if [ -f "$results/e2e.json" ]; then count_jest "$results/e2e.json"; else failed=$((failed + 1)); fi
+fi
+
+if [ "${VK8S_SKIP_REAL:-0}" != 1 ]; then
+  echo "== real vNodes (real)"
+  if bash scripts/real.sh --json "$results/real.json"; then :; else status=1; fi
+  if [ -f "$results/real.json" ]; then count_jest "$results/real.json"; else failed=$((failed + 1)); fi
 fi
 
 rm -rf "$results"
