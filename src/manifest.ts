@@ -2,6 +2,7 @@
  * Reading the original operator's manifests: YAML files holding one or more `kind: Vk8s`
  * documents (reference, section 3), so users of the old operator can migrate as they are.
  */
+import { quote } from "./spec/errors";
 import { LineCounter, parseAllDocuments } from "yaml";
 import { validateCluster, type ValidateOptions, type ValidationResult } from "./spec/validate";
 
@@ -72,11 +73,11 @@ export function parseVk8sDocuments(text: string, source = "<input>"): Vk8sDocume
     }
     const { apiVersion, kind, metadata, spec } = value as Record<string, unknown>;
     if (kind !== VK8S_KIND) {
-      issue(`${where} has kind ${JSON.stringify(kind ?? null)}, not ${VK8S_KIND} (keep only kind: ${VK8S_KIND} documents in vk8s files)`);
+      issue(`${where} has kind ${quote(kind ?? null)}, not ${VK8S_KIND} (keep only kind: ${VK8S_KIND} documents in vk8s files)`);
       return;
     }
     if (typeof apiVersion !== "string" || !(VK8S_API_VERSIONS as readonly string[]).includes(apiVersion)) {
-      issue(`${where} has apiVersion ${JSON.stringify(apiVersion ?? null)} (use one of ${VK8S_API_VERSIONS.join(", ")})`);
+      issue(`${where} has apiVersion ${quote(apiVersion ?? null)} (use one of ${VK8S_API_VERSIONS.join(", ")})`);
       return;
     }
     const name = (metadata as { name?: unknown } | undefined)?.name;

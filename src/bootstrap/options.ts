@@ -2,7 +2,63 @@
  * Bootstrap options: the defaults in one place, and their validation (every problem at
  * once, `<field path>: <what is wrong> (<how to fix>)`).
  */
+import { z } from "zod";
 import type { ApplyRetry, BootstrapOptions, BootstrapOptionsInput, ManifestSource } from "./types";
+
+/**
+ * Upper bounds of the numeric options. The scripts do shell arithmetic on them
+ * (`$(( ... ))`, 64-bit signed), and a number such as 1e21 is written `1e+21`: a bound
+ * keeps every value a plain integer far from overflow. A day of waiting, a week of applying.
+ */
+export const BOOTSTRAP_BOUNDS = {
+  attempts: 1000,
+  backoffSeconds: 86_400,
+  maxBackoffSeconds: 86_400,
+  timeoutSeconds: 604_800,
+  waitTimeoutSeconds: 86_400,
+} as const;
+
+const whole = (min: number, max: number) => z.number().int().min(min).max(max);
+const source = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("upstream") }).strict(),
+  z.object({ kind: z.literal("mirror"), url: z.string() }).strict(),
+  z.object({ kind: z.literal("local"), path: z.string() }).strict(),
+]);
+
+/** The shape of `BootstrapOptionsInput`: strict (a misspelt option is an error), numbers bounded. */
+export const bootstrapOptionsSchema = z.object({
+  kubeflowSource: source.optional(),
+  kustomizeSource: source.optional(),
+  calicoSource: source.optional(),
+  devicePluginSource: source.optional(),
+  apply: z.object({
+    attempts: whole(1, BOOTSTRAP_BOUNDS.attempts).optional(),
+    backoffSeconds: whole(0, BOOTSTRAP_BOUNDS.backoffSeconds).optional(),
+    maxBackoffSeconds: whole(0, BOOTSTRAP_BOUNDS.maxBackoffSeconds).optional(),
+    timeoutSeconds: whole(1, BOOTSTRAP_BOUNDS.timeoutSeconds).optional(),
+  }).strict().optional(),
+  waitTimeoutSeconds: whole(1, BOOTSTRAP_BOUNDS.waitTimeoutSeconds).optional(),
+  exposure: z.enum(["http-nodeport", "tls"]).optional(),
+  nodeInterface: z.string().optional(),
+  kubeadmIgnorePreflightErrors: z.array(z.string()).optional(),
+  apiServerExtraSans: z.array(z.string()).optional(),
+  dexPasswordHash: z.string().optional(),
+}).strict();
+
+function shapeProblems(input: unknown): string[] {
+  const parsed = bootstrapOptionsSchema.safeParse(input);
+  if (parsed.success) return [];
+  return parsed.error.issues.map((issue) => {
+    const at = ["options", ...issue.path.map(String)].join(".");
+    if (issue.code === "unrecognized_keys") return `${at}: unknown option ${issue.keys.join(", ")} (see BootstrapOptions in src/bootstrap/types.ts)`;
+    if (issue.code === "too_big" || issue.code === "too_small") {
+      const bound = issue.code === "too_big" ? `at most ${String(issue.maximum)}` : `at least ${String(issue.minimum)}`;
+      return `${at}: is out of range (use a whole number of ${bound})`;
+    }
+    if (at === "options.dexPasswordHash") return `${at}: is not a string (pass the result of hashDexPassword)`;
+    return `${at}: ${issue.message.replace(/\(|\)/g, "")} (see BootstrapOptions in src/bootstrap/types.ts)`;
+  });
+}
 
 export const DEFAULT_APPLY_RETRY: ApplyRetry = {
   attempts: 30,
@@ -58,6 +114,8 @@ export function resolveBootstrapOptions(input: BootstrapOptionsInput = {}): Boot
 
 /** Defaults spread under the input, and every problem found, as `<path>: <problem> (<fix>)`. */
 export function checkBootstrapOptions(input: BootstrapOptionsInput = {}): { options: BootstrapOptions; problems: string[] } {
+  const shape = shapeProblems(input);
+  if (shape.length > 0) return { options: DEFAULT_BOOTSTRAP_OPTIONS, problems: shape };
   const options: BootstrapOptions = {
     ...DEFAULT_BOOTSTRAP_OPTIONS,
     ...stripUndefined(input),

@@ -14,6 +14,7 @@
  * Passwords are refused here: a file in git is no place for them. Each user's Kubeflow
  * password is a Pulumi config secret (`kubeflowPasswords.<user>`), see examples/platform.
  */
+import { quote } from "../spec/errors";
 import { LineCounter, parseAllDocuments } from "yaml";
 import { VK8S_API_VERSIONS, VK8S_KIND, Vk8sManifestError, type ManifestIssue } from "../manifest";
 import type { PlatformSettings, TenantClusterSpec, TenantInput } from "./types";
@@ -55,15 +56,15 @@ export function parsePlatformFile(text: string, source = "<input>"): PlatformFil
     if (!isMap(value)) return issue(`is not a map (expected kind: ${VK8S_KIND} or ${PLATFORM_KIND})`);
     const { apiVersion, kind, metadata, spec, tenant } = value;
     if (kind === PLATFORM_KIND) {
-      if (apiVersion !== PLATFORM_API_VERSION) return issue(`has apiVersion ${JSON.stringify(apiVersion ?? null)} (use ${PLATFORM_API_VERSION})`);
+      if (apiVersion !== PLATFORM_API_VERSION) return issue(`has apiVersion ${quote(apiVersion ?? null)} (use ${PLATFORM_API_VERSION})`);
       if (settings) return issue(`is a second ${PLATFORM_KIND} (the first is at line ${settings.line}; keep one)`);
       if (spec !== undefined && !isMap(spec)) return issue(`spec is not a map of platform settings`);
       settings = { value: (spec ?? {}) as PlatformSettings, line: start.line };
       return;
     }
-    if (kind !== VK8S_KIND) return issue(`has kind ${JSON.stringify(kind ?? null)} (use ${VK8S_KIND} for a user, ${PLATFORM_KIND} for settings)`);
+    if (kind !== VK8S_KIND) return issue(`has kind ${quote(kind ?? null)} (use ${VK8S_KIND} for a user, ${PLATFORM_KIND} for settings)`);
     if (typeof apiVersion !== "string" || !(VK8S_API_VERSIONS as readonly string[]).includes(apiVersion)) {
-      return issue(`has apiVersion ${JSON.stringify(apiVersion ?? null)} (use one of ${VK8S_API_VERSIONS.join(", ")})`);
+      return issue(`has apiVersion ${quote(apiVersion ?? null)} (use one of ${VK8S_API_VERSIONS.join(", ")})`);
     }
     const name = isMap(metadata) ? metadata.name : undefined;
     if (typeof name !== "string" || name === "") return issue(`has no metadata.name (name the user: metadata: { name: user-a })`);

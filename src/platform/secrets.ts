@@ -2,6 +2,7 @@
  * Users' Kubeflow passwords come from a secret map (the stack's `kubeflowPasswords` config
  * object), never from the users file. This picks one user's, or says how to set it.
  */
+import { quote } from "../spec/errors";
 
 /** The config key holding every user's Kubeflow password (`pulumi config set --secret --path 'kubeflowPasswords.<user>'`). */
 export const PASSWORDS_CONFIG_KEY = "kubeflowPasswords";
@@ -16,5 +17,5 @@ export function requirePassword(passwords: Record<string, unknown> | undefined, 
   const value = passwords?.[user];
   if (typeof value === "string" && value !== "") return value;
   const what = value === undefined ? "is not set" : "is not a non-empty string";
-  throw new Error(`${PASSWORDS_CONFIG_KEY}[${JSON.stringify(user)}]: the Kubeflow password of user ${user} ${what} (run: ${setPasswordCommand(user)})`);
+  throw new Error(`${PASSWORDS_CONFIG_KEY}[${quote(user)}]: the Kubeflow password of user ${user} ${what} (run: ${setPasswordCommand(user)})`);
 }

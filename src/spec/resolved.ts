@@ -50,8 +50,8 @@ export interface ResolvedCluster {
     /** As the user wrote it, normalised with a leading `v`, e.g. `v1.3.0`. */
     version: string;
     email: string;
-    /** Plain password: only ever turned into a bcrypt hash; never rendered. */
-    password: string;
+    // No password: the resolved cluster is public (a component field, rendered files); the
+    // password stays in the component's input, which only hashes it (src/bootstrap/password.ts).
   };
   /** Nodes in input order. */
   nodes: ResolvedNode[];

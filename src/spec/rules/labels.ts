@@ -1,5 +1,5 @@
 /** Rules for user labels (cluster and node) and node selectors. */
-import { formatPath, type PathSegment, type Problem } from "../errors";
+import { formatPath, type PathSegment, type Problem, quote } from "../errors";
 import { labelKeyError, labelValueError } from "../names";
 
 /**
@@ -20,8 +20,8 @@ export function checkLabels(base: PathSegment[], labels: Record<string, string |
   const problems: Problem[] = [];
   for (const [key, value] of Object.entries(labels ?? {})) {
     const path = formatPath([...base, key]);
-    if (reserved && key in RESERVED_LABELS) {
-      problems.push({ path, message: `${JSON.stringify(key)} is set by vk8s on every vNode (${key}: ${RESERVED_LABELS[key]})`, fix: "choose another label key, e.g. team" });
+    if (reserved && Object.hasOwn(RESERVED_LABELS, key)) {
+      problems.push({ path, message: `${quote(key)} is set by vk8s on every vNode (${key}: ${RESERVED_LABELS[key]})`, fix: "choose another label key, e.g. team" });
       continue;
     }
     const keyError = labelKeyError(key);
