@@ -37,8 +37,8 @@ export const USAGE = `Usage:
       Check every kind: Vk8s document; print one summary line per cluster.
   vk8s render FILE... --out DIR [--host-cidr CIDR]...
       Write each cluster's host manifests to DIR/<cluster>/ (deterministic YAML);
-      files vk8s wrote there before (listed in .vk8s-rendered.json, unchanged since)
-      that the spec no longer produces are removed; nothing else is. Symlinks are
+      files vk8s wrote there before (listed in .vk8s-rendered.json) that the spec
+      no longer produces are removed; nothing else is. Symlinks are
       refused, never followed; a failure leaves the previous tree as it was.
   vk8s validate --platform FILE
       Check a platform file (kind: Vk8s users, optional kind: Vk8sPlatform settings);
@@ -214,7 +214,7 @@ function writeTrees(io: CliIo, out: string, trees: { root: string; files: { path
     for (const t of trees) writeTree(t.root, t.files, { dryRun: true });
     for (const t of trees) {
       const { changed, removed, kept } = writeTree(t.root, t.files);
-      const keptNote = kept.length > 0 ? `, ${kept.length} kept: changed since vk8s wrote them (${kept.join(", ")})` : "";
+      const keptNote = kept.length > 0 ? `, ${kept.length} kept: no longer what vk8s wrote (${kept.join(", ")})` : "";
       io.stdout(`${t.label}${t.files.length} file(s) in ${t.root} (${changed} changed, ${removed} removed${keptNote})\n`);
     }
     return EXIT.ok;

@@ -6,10 +6,10 @@
  *   anywhere there stops the render before anything is written, naming it (a GitOps pull
  *   request could plant one pointing outside the tree).
  * - **Only what vk8s wrote is removed.** The tree keeps a record of the files vk8s wrote,
- *   `MANIFEST_NAME` (sorted paths and the SHA-256 of each file's bytes, no timestamps). A
- *   file the spec no longer produces is removed only when it is in that record and its
- *   bytes are still those vk8s wrote; anything else (a `users.yaml`, a `kustomization.yaml`,
- *   a `.git` folder, a file edited by hand) stays.
+ *   `MANIFEST_NAME` (sorted paths only, so it changes only when the set of files does and a
+ *   GitOps diff of a changed value stays one hunk). A file the spec no longer produces is
+ *   removed only when it is in that record and is a regular file; anything else (a
+ *   `users.yaml`, a `kustomization.yaml`, a `.git` folder) stays.
  * - **A failure leaves the previous tree as it was.** Every new file is first written into
  *   a staging folder inside the output folder (same filesystem); only when all are written
  *   are they moved into place, each by one `rename` (atomic), then stale files go and the
@@ -18,7 +18,6 @@
  *
  * Errors are `OutputTreeError`, with a message naming the path and the way out.
  */
-import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -41,18 +40,16 @@ export class OutputTreeError extends Error {
 }
 
 interface Manifest {
-  /** Relative path -> `sha256:<hex>` of the bytes vk8s wrote. */
-  files: Record<string, string>;
+  /** Relative paths of the files vk8s wrote. */
+  files: string[];
 }
 
 export interface WriteResult {
   changed: number;
   removed: number;
-  /** Stale files kept because vk8s did not write them as they are now (edited, or replaced by a link). */
+  /** Stale files kept because what stands there now is not what vk8s wrote (a link or a folder). */
   kept: string[];
 }
-
-const sha256 = (content: string | Buffer): string => `sha256:${createHash("sha256").update(content).digest("hex")}`;
 
 function lstat(p: string): fs.Stats | undefined {
   try {
@@ -74,7 +71,7 @@ export function isSafeRelativePath(p: string): boolean {
 function readManifest(root: string): Manifest {
   const file = path.join(root, MANIFEST_NAME);
   const stat = lstat(file);
-  if (!stat) return { files: {} };
+  if (!stat) return { files: [] };
   if (!stat.isFile()) throw new OutputTreeError(`${file} is not a regular file (it is vk8s's record of the files it wrote: remove the link or folder)`);
   let parsed: unknown;
   try {
@@ -83,15 +80,14 @@ function readManifest(root: string): Manifest {
     throw new OutputTreeError(`${file} is not valid JSON (it is vk8s's record of the files it wrote: restore it from git, or delete it to keep every existing file)`);
   }
   const files = (parsed as { files?: unknown } | null)?.files;
-  const ok = files !== null && typeof files === "object" && !Array.isArray(files)
-    && Object.entries(files as Record<string, unknown>).every(([p, h]) => isSafeRelativePath(p) && typeof h === "string" && /^sha256:[0-9a-f]{64}$/.test(h));
+  const ok = Array.isArray(files) && files.every((p) => typeof p === "string" && isSafeRelativePath(p) && p !== MANIFEST_NAME);
   if (!ok) throw new OutputTreeError(`${file} is not a vk8s record of written files (restore it from git, or delete it to keep every existing file)`);
-  return { files: files as Record<string, string> };
+  return { files: files as string[] };
 }
 
 function manifestText(files: readonly TreeFile[]): string {
-  const entries = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map((f) => [f.path, sha256(f.content)]);
-  return `${JSON.stringify({ comment: "Files written by vk8s render (path: SHA-256). vk8s removes only these, and only unchanged.", files: Object.fromEntries(entries) }, null, 2)}\n`;
+  const paths = files.map((f) => f.path).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return `${JSON.stringify({ comment: "Files written by vk8s render: the only ones it ever removes.", files: paths }, null, 2)}\n`;
 }
 
 /**
@@ -128,13 +124,13 @@ export function checkRoot(root: string): void {
 
 /**
  * Makes the tree at `root` hold `files`, as described in the file comment. With `dryRun`
- * only the checks run. Throws `OutputTreeError` (nothing changed) when it cannot be done safely.
+ * only the checks run (and the counts are what a write would do). Throws `OutputTreeError` (nothing changed) when it cannot be done safely.
  */
 export function writeTree(root: string, files: readonly TreeFile[], options: { dryRun?: boolean } = {}): WriteResult {
   checkRoot(root);
   const unsafe = files.find((f) => !isSafeRelativePath(f.path) || f.path === MANIFEST_NAME || f.path.startsWith(STAGING_PREFIX));
   if (unsafe) throw new OutputTreeError(`the renderer returned an unsafe path ${JSON.stringify(unsafe.path)} (a vk8s bug: please report it)`);
-  const previous = lstat(root) ? readManifest(root) : { files: {} };
+  const previous = lstat(root) ? readManifest(root) : { files: [] };
   const wanted = new Set(files.map((f) => f.path));
 
   // Every check first: nothing is written until the whole tree is known to be writable.
@@ -144,7 +140,7 @@ export function writeTree(root: string, files: readonly TreeFile[], options: { d
   });
   const stale: string[] = [];
   const kept: string[] = [];
-  for (const [p, hash] of Object.entries(previous.files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const p of [...new Set(previous.files)].sort()) {
     if (wanted.has(p)) continue;
     let there: "absent" | "file";
     try {
@@ -153,9 +149,7 @@ export function writeTree(root: string, files: readonly TreeFile[], options: { d
       kept.push(p); // a link or folder now stands there: not what vk8s wrote, left alone
       continue;
     }
-    if (there === "absent") continue;
-    if (sha256(fs.readFileSync(path.join(root, p))) === hash) stale.push(p);
-    else kept.push(p);
+    if (there === "file") stale.push(p);
   }
   const manifest = manifestText(files);
   const manifestPath = path.join(root, MANIFEST_NAME);
@@ -163,26 +157,33 @@ export function writeTree(root: string, files: readonly TreeFile[], options: { d
   if (options.dryRun || (pending.length === 0 && stale.length === 0 && !manifestChanged)) return { changed: pending.length, removed: stale.length, kept };
 
   // Stage: write every new file (and the new record) inside the output folder.
-  fs.mkdirSync(root, { recursive: true });
-  const staging = fs.mkdtempSync(path.join(root, STAGING_PREFIX));
+  let staging: string | undefined;
   try {
-    pending.forEach((f, i) => fs.writeFileSync(path.join(staging, String(i)), f.content, { flag: "wx" }));
+    fs.mkdirSync(root, { recursive: true });
+    staging = fs.mkdtempSync(path.join(root, STAGING_PREFIX));
+    for (const [i, f] of pending.entries()) fs.writeFileSync(path.join(staging, String(i)), f.content, { flag: "wx" });
     fs.writeFileSync(path.join(staging, "manifest"), manifest, { flag: "wx" });
+  } catch (e) {
+    if (staging) fs.rmSync(staging, { recursive: true, force: true });
+    throw new OutputTreeError(`cannot write into ${root}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (the previous tree is unchanged)`);
+  }
+  const staged = staging;
+  try {
     // Commit: move each staged file into place (folders checked again just before).
     pending.forEach((f, i) => {
       checkPath(root, f.path);
       const target = path.join(root, f.path);
       mkdirNoLinks(root, path.dirname(f.path));
-      fs.renameSync(path.join(staging, String(i)), target);
+      fs.renameSync(path.join(staged, String(i)), target);
     });
     for (const p of stale) {
       checkPath(root, p);
       fs.unlinkSync(path.join(root, p));
       removeEmptyParents(root, path.dirname(p));
     }
-    fs.renameSync(path.join(staging, "manifest"), manifestPath);
+    fs.renameSync(path.join(staged, "manifest"), manifestPath);
   } finally {
-    fs.rmSync(staging, { recursive: true, force: true });
+    fs.rmSync(staged, { recursive: true, force: true });
   }
   return { changed: pending.length, removed: stale.length, kept };
 }
