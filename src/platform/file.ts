@@ -16,7 +16,7 @@
  */
 import { quote } from "../spec/errors";
 import { LineCounter, parseAllDocuments } from "yaml";
-import { VK8S_API_VERSIONS, VK8S_KIND, Vk8sManifestError, type ManifestIssue } from "../manifest";
+import { safeYamlMessage, VK8S_API_VERSIONS, VK8S_KIND, Vk8sManifestError, yamlNodeIssues, type ManifestIssue } from "../manifest";
 import type { PlatformSettings, TenantClusterSpec, TenantInput } from "./types";
 import { setPasswordCommand } from "./secrets";
 
@@ -47,11 +47,18 @@ export function parsePlatformFile(text: string, source = "<input>"): PlatformFil
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
         const at = lineCounter.linePos(e.pos[0]);
-        issues.push({ line: at.line, col: at.col, message: e.message });
+        issues.push({ line: at.line, col: at.col, message: safeYamlMessage(e) });
       }
       return;
     }
-    const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    const nodeIssues = yamlNodeIssues(doc, lineCounter);
+    if (nodeIssues.length > 0) return void issues.push(...nodeIssues);
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch {
+      return issue("cannot be read as data (too many or circular aliases)");
+    }
     if (value === null || value === undefined) return;
     if (!isMap(value)) return issue(`is not a map (expected kind: ${VK8S_KIND} or ${PLATFORM_KIND})`);
     const { apiVersion, kind, metadata, spec, tenant } = value;
