@@ -19,7 +19,7 @@ describe("the original samples resolve", () => {
       namespace: "vk8s-sample3",
       labels: {},
       network: { podNetworkCidr: "80.244.0.0/16", serviceCidr: "80.96.0.0/12" },
-      kubeflow: { version: "v1.3.0", email: "test@example.com", password: "sample-password-3" },
+      kubeflow: { version: "v1.3.0", email: "test@example.com" }, // issue 11: the password stays out of the resolved cluster
       access: { image: DEFAULTS.accessPodImage, port: 22 },
       ports: [{ name: "kubeflow", port: 30000, targetPort: 30000 }],
       kubeflowPort: { name: "kubeflow", port: 30000, targetPort: 30000 },

@@ -18,6 +18,7 @@ import { checkQuotaFit, renderLimitRange, renderResourceQuota, resolveQuota, typ
 import { renderStorageClaim, renderVirtualStorage, resolveStorage, storageClaimName, type ResolvedStorage } from "./storage";
 import { PLATFORM_DEFAULTS, TENANT_LABEL, type PlatformSettings, type TenantClusterSpec, type TenantInput } from "./types";
 import { setPasswordCommand } from "./secrets";
+import { checkPlatformSettings, checkTenantFields } from "./settings";
 
 /**
  * Stands in for the Kubeflow password while planning: passwords are secrets the plan never
@@ -43,7 +44,7 @@ export interface TenantPlan {
   name: string;
   /** Path prefix of the user's fields in messages, e.g. `users["team-a"]`. */
   path: string;
-  /** The validated cluster (its password is `PLAN_PASSWORD_PLACEHOLDER`). */
+  /** The validated cluster (it holds no password, see `ResolvedCluster`). */
   cluster: ResolvedCluster;
   /** The spec to give `Vk8sCluster`: the user's, with every NodePort filled in and no password. */
   spec: Omit<TenantClusterSpec, "ports"> & { ports: PortInput[] };
@@ -104,8 +105,13 @@ function portRequest(user: TenantInput, path: string, ports: NonNullable<TenantC
 
 /** Checks every user and plans the platform; throws `Vk8sPlatformError` with every problem. */
 export function planPlatform(users: readonly TenantInput[], settingsInput: PlatformSettings = {}): PlatformPlan {
+  // The settings shape every user's plan: nothing is planned on settings that are wrong.
+  const settingsProblems = checkPlatformSettings(settingsInput);
+  if (settingsProblems.length > 0) throw new Vk8sPlatformError(settingsProblems);
   const settings = resolvePlatformSettings(settingsInput);
   const problems: Problem[] = [];
+  const tenantProblems = users.map((u, i) => checkTenantFields(userPath(u.name, i), u));
+  problems.push(...tenantProblems.flat());
   const seen = new Map<string, number>();
   users.forEach((u, i) => {
     const first = seen.get(u.name);
@@ -121,6 +127,7 @@ export function planPlatform(users: readonly TenantInput[], settingsInput: Platf
 
   const tenants: TenantPlan[] = [];
   users.forEach((user, i) => {
+    if (tenantProblems[i].length > 0) return; // its quota, storage or nodePorts are not what planning reads
     const path = userPath(user.name, i);
     const nodePorts = allocation.allocations[i];
     const result = planTenant(user, path, ports[i], nodePorts, settings);
