@@ -86,6 +86,36 @@ export function yamlNodeIssues(doc: Document.Parsed, lineCounter: LineCounter): 
 }
 
 /**
+ * Annotations that describe how a document was applied, not the cluster: never carried
+ * (`kubectl apply` stores the whole last document there, the plain password included).
+ */
+const DROPPED_ANNOTATION_PREFIXES = ["kubectl.kubernetes.io/"];
+
+/**
+ * A `kind: Vk8s` document's spec with its `metadata.labels` and `metadata.annotations`
+ * carried into `spec.labels` / `spec.annotations` (the original operator's update test
+ * labels the custom resource and expects the label on the StatefulSets). The spec's own
+ * entries win; a key set differently in both is an error.
+ */
+export function specWithMetadata(metadata: Record<string, unknown>, spec: unknown): { spec: unknown } | { error: string } {
+  const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+  if (!isMap(spec)) return { spec };
+  let out: Record<string, unknown> = spec;
+  for (const field of ["labels", "annotations"] as const) {
+    const fromMetadata = metadata[field];
+    if (fromMetadata === undefined || fromMetadata === null) continue;
+    if (!isMap(fromMetadata)) return { error: `metadata.${field} is not a map (write it like { team: a })` };
+    const kept = Object.entries(fromMetadata).filter(([k]) => field === "labels" || !DROPPED_ANNOTATION_PREFIXES.some((p) => k.startsWith(p)));
+    if (kept.length === 0 || (out[field] !== undefined && !isMap(out[field]))) continue; // a mistyped spec field is reported by the validation
+    const own = isMap(out[field]) ? (out[field] as Record<string, unknown>) : {};
+    const clash = kept.find(([k, v]) => Object.hasOwn(own, k) && own[k] !== v);
+    if (clash) return { error: `metadata.${field}[${quote(clash[0])}] differs from spec.${field}[${quote(clash[0])}] (keep one of them)` };
+    out = { ...out, [field]: { ...Object.fromEntries(kept), ...own } };
+  }
+  return { spec: out };
+}
+
+/**
  * Parses every document of a YAML text; empty documents are skipped. Throws
  * `Vk8sManifestError` listing every syntax error (line:col) and every document that is not
  * a `kind: Vk8s` with a known apiVersion and a `metadata.name`.
@@ -137,7 +167,12 @@ export function parseVk8sDocuments(text: string, source = "<input>"): Vk8sDocume
       issue(`${where} has no metadata.name (name the cluster: metadata: { name: team-a })`);
       return;
     }
-    result.push({ apiVersion, name, spec, line: start.line });
+    const carried = specWithMetadata(metadata as Record<string, unknown>, spec);
+    if ("error" in carried) {
+      issue(`${where}: ${carried.error}`);
+      return;
+    }
+    result.push({ apiVersion, name, spec: carried.spec, line: start.line });
   });
   if (issues.length > 0) throw new Vk8sManifestError(source, issues);
   return result;

@@ -16,7 +16,7 @@
  */
 import { quote } from "../spec/errors";
 import { LineCounter, parseAllDocuments } from "yaml";
-import { safeYamlMessage, VK8S_API_VERSIONS, VK8S_KIND, Vk8sManifestError, yamlNodeIssues, type ManifestIssue } from "../manifest";
+import { safeYamlMessage, specWithMetadata, VK8S_API_VERSIONS, VK8S_KIND, Vk8sManifestError, yamlNodeIssues, type ManifestIssue } from "../manifest";
 import type { PlatformSettings, TenantClusterSpec, TenantInput } from "./types";
 import { setPasswordCommand } from "./secrets";
 
@@ -84,7 +84,9 @@ export function parsePlatformFile(text: string, source = "<input>"): PlatformFil
     const extra = Object.keys(tenant ?? {}).filter((k) => !(TENANT_KEYS as readonly string[]).includes(k));
     if (extra.length > 0) issue(`user ${name}: tenant.${extra[0]} is not a tenant field (use ${TENANT_KEYS.join(", ")})`);
     const t = (tenant ?? {}) as Pick<TenantInput, "quota" | "storage" | "nodePorts">;
-    users.push({ name, cluster: spec as unknown as TenantClusterSpec, quota: t.quota, storage: t.storage, nodePorts: t.nodePorts });
+    const carried = specWithMetadata(metadata as Record<string, unknown>, spec);
+    if ("error" in carried) return issue(`user ${name}: ${carried.error}`);
+    users.push({ name, cluster: carried.spec as TenantClusterSpec, quota: t.quota, storage: t.storage, nodePorts: t.nodePorts });
   });
   if (issues.length > 0) throw new Vk8sManifestError(source, issues);
   return { users, settings: settings?.value ?? {} };

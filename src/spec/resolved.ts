@@ -44,6 +44,8 @@ export interface ResolvedCluster {
   namespace: string;
   /** User labels of the cluster (also put on every StatefulSet). */
   labels: Record<string, string>;
+  /** User annotations of the cluster, keys sorted (put on every vNode StatefulSet). */
+  annotations: Record<string, string>;
   matrix: MatrixDecision;
   network: { podNetworkCidr: string; serviceCidr: string };
   kubeflow: {

@@ -18,7 +18,7 @@ import type { ClusterSpecInput } from "./schema";
 import { checkShape, type LooseSpec } from "./shape";
 import { checkText } from "./rules/text";
 import { checkKubeflowLogin } from "./rules/kubeflow";
-import { checkLabels } from "./rules/labels";
+import { checkAnnotations, checkLabels } from "./rules/labels";
 import { checkNetwork, type HostCidr } from "./rules/network";
 import { checkNodes, nodesOf } from "./rules/nodes";
 import { checkAccess, checkPorts } from "./rules/ports";
@@ -43,6 +43,7 @@ export function validateCluster(name: string, input: unknown, options: ValidateO
 
   problems.push(...checkNodes(name, loose));
   problems.push(...checkLabels(["labels"], loose.labels, true));
+  problems.push(...checkAnnotations(["annotations"], loose.annotations));
   const { requested, problems: versionProblems } = requestedKubernetes(loose);
   problems.push(...versionProblems);
   let decision: MatrixDecision | undefined;
@@ -124,6 +125,7 @@ function buildCluster(name: string, spec: ClusterSpecInput, matrix: MatrixDecisi
     name,
     namespace: namespaceFor(name),
     labels,
+    annotations: sortedRecord(spec.annotations),
     matrix,
     network: {
       podNetworkCidr: spec.kubernetes?.podNetworkCidr ?? DEFAULTS.podNetworkCidr,

@@ -31,3 +31,21 @@ export function checkLabels(base: PathSegment[], labels: Record<string, string |
   }
   return problems;
 }
+
+/** Kubernetes' limit on all annotations of one object together (apimachinery TotalAnnotationSizeLimitB). */
+export const MAX_ANNOTATIONS_BYTES = 256 * 1024;
+
+/** Annotation keys are label keys; values are free text (control characters are refused for every field). */
+export function checkAnnotations(base: PathSegment[], annotations: Record<string, string | undefined> | undefined): Problem[] {
+  const problems: Problem[] = [];
+  let bytes = 0;
+  for (const [key, value] of Object.entries(annotations ?? {})) {
+    bytes += Buffer.byteLength(key) + Buffer.byteLength(value ?? "");
+    const keyError = labelKeyError(key);
+    if (keyError) problems.push({ path: formatPath([...base, key]), message: keyError.replace(/^label key/, "annotation key"), fix: "rename the key, e.g. example.com/owner" });
+  }
+  if (bytes > MAX_ANNOTATIONS_BYTES) {
+    problems.push({ path: formatPath(base), message: `are ${bytes} bytes in total, over the ${MAX_ANNOTATIONS_BYTES} Kubernetes allows`, fix: "shorten or drop annotations" });
+  }
+  return problems;
+}
