@@ -48,9 +48,11 @@ export const bootstrapOptionsSchema = z.object({
 function shapeProblems(input: unknown): string[] {
   const parsed = bootstrapOptionsSchema.safeParse(input);
   if (parsed.success) return [];
-  return parsed.error.issues.map((issue) => {
+  // zod's int() also reports the safe-integer bound; the option's own bound says enough.
+  const issues = parsed.error.issues.filter((i) => !((i.code === "too_big" || i.code === "too_small") && Math.abs(Number(i.code === "too_big" ? i.maximum : i.minimum)) === Number.MAX_SAFE_INTEGER));
+  return issues.flatMap((issue) => {
     const at = ["options", ...issue.path.map(String)].join(".");
-    if (issue.code === "unrecognized_keys") return `${at}: unknown option ${issue.keys.join(", ")} (see BootstrapOptions in src/bootstrap/types.ts)`;
+    if (issue.code === "unrecognized_keys") return issue.keys.map((key) => `${at}.${key}: is not a bootstrap option (see BootstrapOptions in src/bootstrap/types.ts)`);
     if (issue.code === "too_big" || issue.code === "too_small") {
       const bound = issue.code === "too_big" ? `at most ${String(issue.maximum)}` : `at least ${String(issue.minimum)}`;
       return `${at}: is out of range (use a whole number of ${bound})`;

@@ -101,7 +101,8 @@ export function checkTenantFields(path: string, tenant: { quota?: unknown; stora
 function zodProblems(schema: z.ZodType, input: unknown, base: PathSegment[]): Problem[] {
   const parsed = schema.safeParse(input);
   if (parsed.success) return [];
-  return parsed.error.issues.flatMap((issue): Problem[] => {
+  const issues = parsed.error.issues.filter((i) => !((i.code === "too_big" || i.code === "too_small") && Math.abs(Number(i.code === "too_big" ? i.maximum : i.minimum)) === Number.MAX_SAFE_INTEGER && parsed.error.issues.some((o) => o !== i && o.code === i.code && o.path.join(".") === i.path.join("."))));
+  return issues.flatMap((issue): Problem[] => {
     const segments = [...base, ...issue.path.filter((s): s is string | number => typeof s !== "symbol")];
     const at = segments.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
     if (issue.code === "unrecognized_keys") {
