@@ -12,6 +12,7 @@ import type { HostRenderOptions } from "../render/types";
 import { parseIpv4Cidr } from "./cidr";
 import { quote, type Problem } from "./errors";
 import type { ResolvedCluster } from "./resolved";
+import { checkLabels } from "./rules/labels";
 import { checkText } from "./rules/text";
 
 /** What `Vk8sCluster` takes besides the spec, as plain data (see components/vk8sCluster.ts for the docs). */
@@ -63,6 +64,7 @@ export function checkClusterArgs(cluster: ResolvedCluster, args: ClusterArgsInpu
     apiServerNodePort: (args.apiServerNodePort ?? args.hostRender?.apiServerNodePort) as number | undefined,
   };
   problems.push(...checkHostRenderOptions(cluster, renderOptions).map((p) => ({ ...p, path: renderPath(p.path, args) })));
+  problems.push(...checkLabels(["hostRender", "namespaceLabels"], args.hostRender?.namespaceLabels, false));
   if (args.bootstrap !== false) problems.push(...bootstrapProblems(args.bootstrap ?? {}));
   return problems;
 }
