@@ -18,6 +18,7 @@ describe("the original samples resolve", () => {
       name: "sample3",
       namespace: "vk8s-sample3",
       labels: {},
+      annotations: {}, // issue 11, item 7
       network: { podNetworkCidr: "80.244.0.0/16", serviceCidr: "80.96.0.0/12" },
       kubeflow: { version: "v1.3.0", email: "test@example.com" }, // issue 11: the password stays out of the resolved cluster
       access: { image: DEFAULTS.accessPodImage, port: 22 },

@@ -18,27 +18,25 @@ export const BOOTSTRAP_BOUNDS = {
   waitTimeoutSeconds: 86_400,
 } as const;
 
-const whole = (min: number, max: number) => z.number().int().min(min).max(max);
-const source = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("upstream") }).strict(),
-  z.object({ kind: z.literal("mirror"), url: z.string() }).strict(),
-  z.object({ kind: z.literal("local"), path: z.string() }).strict(),
-]);
+// Types, known keys and upper bounds only: the lower bounds, whole numbers and allowed
+// values keep their own messages in `checkBootstrapOptions`.
+const upTo = (max: number) => z.number().max(max);
+const source = z.object({ kind: z.string(), url: z.string().optional(), path: z.string().optional() }).strict();
 
-/** The shape of `BootstrapOptionsInput`: strict (a misspelt option is an error), numbers bounded. */
+/** The shape of `BootstrapOptionsInput`: strict (a misspelt option is an error), numbers bounded above. */
 export const bootstrapOptionsSchema = z.object({
   kubeflowSource: source.optional(),
   kustomizeSource: source.optional(),
   calicoSource: source.optional(),
   devicePluginSource: source.optional(),
   apply: z.object({
-    attempts: whole(1, BOOTSTRAP_BOUNDS.attempts).optional(),
-    backoffSeconds: whole(0, BOOTSTRAP_BOUNDS.backoffSeconds).optional(),
-    maxBackoffSeconds: whole(0, BOOTSTRAP_BOUNDS.maxBackoffSeconds).optional(),
-    timeoutSeconds: whole(1, BOOTSTRAP_BOUNDS.timeoutSeconds).optional(),
+    attempts: upTo(BOOTSTRAP_BOUNDS.attempts).optional(),
+    backoffSeconds: upTo(BOOTSTRAP_BOUNDS.backoffSeconds).optional(),
+    maxBackoffSeconds: upTo(BOOTSTRAP_BOUNDS.maxBackoffSeconds).optional(),
+    timeoutSeconds: upTo(BOOTSTRAP_BOUNDS.timeoutSeconds).optional(),
   }).strict().optional(),
-  waitTimeoutSeconds: whole(1, BOOTSTRAP_BOUNDS.waitTimeoutSeconds).optional(),
-  exposure: z.enum(["http-nodeport", "tls"]).optional(),
+  waitTimeoutSeconds: upTo(BOOTSTRAP_BOUNDS.waitTimeoutSeconds).optional(),
+  exposure: z.string().optional(),
   nodeInterface: z.string().optional(),
   kubeadmIgnorePreflightErrors: z.array(z.string()).optional(),
   apiServerExtraSans: z.array(z.string()).optional(),
@@ -48,14 +46,15 @@ export const bootstrapOptionsSchema = z.object({
 function shapeProblems(input: unknown): string[] {
   const parsed = bootstrapOptionsSchema.safeParse(input);
   if (parsed.success) return [];
-  // zod's int() also reports the safe-integer bound; the option's own bound says enough.
-  const issues = parsed.error.issues.filter((i) => !((i.code === "too_big" || i.code === "too_small") && Math.abs(Number(i.code === "too_big" ? i.maximum : i.minimum)) === Number.MAX_SAFE_INTEGER));
-  return issues.flatMap((issue) => {
+  return parsed.error.issues.flatMap((issue) => {
     const at = ["options", ...issue.path.map(String)].join(".");
     if (issue.code === "unrecognized_keys") return issue.keys.map((key) => `${at}.${key}: is not a bootstrap option (see BootstrapOptions in src/bootstrap/types.ts)`);
     if (issue.code === "too_big" || issue.code === "too_small") {
       const bound = issue.code === "too_big" ? `at most ${String(issue.maximum)}` : `at least ${String(issue.minimum)}`;
       return `${at}: is out of range (use a whole number of ${bound})`;
+    }
+    if (issue.code === "invalid_type" && issue.expected === "number") {
+      return `${at}: is not a number (write a whole number, unquoted)`;
     }
     if (at === "options.dexPasswordHash") return `${at}: is not a string (pass the result of hashDexPassword)`;
     return `${at}: ${issue.message.replace(/\(|\)/g, "")} (see BootstrapOptions in src/bootstrap/types.ts)`;
