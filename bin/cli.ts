@@ -12,7 +12,7 @@ import * as path from "path";
 import { parseVk8sDocuments, Vk8sManifestError, type Vk8sDocument } from "../src/manifest";
 import { renderMatrix } from "../src/matrix/resolve";
 import { renderClusterTree } from "../src/gitops/clusterTree";
-import { formatProblem } from "../src/spec/errors";
+import { formatProblem, quote } from "../src/spec/errors";
 import type { ResolvedCluster } from "../src/spec/resolved";
 import { validateCluster } from "../src/spec/validate";
 import { parsePlatformFile } from "../src/platform/file";
@@ -171,7 +171,9 @@ function loadClusters(files: string[], hostCidrs: string[], io: CliIo): { cluste
       } else {
         seen.set(document.name, { file, line: document.line });
       }
-      for (const p of problems) io.stderr(`${file}: ${document.name}: ${formatProblem(p)}\n`);
+      // A name that is not a plain short label is quoted and shortened (a 5 MB name must not repeat per line).
+      const label = /^[a-z0-9-]{1,63}$/.test(document.name) ? document.name : quote(document.name);
+      for (const p of problems) io.stderr(`${file}: ${label}: ${formatProblem(p)}\n`);
       if (problems.length > 0) code = Math.max(code, EXIT.invalid);
       else if (result.ok) clusters.push({ file, document, cluster: result.cluster });
     }

@@ -19,6 +19,9 @@ import { formatProblem } from "../src/spec/errors";
 import { validateCluster } from "../src/spec/validate";
 import { SETTINGS, userA, userB } from "./platform.fixtures";
 
+// Mocked registrations wait for the SDK; on a loaded machine one can take seconds.
+jest.setTimeout(60_000);
+
 const PASSWORD = "sentinel-Pa55word-11";
 const SPEC = {
   nodes: [{ name: "master", role: "master" as const, image: "registry.example.com/vk8s/kink:v1.20" }],
@@ -267,8 +270,16 @@ describe("6. smaller ones of the same kinds", () => {
     expect(lines[0]).toContain("... (5242880 characters)");
   });
 
+  test("vk8s validate of a 5 MB cluster name prints a few short lines", async () => {
+    const file = yamlFile("huge.yaml", clusterYaml("    email: team-a@example.com\n    password: abcdefgh1234").replace("name: team-a", `name: ${"a".repeat(5 * 1024 * 1024)}`));
+    const r = await cli(["validate", file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.length).toBeLessThan(4000);
+    expect(r.stderr).toContain("... (5242880 characters)");
+  });
+
   test("Vk8sCluster.cluster holds no password", async () => {
-    const { result } = await record((o) => new Vk8sCluster("c1", { ...SPEC, kubeflow: { ...SPEC.kubeflow } }, o));
+    const { result } = await record((o) => new Vk8sCluster("c1", { ...SPEC, kubeflow: { ...SPEC.kubeflow }, bootstrap: false }, o));
     expect(JSON.stringify(result.cluster)).not.toContain(PASSWORD);
     expect("password" in result.cluster.kubeflow).toBe(false);
   });

@@ -24,7 +24,7 @@ export class Vk8sValidationError extends Error {
   readonly clusterName: string;
 
   constructor(clusterName: string, problems: Problem[]) {
-    super(`invalid virtual cluster "${clusterName}":\n${problems.map(formatProblem).join("\n")}`);
+    super(`invalid virtual cluster ${quote(clusterName)}:\n${problems.map(formatProblem).join("\n")}`);
     this.name = "Vk8sValidationError";
     this.clusterName = clusterName;
     this.problems = problems;
