@@ -14,6 +14,7 @@ import { prepareCluster } from "../components/vk8sCluster";
 import { renderClusterTree } from "../src/gitops/clusterTree";
 import { renderPlatformFiles } from "../src/platform/files";
 import { planPlatform } from "../src/platform/plan";
+import { Vk8sPlatformError } from "../src/platform/errors";
 import { UNSAFE_CHARACTERS } from "../src/spec/rules/text";
 import { validateCluster } from "../src/spec/validate";
 
@@ -110,4 +111,41 @@ test("whatever validation accepts, every renderer and planner accepts too (seede
   // The generator must reach both sides of the rule, or the property says nothing.
   expect(accepted).toBeGreaterThan(40);
   expect(refused).toBeGreaterThan(40);
+}, 120_000);
+
+test("wrong types anywhere in a platform give Vk8sPlatformError, never a TypeError (seeded, 300 platforms)", () => {
+  const anything = fc.anything({ maxDepth: 2, maxKeys: 3 });
+  const field = <T>(good: fc.Arbitrary<T>) => fc.oneof({ weight: 12, arbitrary: good }, { weight: 1, arbitrary: anything });
+  const user = fc.record({
+    name: field(fc.constantFrom("user-a", "user-b")),
+    cluster: field(fc.record({
+      nodes: field(fc.constant([{ name: "master", role: "master" }])),
+      kubernetes: field(fc.constant({ version: "1.20" })),
+      kubeflow: field(fc.record({ version: field(fc.constant("v1.3.0")), email: field(fc.constant("a@example.com")) })),
+      ports: field(fc.constant([{ name: "flower", targetPort: 8080 }])),
+      labels: field(fc.constant({ team: "a" })),
+    })),
+    quota: field(fc.constant(BIG_QUOTA)),
+    storage: field(fc.constant({ size: "10Gi" })),
+    nodePorts: field(fc.constant({ block: 3 })),
+  });
+  const settings = fc.record({
+    nodePortRange: field(fc.constant({ min: 30000, max: 32767 })),
+    portBlockSize: field(fc.constant(10)),
+    dns: field(fc.constant({ namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" } })),
+    vNodeInternetEgress: field(fc.boolean()),
+    defaults: field(fc.constant({ quota: BIG_QUOTA })),
+    defaultRequest: field(fc.constant({ cpu: "100m" })),
+    storageMountPath: field(fc.constant("/mnt/vk8s-storage")),
+  }, { requiredKeys: [] });
+  fc.assert(
+    fc.property(fc.array(user, { minLength: 1, maxLength: 2 }), settings, (users, s) => {
+      try {
+        planPlatform(users as never, s as never);
+      } catch (e) {
+        if (!(e instanceof Vk8sPlatformError)) throw e;
+      }
+    }),
+    { seed: 11, numRuns: 300 },
+  );
 }, 120_000);

@@ -92,12 +92,12 @@ function portRequest(user: TenantInput, path: string, ports: NonNullable<TenantC
   const given = spec.ports ?? [];
   const wants: PortWant[] = [];
   const indexOf = (name: string) => (Array.isArray(given) ? given.findIndex((p) => p?.name === name) : -1);
-  const kubeflow = ports.find((p) => p.name === "kubeflow")!;
+  const kubeflow = ports.find((p) => p?.name === "kubeflow")!;
   wants.push({ name: "kubeflow", port: kubeflow.port, path: `${path}.cluster.ports[${indexOf("kubeflow")}].port` });
   wants.push({ name: "ssh", port: user.nodePorts?.ssh, path: `${path}.nodePorts.ssh` });
   if (user.nodePorts?.apiServer !== false) wants.push({ name: "apiserver", port: user.nodePorts?.apiServer, path: `${path}.nodePorts.apiServer` });
   for (const p of ports) {
-    if (p.name === "kubeflow" || typeof p.name !== "string") continue;
+    if (!p || p.name === "kubeflow" || typeof p.name !== "string") continue; // a malformed entry is reported by the validation
     wants.push({ name: p.name, port: p.port, path: `${path}.cluster.ports[${indexOf(p.name)}].port` });
   }
   return { user: user.name, path, wants, block: user.nodePorts?.block };
@@ -157,7 +157,8 @@ function planTenant(
       fix: `remove it and keep it as a secret: ${setPasswordCommand(user.name)}`,
     });
   }
-  const filledPorts = ports.map((p) => ({ ...p, port: p.port ?? nodePorts.ports[p.name] })) as PortInput[];
+  const allocated = (name: unknown) => (typeof name === "string" && Object.hasOwn(nodePorts.ports, name) ? nodePorts.ports[name] : undefined);
+  const filledPorts = ports.map((p) => (p !== null && typeof p === "object" ? { ...p, port: p.port ?? allocated(p.name) } : p)) as PortInput[];
   const { password: _ignored, ...kubeflowSpec } = kubeflow;
   const filled = { ...spec, kubeflow: kubeflowSpec, ports: filledPorts };
   const validation = validateCluster(user.name, { ...filled, kubeflow: { ...kubeflowSpec, password: PLAN_PASSWORD_PLACEHOLDER } }, { hostCidrs: settings.hostCidrs });
