@@ -17,6 +17,7 @@ import { planPlatform } from "../src/platform/plan";
 import { Vk8sPlatformError } from "../src/platform/errors";
 import { UNSAFE_CHARACTERS } from "../src/spec/rules/text";
 import { validateCluster } from "../src/spec/validate";
+import { Vk8sValidationError } from "../src/spec/errors";
 
 const PASSWORD = "property-Pa55word";
 const NASTY = ["o'neil", "a\u2028hostNetwork: true", "x$(id)", "`id`", "a\"b", "constructor", "__proto__", "toString", "a\nb", "a\u0085b", "é", "-x", "x".repeat(70)];
@@ -144,6 +145,31 @@ test("wrong types anywhere in a platform give Vk8sPlatformError, never a TypeErr
         planPlatform(users as never, s as never);
       } catch (e) {
         if (!(e instanceof Vk8sPlatformError)) throw e;
+      }
+    }),
+    { seed: 11, numRuns: 300 },
+  );
+}, 120_000);
+
+test("wrong types anywhere in a cluster or its component arguments give Vk8sValidationError, never a TypeError (seeded, 300)", () => {
+  const anything = fc.anything({ maxDepth: 2, maxKeys: 3 });
+  const field = <T>(good: fc.Arbitrary<T>) => fc.oneof({ weight: 8, arbitrary: good }, { weight: 1, arbitrary: anything });
+  const args = fc.record({
+    nodes: field(fc.constant([{ name: "master", role: "master", tolerations: [{ key: "a", operator: "Exists" }] }])),
+    kubeflow: field(fc.record({ version: field(fc.constant("v1.3.0")), email: field(fc.constant("a@example.com")), password: field(fc.constant(PASSWORD)) })),
+    ports: field(fc.constant([{ name: "kubeflow", port: 30000 }])),
+    labels: field(fc.constant({ team: "a" })),
+    hostAddress: field(fc.constant("10.0.0.1")),
+    ssh: field(fc.record({ user: field(fc.constant("root")), nodeEndpoints: field(fc.constant({ master: { host: "10.0.0.5", port: 22 } })), perDialTimeout: field(fc.constant(10)) })),
+    bootstrap: field(fc.record({ apply: field(fc.constant({ attempts: 3 })), kubeflowSource: field(fc.constant({ kind: "upstream" })) })),
+    hostRender: field(fc.record({ namespaceLabels: field(fc.constant({ team: "a" })) })),
+  }, { requiredKeys: [] });
+  fc.assert(
+    fc.property(args, (a) => {
+      try {
+        prepareCluster("team-a", a as never);
+      } catch (e) {
+        if (!(e instanceof Vk8sValidationError)) throw e;
       }
     }),
     { seed: 11, numRuns: 300 },

@@ -5,6 +5,7 @@
  * renderers and the bootstrap planner only assert what these rules already guarantee.
  * Plain values only (a secret given as a Pulumi Output is skipped here and checked when known).
  */
+import { z } from "zod";
 import { checkBootstrapOptions } from "../bootstrap/options";
 import type { BootstrapOptionsInput } from "../bootstrap/types";
 import { checkHostRenderOptions } from "../render/host";
@@ -48,16 +49,46 @@ export function hostAddressError(value: string): string | undefined {
   return `${quote(value)} is not an IPv4 address or DNS name`;
 }
 
+/** The shape of `hostRender` (`HostRenderOptions` less the key): strict, so a misspelt option is an error. */
+const hostRenderSchema = z.object({
+  sshNodePort: z.number().optional(),
+  apiServerNodePort: z.number().optional(),
+  nodeStorage: z.object({ size: z.string(), storageClassName: z.string().optional() }).strict().optional(),
+  hostCgroupMount: z.boolean().optional(),
+  vNodeUpdateStrategy: z.enum(["OnDelete", "RollingUpdate"]).optional(),
+  namespaceLabels: z.record(z.string(), z.string()).optional(),
+  userStorage: z.object({ claimName: z.string(), mountPath: z.string().optional() }).strict().optional(),
+  extraObjects: z.array(z.object({
+    apiVersion: z.string(),
+    kind: z.string(),
+    metadata: z.object({ name: z.string(), namespace: z.string().optional() }).passthrough(),
+  }).passthrough()).optional(),
+}).strict();
+
 /** Every problem of the component arguments besides the spec, paths as the user writes them. */
 export function checkClusterArgs(cluster: ResolvedCluster, args: ClusterArgsInput): Problem[] {
   const { ssh, ...plain } = args;
-  const { privateKey: _secret, hostKey: _pin, ...sshPlain } = ssh ?? {};
+  const sshMap = ssh !== null && typeof ssh === "object" && !Array.isArray(ssh);
+  const { privateKey: _secret, hostKey: _pin, ...sshPlain } = sshMap ? ssh : {};
   const problems: Problem[] = [...checkText({ ...plain, ssh: sshPlain })];
+  if (ssh !== undefined && !sshMap) problems.push({ path: "ssh", message: "is not a map", fix: "give ssh settings as { user, privateKey, publicKey, ... }, or omit it" });
+  const shape = hostRenderSchema.safeParse(args.hostRender ?? {});
+  if (!shape.success) {
+    // The render options are read below only when well-formed.
+    return [...problems, ...shape.error.issues.map((i) => ({
+      path: ["hostRender", ...i.path.map(String)].join("."),
+      message: i.code === "unrecognized_keys" ? `unknown option ${i.keys.join(", ")}` : i.message,
+      fix: "see HostRenderOptions in src/render/types.ts",
+    }))];
+  }
+  if (args.bootstrap !== undefined && args.bootstrap !== false && (args.bootstrap === null || typeof args.bootstrap !== "object" || Array.isArray(args.bootstrap))) {
+    return [...problems, { path: "bootstrap", message: "is not a map of bootstrap options", fix: "give { ... } or false, or omit it" }];
+  }
   if (args.hostAddress !== undefined) {
     const error = typeof args.hostAddress === "string" ? hostAddressError(args.hostAddress) : "is not a string";
     if (error) problems.push({ path: "hostAddress", message: error, fix: "give a host node's address, e.g. 10.1.2.3 or node-1.example.com" });
   }
-  problems.push(...checkSsh(cluster, ssh));
+  problems.push(...checkSsh(cluster, sshMap ? ssh : undefined));
   const renderOptions: HostRenderOptions = {
     ...args.hostRender,
     sshNodePort: (ssh?.nodePort ?? args.hostRender?.sshNodePort) as number | undefined,
