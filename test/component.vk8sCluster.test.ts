@@ -10,6 +10,9 @@ import { record, valueOf, isSecret, type Registered } from "./helpers/pulumiMock
 import { Vk8sCluster, checkDeferredPassword, type Vk8sClusterArgs } from "../components/vk8sCluster";
 import { Vk8sValidationError } from "../src/spec/errors";
 
+// Each record() waits for the mocked SDK; on a shared, loaded machine one takes seconds.
+jest.setTimeout(60_000);
+
 const PASSWORD = "sentinel-Pa55word-7f3a";
 /** How the mock monitor sees a secret value (the SDK's secret sentinel). */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";

@@ -127,7 +127,7 @@ describe("vk8s render|validate --platform", () => {
     fs.writeFileSync(onlyA, exampleText.slice(0, exampleText.indexOf("---\napiVersion: vk8s.dev/v1alpha1\nkind: Vk8s\nmetadata: { name: user-b }")));
     const r = await cli(["render", "--platform", onlyA, "--out", out]);
     expect(r.code).toBe(0);
-    expect(fs.readdirSync(out).sort()).toEqual([".keep", "_platform", "user-a"]);
+    expect(fs.readdirSync(out).sort()).toEqual([".keep", ".vk8s-rendered.json", "_platform", "user-a"]);
   });
 
   test("an invalid platform writes nothing and names the user; a repo root is refused", async () => {

@@ -227,7 +227,7 @@ const cases: Case[] = [
     delete s.nodes[0].resources;
   }, expected: ["nodes[0].resouces: unknown field (did you mean resources?)"] },
   { rule: "unknown fields list the known ones", mutate: (s) => (s.gpuSharing = true), expected: [
-    "gpuSharing: unknown field (remove it; known fields: accessPodImage, accessPodPort, imageRepository, nodes, kubernetes, kubeflow, ports, labels, hostCidrs)",
+    "gpuSharing: unknown field (remove it; known fields: accessPodImage, accessPodPort, imageRepository, nodes, kubernetes, kubeflow, ports, labels, annotations, hostCidrs)", // annotations: issue 11, item 7
   ] },
   { rule: "required fields are named", mutate: (s) => delete s.kubeflow, expected: ["kubeflow: is required (add kubeflow with version, email, password)"] },
   { rule: "enums list their values", mutate: (s) => (s.nodes[0].role = "primary"), expected: [`nodes[0].role: the string "primary" is not one of master, worker (use one of master, worker)`] },

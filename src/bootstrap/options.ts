@@ -2,8 +2,70 @@
  * Bootstrap options: the defaults in one place, and their validation (every problem at
  * once, `<field path>: <what is wrong> (<how to fix>)`).
  */
+import { z } from "zod";
 import { FLANNEL_IMAGE } from "./sources";
 import { CNIS, type ApplyRetry, type BootstrapOptions, type BootstrapOptionsInput, type ManifestSource } from "./types";
+
+/**
+ * Upper bounds of the numeric options. The scripts do shell arithmetic on them
+ * (`$(( ... ))`, 64-bit signed), and a number such as 1e21 is written `1e+21`: a bound
+ * keeps every value a plain integer far from overflow. A day of waiting, a week of applying.
+ */
+export const BOOTSTRAP_BOUNDS = {
+  attempts: 1000,
+  backoffSeconds: 86_400,
+  maxBackoffSeconds: 86_400,
+  timeoutSeconds: 604_800,
+  waitTimeoutSeconds: 86_400,
+} as const;
+
+// Types, known keys and upper bounds only: the lower bounds, whole numbers and allowed
+// values keep their own messages in `checkBootstrapOptions`.
+const upTo = (max: number) => z.number().max(max);
+const source = z.object({ kind: z.string(), url: z.string().optional(), path: z.string().optional() }).strict();
+
+/** The shape of `BootstrapOptionsInput`: strict (a misspelt option is an error), numbers bounded above. */
+export const bootstrapOptionsSchema = z.object({
+  kubeflowSource: source.optional(),
+  kustomizeSource: source.optional(),
+  calicoSource: source.optional(),
+  devicePluginSource: source.optional(),
+  apply: z.object({
+    attempts: upTo(BOOTSTRAP_BOUNDS.attempts).optional(),
+    backoffSeconds: upTo(BOOTSTRAP_BOUNDS.backoffSeconds).optional(),
+    maxBackoffSeconds: upTo(BOOTSTRAP_BOUNDS.maxBackoffSeconds).optional(),
+    timeoutSeconds: upTo(BOOTSTRAP_BOUNDS.timeoutSeconds).optional(),
+  }).strict().optional(),
+  waitTimeoutSeconds: upTo(BOOTSTRAP_BOUNDS.waitTimeoutSeconds).optional(),
+  exposure: z.string().optional(),
+  nodeInterface: z.string().optional(),
+  kubeadmIgnorePreflightErrors: z.array(z.string()).optional(),
+  apiServerExtraSans: z.array(z.string()).optional(),
+  dexPasswordHash: z.string().optional(),
+  kubeadmImageRepository: z.string().optional(),
+  kubeadmEtcdImageTag: z.string().optional(),
+  imageArchives: z.array(source).optional(),
+  cni: z.string().optional(),
+  flannelImage: z.string().optional(),
+}).strict();
+
+function shapeProblems(input: unknown): string[] {
+  const parsed = bootstrapOptionsSchema.safeParse(input);
+  if (parsed.success) return [];
+  return parsed.error.issues.flatMap((issue) => {
+    const at = ["options", ...issue.path.map(String)].join(".");
+    if (issue.code === "unrecognized_keys") return issue.keys.map((key) => `${at}.${key}: is not a bootstrap option (see BootstrapOptions in src/bootstrap/types.ts)`);
+    if (issue.code === "too_big" || issue.code === "too_small") {
+      const bound = issue.code === "too_big" ? `at most ${String(issue.maximum)}` : `at least ${String(issue.minimum)}`;
+      return `${at}: is out of range (use a whole number of ${bound})`;
+    }
+    if (issue.code === "invalid_type" && issue.expected === "number") {
+      return `${at}: is not a number (write a whole number, unquoted)`;
+    }
+    if (at === "options.dexPasswordHash") return `${at}: is not a string (pass the result of hashDexPassword)`;
+    return `${at}: ${issue.message.replace(/\(|\)/g, "")} (see BootstrapOptions in src/bootstrap/types.ts)`;
+  });
+}
 
 export const DEFAULT_APPLY_RETRY: ApplyRetry = {
   attempts: 30,
@@ -70,6 +132,8 @@ export function resolveBootstrapOptions(input: BootstrapOptionsInput = {}): Boot
 
 /** Defaults spread under the input, and every problem found, as `<path>: <problem> (<fix>)`. */
 export function checkBootstrapOptions(input: BootstrapOptionsInput = {}): { options: BootstrapOptions; problems: string[] } {
+  const shape = shapeProblems(input);
+  if (shape.length > 0) return { options: DEFAULT_BOOTSTRAP_OPTIONS, problems: shape };
   const options: BootstrapOptions = {
     ...DEFAULT_BOOTSTRAP_OPTIONS,
     ...stripUndefined(input),

@@ -6,8 +6,9 @@ import type { Problem } from "../spec/errors";
 import { CALICO_ROWS, KUBEFLOW_ROWS, KUBERNETES_RELEASES } from "./table";
 import type { Evidence, KubeflowRow, MatrixDecision } from "./types";
 
-const KUBEFLOW_VERSION = /^v?(\d+)\.(\d+)(?:\.(\d+))?(?:-[0-9A-Za-z.-]+)?$/;
-const KUBERNETES_VERSION = /^v?(\d+)\.(\d+)(?:\.(\d+))?$/;
+// Each number has at most 4 digits: `1.20.999999999999999999999` would print as `1.20.1e+21`.
+const KUBEFLOW_VERSION = /^v?(\d{1,4})\.(\d{1,4})(?:\.(\d{1,4}))?(?:-[0-9A-Za-z.-]{1,64})?$/;
+const KUBERNETES_VERSION = /^v?(\d{1,4})\.(\d{1,4})(?:\.(\d{1,4}))?$/;
 
 /**
  * `v1.3.0` -> `1.3`, `1.10` -> `1.10`, `26.3` / `v26.03.0` -> `26.03` (the matrix row's

@@ -44,6 +44,8 @@ export interface ResolvedCluster {
   namespace: string;
   /** User labels of the cluster (also put on every StatefulSet). */
   labels: Record<string, string>;
+  /** User annotations of the cluster, keys sorted (put on every vNode StatefulSet). */
+  annotations: Record<string, string>;
   matrix: MatrixDecision;
   network: { podNetworkCidr: string; serviceCidr: string };
   kubeflow: {
@@ -53,8 +55,8 @@ export interface ResolvedCluster {
      */
     version: string;
     email: string;
-    /** Plain password: only ever turned into a bcrypt hash; never rendered. */
-    password: string;
+    // No password: the resolved cluster is public (a component field, rendered files); the
+    // password stays in the component's input, which only hashes it (src/bootstrap/password.ts).
   };
   /** Nodes in input order. */
   nodes: ResolvedNode[];

@@ -76,6 +76,12 @@ export const clusterSpecSchema = z.object({
   ports: z.array(portSchema).optional(),
   /** Labels of the cluster; they also go on every vNode StatefulSet. */
   labels: stringMap.optional(),
+  /**
+   * Annotations of the cluster, put on every vNode StatefulSet (a migrated `kind: Vk8s`
+   * document's `metadata.annotations` land here). Keys as label keys; 256 KiB in total.
+   * @default none
+   */
+  annotations: stringMap.optional(),
   /** The host cluster's own pod/service CIDRs: the virtual cluster's must not overlap them. */
   hostCidrs: z.array(z.string()).optional(),
 }).strict();
