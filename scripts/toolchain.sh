@@ -54,8 +54,9 @@ KUSTOMIZE_VERSION=5.8.1                    # the kustomize of Kubeflow 26.03 (it
 KUBERNETES_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kubeadm kube-proxy)
 
 # CoreDNS: the host node's cluster DNS (vNodes find each other by their headless-service names)
-# and the vNodes' kubeadm DNS addon image. The proxy lists 1.14.3 and later.
-COREDNS_VERSION=1.14.3
+# and the vNodes' kubeadm DNS addon image: the version kubeadm 1.34 pins (served by the proxy,
+# though its version list starts at 1.14.3).
+COREDNS_VERSION=1.12.1
 # crictl: the vNodes' CRI client (kink image) and the host node's clean-up; follows the Kubernetes minor.
 CRI_TOOLS_VERSION=1.34.0
 # flannel: the vNodes' CNI where calico cannot be had (calico does not build from the proxy: its
