@@ -42,10 +42,10 @@ describe("kubeadmApiVersion: the newest version each minor reads", () => {
   ])("Kubernetes %s: %s", (minor, version) => expect(kubeadmApiVersion(minor)).toBe(`kubeadm.k8s.io/${version}`));
 });
 
-test("the runtime cgroup driver constant is systemd, as the kink image's containerd (SystemdCgroup = true)", () => {
-  expect(KINK_RUNTIME_CGROUP_DRIVER).toBe("systemd");
+test("the runtime cgroup driver constant is cgroupfs, as the kink image's containerd (SystemdCgroup = false, no systemd)", () => {
+  expect(KINK_RUNTIME_CGROUP_DRIVER).toBe("cgroupfs");
   const dockerfile = fs.readFileSync(path.join(__dirname, "..", "images", "kink", "Dockerfile"), "utf8");
-  expect(dockerfile).toContain("SystemdCgroup = true");
+  expect(dockerfile).toContain("SystemdCgroup = false");
 });
 
 describe.each(ROWS)("Kubeflow %s on Kubernetes %s", (kubeflow, minor) => {
@@ -68,9 +68,9 @@ describe.each(ROWS)("Kubeflow %s on Kubernetes %s", (kubeflow, minor) => {
     expect(docs[1]).not.toHaveProperty("imageRepository");
   });
 
-  test("kubelet: systemd, swap tolerated, failCgroupV1 only from 1.31, no eviction on the shared disk; kube-proxy leaves conntrack alone", () => {
+  test("kubelet: the kink runtime's cgroup driver, swap tolerated, failCgroupV1 only from 1.31, no eviction on the shared disk; kube-proxy leaves conntrack alone", () => {
     expect(docs[2]).toEqual({
-      apiVersion: "kubelet.config.k8s.io/v1beta1", kind: "KubeletConfiguration", cgroupDriver: "systemd", failSwapOn: false,
+      apiVersion: "kubelet.config.k8s.io/v1beta1", kind: "KubeletConfiguration", cgroupDriver: "cgroupfs", failSwapOn: false,
       ...(v1beta4 ? { failCgroupV1: false } : {}),
       imageGCHighThresholdPercent: 100, evictionHard: { "imagefs.available": "0%", "nodefs.available": "0%", "nodefs.inodesFree": "0%" },
     });

@@ -30,7 +30,7 @@ const LINES: [string, string, string, boolean, boolean, "configmap" | "secret"][
   ["1.9", "1.29", "5.2.1", false, false, "secret"],
   ["1.10", "1.32", "5.4.3", false, true, "secret"],
   ["1.11", "1.34", "5.7.1", false, true, "secret"],
-  ["26.03", "1.34", "5.7.1", false, true, "secret"],
+  ["26.03", "1.34", "5.8.1", false, true, "secret"],
 ];
 
 describe.each(LINES)("Kubeflow %s", (line, minor, kustomize, wellDefined, serverSide, dexPlace) => {
@@ -46,7 +46,7 @@ describe.each(LINES)("Kubeflow %s", (line, minor, kustomize, wellDefined, server
     expect(config).toContain(`kubernetesVersion: ${version}\n`);
     expect(config).toContain("  podSubnet: 80.244.0.0/16\n  serviceSubnet: 80.96.0.0/12\n");
     expect(config).toContain(`controlPlaneEndpoint: ${cluster.master.hostname}:6443\n`);
-    expect(config).toContain("cgroupDriver: systemd\n");
+    expect(config).toContain("cgroupDriver: cgroupfs\n");
     expect(init.script).toContain(`cat > "$step_dir/kubeadm/init.yaml" <<'VK8S_FILE_END'\n${config}VK8S_FILE_END\n`);
     const wait = stepOf(cluster, STEP_IDS.waitMaster);
     expect(wait.run.env).toMatchObject({ VK8S_KUBERNETES_MINOR: minor, VK8S_KUBERNETES_VERSION: version, VK8S_NODE_NAME: cluster.master.name });

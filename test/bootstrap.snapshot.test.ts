@@ -41,7 +41,7 @@ describe("renderBootstrapFiles: the 1.3 sample", () => {
     expect(file("09-dex-login.env")).toContain("# stdin: secret dexPasswordHash\n");
   });
 
-  test("kubeadm/init.yaml: systemd cgroup driver, swap tolerated, conntrack left alone (v1beta2 for Kubernetes 1.20)", () => {
+  test("kubeadm/init.yaml: cgroupfs cgroup driver (the kink runtime's), swap tolerated, conntrack left alone (v1beta2 for Kubernetes 1.20)", () => {
     const docs = YAML.parseAllDocuments(file("kubeadm/init.yaml")!).map((d) => d.toJS());
     expect(docs.map((d) => `${d.apiVersion} ${d.kind}`)).toEqual([
       "kubeadm.k8s.io/v1beta2 InitConfiguration",
@@ -49,7 +49,7 @@ describe("renderBootstrapFiles: the 1.3 sample", () => {
       "kubelet.config.k8s.io/v1beta1 KubeletConfiguration",
       "kubeproxy.config.k8s.io/v1alpha1 KubeProxyConfiguration",
     ]);
-    expect(docs[2]).toMatchObject({ cgroupDriver: "systemd", failSwapOn: false });
+    expect(docs[2]).toMatchObject({ cgroupDriver: "cgroupfs", failSwapOn: false });
     expect(docs[2]).not.toHaveProperty("failCgroupV1");
     expect(docs[3].conntrack.maxPerCore).toBe(0);
     expect(docs[1]).toMatchObject({ kubernetesVersion: "v1.20.15", networking: { podSubnet: "80.244.0.0/16", serviceSubnet: "80.96.0.0/12" } });

@@ -41,7 +41,7 @@ test("render writes host manifests, the bootstrap programs, step environments an
   expect(names).toContain("sample3/host/statefulset-sample3-sample-master3.yaml");
   expect(tree.get("sample3/bootstrap/calico/calico-node-patch.yaml")).toContain("interface=eth0");
   const init = tree.get("sample3/bootstrap/kubeadm/init.yaml")!;
-  expect(init).toContain("cgroupDriver: systemd\nfailSwapOn: false\n");
+  expect(init).toContain("cgroupDriver: cgroupfs\nfailSwapOn: false\n");
   expect(init).toContain("conntrack:\n  maxPerCore: 0\n");
   for (const [name, text] of tree) expect({ name, leaked: text.includes(PASSWORD) }).toEqual({ name, leaked: false });
   fs.rmSync(out, { recursive: true });
