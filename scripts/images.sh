@@ -30,6 +30,7 @@
 #   tools/<tool>-v<version>/<tool>           crictl, coredns built from the Go module proxy
 #   <image>-<key>/<image>.tar, images.txt    one archive per image, and the tags in it
 #   logs/<piece>.log                         full output of the last build of each piece
+#   hashes/                                  sha256 of input files by path, inode, size, mtime
 # <key>: the first 16 hex digits of a sha256 over the image's Dockerfile, context files
 # (binaries included), versions and build arguments, so a warm run builds nothing. The base
 # key holds only date-independent inputs (release, variant, architecture, packages): delete
@@ -93,16 +94,28 @@ step() {
 # key_name FILE: FILE relative to the repository, or its base name outside it.
 key_name() { case "$1" in "$ROOT"/*) echo "${1#"$ROOT"/}" ;; *) basename "$1" ;; esac; }
 
+# file_hash FILE: sha256 of FILE, memoised under hashes/ by path, inode, size and mtime
+# (the binaries are hundreds of MB: a warm run must not read them again).
+file_hash() {
+  local memo
+  memo="$CACHE/hashes/$(stat -c '%n %i %s %Y' "$1" | sha256sum | cut -c1-32)"
+  if [ ! -s "$memo" ]; then
+    mkdir -p "$CACHE/hashes"
+    sha256sum <"$1" | cut -c1-64 >"$memo.$$" && mv "$memo.$$" "$memo"
+  fi
+  cat "$memo"
+}
+
 # key INPUT...: 16 hex digits over the inputs; an input naming a file or folder counts its
 # path (relative to the repository or cache) and content, any other input as text.
 key() {
   local input f
   for input in "$@"; do
     if [ -d "$input" ]; then
-      while IFS= read -r f; do printf '%s %s\n' "$(key_name "$f")" "$(sha256sum <"$f" | cut -c1-64)"; done \
+      while IFS= read -r f; do printf '%s %s\n' "$(key_name "$f")" "$(file_hash "$f")"; done \
         < <(find "$input" -type f | LC_ALL=C sort)
     elif [ -f "$input" ]; then
-      printf '%s %s\n' "$(key_name "$input")" "$(sha256sum <"$input" | cut -c1-64)"
+      printf '%s %s\n' "$(key_name "$input")" "$(file_hash "$input")"
     else
       printf '%s\n' "$input"
     fi
@@ -295,6 +308,13 @@ cmd_build() {
     case "$name" in kink | access | control-plane) ;; *) die "build: unknown image '$name' (kink, access, control-plane)" ;; esac
   done
   [ ${#wanted[@]} -gt 0 ] || wanted=(access control-plane kink)
+  # One build at a time per cache (two would share context/ and the .tmp folders).
+  mkdir -p "$CACHE"
+  exec 9>"$CACHE/.build.lock"
+  if ! flock -n 9; then
+    say "waiting for another scripts/images.sh build on $CACHE"
+    flock 9
+  fi
   ensure_docker
   ensure_base
   if [[ " ${wanted[*]} " == *" access "* ]]; then

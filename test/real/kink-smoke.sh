@@ -93,7 +93,7 @@ in_node test -e /dev/kmsg || fail "/dev/kmsg is missing"
 
 IP=$(docker inspect -f '{{.NetworkSettings.IPAddress}}' "$NAME")
 SSH=(ssh -i "$STATE/id" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR -o ConnectTimeout=5 "root@$IP")
-wait_for 30 "ssh root@vNode answers" "${SSH[@]}" true || true
+wait_for 180 "ssh root@vNode answers (after the preload)" "${SSH[@]}" true || true
 [ "$("${SSH[@]}" kubeadm version -o short 2>/dev/null)" = "$KUBERNETES_VERSION" ] || fail "kubeadm over ssh does not answer $KUBERNETES_VERSION"
 
 # ---- air-gapped preload ------------------------------------------------------------------
