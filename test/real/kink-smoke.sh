@@ -10,7 +10,8 @@
 #   4. a real `kubeadm init` (imageRepository vk8s.local, etcd's own tag, cgroupfs kubelet)
 #      brings up etcd, kube-apiserver, kube-controller-manager, kube-scheduler (static pods
 #      Running) and kube-proxy; the node is registered (NotReady: no CNI is installed).
-# Everything it starts is removed at exit (container, volumes, state folder).
+# Everything it starts is removed (container, volumes, state folder), and the test checks
+# that no cgroup or mount of the vNode is left behind.
 # Builds the images first if needed (scripts/images.sh). Needs root, docker, ssh.
 # Env: VK8S_SMOKE_KEEP=1 keeps the container for a look (remove it with docker rm -f).
 set -euo pipefail
@@ -146,7 +147,7 @@ else
   in_node crictl ps -a >&2 || true
   docker logs --tail 40 "$NAME" >&2 || true
 fi
-grep -E '^\[(WARNING|ERROR)' "$STATE/kubeadm-init.log" || true
+grep -E '^\s*\[(WARNING|ERROR)' "$STATE/kubeadm-init.log" || true
 
 KUBECTL=(kubectl --kubeconfig /etc/kubernetes/admin.conf)
 pods_running() {
@@ -170,6 +171,19 @@ case "$cg" in
   *) fail "kube-apiserver's memory cgroup is $cg, not under the vNode's /docker/$CID" ;;
 esac
 log "vNode memory after kubeadm init: $(docker stats --no-stream --format '{{.MemUsage}}' "$NAME")"
+
+# ---- teardown: nothing of the vNode may stay behind ----------------------------------------
+if [ "${VK8S_SMOKE_KEEP:-0}" != 1 ]; then
+  start=$SECONDS
+  docker rm -f -v "$NAME" >/dev/null
+  docker volume rm "$NAME-data" >/dev/null
+  log "vNode removed in $((SECONDS - start)) s"
+  for dir in /sys/fs/cgroup/*/docker/"$CID"; do
+    if [ -e "$dir" ]; then fail "cgroup $dir is left behind"; fi
+  done
+  if grep -q "$CID\|$NAME" /proc/self/mountinfo; then fail "mounts of $NAME are left behind"; fi
+  if docker ps -a --format '{{.Names}}' | grep -qx "$NAME"; then fail "container $NAME is left behind"; fi
+fi
 
 if [ "$failures" = 0 ]; then
   log "PASS (total $((SECONDS - T0)) s)"
