@@ -22,7 +22,9 @@
 #   scripts/images.sh import --address SOCKET [--namespace NS] [IMAGE...]
 #                                                   import the archives into a containerd
 #                                                   (NS default k8s.io; IMAGE: kink, access,
-#                                                   control-plane; default all)
+#                                                   control-plane; default all). Imported images
+#                                                   carry the label vk8s.io/images-archive=<image>-<key>;
+#                                                   archives already imported are skipped.
 #   scripts/images.sh list                          the archives of the current inputs, one
 #                                                   `NAME PATH` a line (nothing is built)
 # Layout under $VK8S_IMAGES_DIR (default ${XDG_CACHE_HOME:-$HOME/.cache}/vk8s/images):
@@ -37,6 +39,7 @@
 # base/ to take newer Debian packages.
 # Environment: VK8S_IMAGES_DIR, VK8S_TOOLCHAIN_DIR (default .../vk8s/toolchain),
 # VK8S_DEBIAN_MIRROR (http://deb.debian.org/debian), VK8S_PROGRESS_SECONDS (60),
+# VK8S_IMAGES_NO_CACHE=1 (docker build --no-cache: fresh Debian packages, cold timings),
 # DOCKER (docker). Needs root (dockerd, debootstrap), docker, debootstrap, gcc with static
 # glibc (libc6-dev), go; `import` needs ctr.
 set -euo pipefail
@@ -48,6 +51,8 @@ MIRROR=${VK8S_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 EVERY=${VK8S_PROGRESS_SECONDS:-60}
 DOCKER=${DOCKER:-docker}
 export DOCKER_BUILDKIT=0 # the classic builder: the only one a Debian docker.io without buildx has
+BUILD_FLAGS=()
+if [ "${VK8S_IMAGES_NO_CACHE:-0}" = 1 ]; then BUILD_FLAGS=(--no-cache); fi
 
 # ---- versions (one source each) ---------------------------------------------------------
 version_of() { sed -n "s/^$1=\([0-9.]*\).*/\1/p" "$ROOT/scripts/toolchain.sh"; }
@@ -77,7 +82,7 @@ step() {
   say "$label: started (log: $log)"
   (
     while sleep "$EVERY"; do
-      echo "  ... $label: $(((SECONDS - t0) / 60)) min $(((SECONDS - t0) % 60)) s so far; $(tail -n 1 "$log" 2>/dev/null | cut -c1-100)"
+      echo "  ... $label: $(((SECONDS - t0) / 60)) min $(((SECONDS - t0) % 60)) s so far; $(tail -n 1 "$log" 2>/dev/null | sed "s/\x1b\[[0-9;]*m//g" | cut -c1-100)"
     done
   ) &
   pid=$!
@@ -238,21 +243,21 @@ build_control_plane() {
   local ctx tag component
   ctx=$(staged pause "$ROOT/images/pause")
   gcc -Os -s -static -Wall -Wextra -Werror -o "$ctx/pause" "$ctx/pause.c"
-  "$DOCKER" build -t "$IMAGE_REPOSITORY/pause:$(tag_of pause)" "$ctx"
+  "$DOCKER" build "${BUILD_FLAGS[@]}" -t "$IMAGE_REPOSITORY/pause:$(tag_of pause)" "$ctx"
   for component in kube-apiserver kube-controller-manager kube-scheduler; do
     ctx=$(staged "$component" "$ROOT/images/control-plane")
     place "$K8S_BIN/$component" "$ctx/bin"
-    "$DOCKER" build -t "$IMAGE_REPOSITORY/$component:v$KUBERNETES_VERSION" "$ctx"
+    "$DOCKER" build "${BUILD_FLAGS[@]}" -t "$IMAGE_REPOSITORY/$component:v$KUBERNETES_VERSION" "$ctx"
   done
   ctx=$(staged etcd "$ROOT/images/control-plane")
   place "$ETCD_BIN"/* "$ctx/bin"
-  "$DOCKER" build -t "$IMAGE_REPOSITORY/etcd:$ETCD_VERSION" "$ctx"
+  "$DOCKER" build "${BUILD_FLAGS[@]}" -t "$IMAGE_REPOSITORY/etcd:$ETCD_VERSION" "$ctx"
   ctx=$(staged kube-proxy "$ROOT/images/kube-proxy")
   place "$K8S_BIN/kube-proxy" "$ctx/bin"
-  "$DOCKER" build --build-arg "BASE_IMAGE=$BASE_IMAGE" -t "$IMAGE_REPOSITORY/kube-proxy:v$KUBERNETES_VERSION" "$ctx"
+  "$DOCKER" build "${BUILD_FLAGS[@]}" --build-arg "BASE_IMAGE=$BASE_IMAGE" -t "$IMAGE_REPOSITORY/kube-proxy:v$KUBERNETES_VERSION" "$ctx"
   ctx=$(staged coredns "$ROOT/images/coredns")
   place "$CACHE/tools/coredns-$(tag_of coredns)/coredns" "$ctx"
-  "$DOCKER" build -t "$IMAGE_REPOSITORY/coredns:$(tag_of coredns)" "$ctx"
+  "$DOCKER" build "${BUILD_FLAGS[@]}" -t "$IMAGE_REPOSITORY/coredns:$(tag_of coredns)" "$ctx"
   for tag in "${CP_IMAGES[@]}"; do "$DOCKER" image inspect "$tag" >/dev/null; done
 }
 
@@ -261,13 +266,13 @@ build_kink() {
   ctx=$(staged kink "$ROOT/images/kink")
   place "$K8S_BIN/kubeadm" "$K8S_BIN/kubelet" "$K8S_BIN/kubectl" "$CACHE/tools/crictl-v$CRICTL_VERSION/crictl" "$ctx/bin"
   place "$(archive control-plane "$(control_plane_key)")/control-plane.tar" "$ctx/preload"
-  "$DOCKER" build --build-arg "BASE_IMAGE=$BASE_IMAGE" --build-arg "KUBERNETES_VERSION=$KUBERNETES_VERSION" \
+  "$DOCKER" build "${BUILD_FLAGS[@]}" --build-arg "BASE_IMAGE=$BASE_IMAGE" --build-arg "KUBERNETES_VERSION=$KUBERNETES_VERSION" \
     --build-arg BINARIES=context --build-arg NVIDIA_TOOLKIT=false \
     --build-arg "SANDBOX_IMAGE=$IMAGE_REPOSITORY/pause:$(tag_of pause)" -t "$KINK_IMAGE" "$ctx"
 }
 
 build_access() {
-  "$DOCKER" build --build-arg "BASE_IMAGE=$BASE_IMAGE" -t "$ACCESS_IMAGE" "$ROOT/images/access"
+  "$DOCKER" build "${BUILD_FLAGS[@]}" --build-arg "BASE_IMAGE=$BASE_IMAGE" -t "$ACCESS_IMAGE" "$ROOT/images/access"
 }
 
 # Keys: everything each image is made of.
@@ -366,8 +371,20 @@ cmd_import() {
   while read -r name path; do
     [[ " ${wanted[*]} " == *" $name "* ]] || continue
     [ -f "$path" ] || die "import: $name is not built for the current inputs ($path): run scripts/images.sh build"
-    local t0=$SECONDS
+    local t0=$SECONDS label tag fresh=1
+    # Each image is labelled with its archive's folder (name-key): a warm import is skipped.
+    label="vk8s.io/images-archive=$(basename "$(dirname "$path")")"
+    while read -r tag; do
+      ctr --address "$address" -n "$namespace" images ls "name==$tag" 2>/dev/null | grep -q "$label" || fresh=0
+    done <"$(dirname "$path")/images.txt"
+    if [ "$fresh" = 1 ]; then
+      say "$name: already imported into $address (namespace $namespace)"
+      continue
+    fi
     ctr --address "$address" -n "$namespace" images import "$path" >/dev/null
+    while read -r tag; do
+      ctr --address "$address" -n "$namespace" images label "$tag" "$label" >/dev/null
+    done <"$(dirname "$path")/images.txt"
     say "$name: imported into $address (namespace $namespace) in $((SECONDS - t0)) s"
   done < <(archives)
 }
