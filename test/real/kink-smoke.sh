@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Real check of the kink vNode image without a host kubelet: runs ghcr.io/vk8s/kink:v<minor>
 # with docker the way a vNode pod runs it (every capability the machine has, the host's
-# /sys/fs/cgroup read-write, /proc/sys writable, node state on volumes, /lib/modules read-only, tmpfs /run and
-# /tmp), then checks, printing the time of each step:
+# /sys/fs/cgroup read-only as vk8s mounts it by default (VK8S_SMOKE_CGROUP_MOUNT=rw for
+# read-write; the controllers below stay writable), /proc/sys writable, node state on
+# volumes, /lib/modules read-only, tmpfs /run and /tmp), then checks, printing the time of
+# each step:
 #   1. runsvdir supervises containerd, sshd and the kubelet (waiting for its config);
 #   2. root logs in over SSH with the key in /etc/vk8s/ssh/authorized_keys;
 #   3. the control-plane images were preloaded before sshd answered; `ctr -n k8s.io images
@@ -72,7 +74,7 @@ if [ -d /lib/modules ]; then MODULES=(-v /lib/modules:/lib/modules:ro); fi
 docker run -d --name "$NAME" --hostname kink-smoke \
   --cap-add ALL --cap-drop SYS_RESOURCE --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
   --security-opt systempaths=unconfined --device-cgroup-rule 'a *:* rwm' \
-  -v /sys/fs/cgroup:/sys/fs/cgroup:rw "${MODULES[@]}" \
+  -v "/sys/fs/cgroup:/sys/fs/cgroup:${VK8S_SMOKE_CGROUP_MOUNT:-ro}" "${MODULES[@]}" \
   -v "$NAME-data:/var/lib/containerd" -v /var/lib/kubelet -v /var/lib/etcd -v /etc/kubernetes \
   --tmpfs /run:exec,mode=0755 --tmpfs /tmp:exec,mode=1777 \
   -v "$STATE/ssh:/etc/vk8s/ssh:ro" -v "$CONTROL_PLANE:/opt/vk8s/control-plane.tar:ro" \
