@@ -27,6 +27,8 @@
 #                                                   archives already imported are skipped.
 #   scripts/images.sh list                          the archives of the current inputs, one
 #                                                   `NAME PATH` a line (nothing is built)
+#   scripts/images.sh prune                         remove archives of other inputs, staged
+#                                                   contexts and docker's dangling images
 # Layout under $VK8S_IMAGES_DIR (default ${XDG_CACHE_HOME:-$HOME/.cache}/vk8s/images):
 #   base/debian-<release>-<key>/rootfs.tar   debootstrap output (docker: vk8s.local/debian:<release>-<key>)
 #   tools/<tool>-v<version>/<tool>           crictl, coredns built from the Go module proxy
@@ -340,6 +342,7 @@ cmd_build() {
     k=$(kink_key)
     built kink "$k" "$KINK_IMAGE" || { step kink build_kink; save kink "$k" "$KINK_IMAGE"; }
   fi
+  rm -rf "$CACHE/context"
   say "ready in $((SECONDS - t0)) s: ${wanted[*]} (kubeadm: imageRepository $IMAGE_REPOSITORY, etcd.local.imageTag $ETCD_VERSION)"
 }
 
@@ -349,6 +352,26 @@ archives() {
   echo "control-plane $(archive control-plane "$(control_plane_key)")/control-plane.tar"
   echo "kink $(archive kink "$(kink_key)")/kink.tar"
   echo "access $(archive access "$(access_key)")/access.tar"
+}
+
+# prune: removes the archives of other inputs than the current ones (other checkouts
+# sharing the cache rebuild theirs when they next run), the staged contexts, and docker's
+# dangling images.
+cmd_prune() {
+  local keep dir
+  mkdir -p "$CACHE"
+  exec 9>"$CACHE/.build.lock"
+  flock 9
+  require_toolchain
+  keep=$(archives | awk '{print $2}' | xargs -n1 dirname)
+  for dir in "$CACHE"/access-* "$CACHE"/control-plane-* "$CACHE"/kink-*; do
+    [ -d "$dir" ] || continue
+    grep -qxF "$dir" <<<"$keep" && continue
+    rm -rf "$dir"
+    say "removed $dir"
+  done
+  rm -rf "$CACHE/context" "$CACHE/hashes"
+  if "$DOCKER" info >/dev/null 2>&1; then "$DOCKER" image prune -f >/dev/null; fi
 }
 
 cmd_import() {
@@ -393,6 +416,7 @@ case "${1:-build}" in
   build) shift || true; cmd_build "$@" ;;
   import) shift; cmd_import "$@" ;;
   list) require_toolchain; archives ;;
+  prune) cmd_prune ;;
   -h | --help | help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' ;;
-  *) die "unknown command '$1' (build, import, list; --help)" ;;
+  *) die "unknown command '$1' (build, import, list, prune; --help)" ;;
 esac
