@@ -36,9 +36,10 @@
 #   logs/<piece>.log                         full output of the last build of each piece
 #   hashes/                                  sha256 of input files by path, inode, size, mtime
 # <key>: the first 16 hex digits of a sha256 over the image's Dockerfile, context files
-# (binaries included), versions and build arguments, so a warm run builds nothing. The base
-# key holds only date-independent inputs (release, variant, architecture, packages): delete
-# base/ to take newer Debian packages.
+# (binaries included), versions, build arguments and the base's rootfs.tar, so a warm run
+# builds nothing. The base's own key holds only date-independent inputs (release, variant,
+# architecture, packages): delete base/ to take newer Debian packages (then every image is
+# rebuilt; VK8S_IMAGES_NO_CACHE=1 also refreshes the packages installed on top).
 # Environment: VK8S_IMAGES_DIR, VK8S_TOOLCHAIN_DIR (default .../vk8s/toolchain),
 # VK8S_DEBIAN_MIRROR (http://deb.debian.org/debian), VK8S_PROGRESS_SECONDS (60),
 # VK8S_IMAGES_NO_CACHE=1 (docker build --no-cache: fresh Debian packages, cold timings),
@@ -169,7 +170,7 @@ debootstrap_base() {
 }
 
 ensure_base() {
-  "$DOCKER" image inspect "$BASE_IMAGE" >/dev/null 2>&1 && return
+  [ -f "$BASE_DIR/rootfs.tar" ] && "$DOCKER" image inspect "$BASE_IMAGE" >/dev/null 2>&1 && return
   if [ ! -f "$BASE_DIR/rootfs.tar" ]; then
     command -v debootstrap >/dev/null || die "debootstrap not found (apt-get install -y debootstrap)"
     mkdir -p "$BASE_DIR"
@@ -277,6 +278,11 @@ build_access() {
   "$DOCKER" build "${BUILD_FLAGS[@]}" --build-arg "BASE_IMAGE=$BASE_IMAGE" -t "$ACCESS_IMAGE" "$ROOT/images/access"
 }
 
+# base_content: the sha256 of the base's rootfs.tar (a new debootstrap rebuilds everything).
+base_content() {
+  if [ -f "$BASE_DIR/rootfs.tar" ]; then file_hash "$BASE_DIR/rootfs.tar"; else echo "no-base"; fi
+}
+
 # Keys: everything each image is made of.
 CP_KEY=""
 # control_plane_key: the control-plane key, memoised in CP_KEY (call it once outside $(...)).
@@ -285,17 +291,17 @@ control_plane_key() {
   echo "$CP_KEY"
 }
 control_plane_key_of_inputs() {
-  key "$BASE_KEY" "k8s=$KUBERNETES_VERSION etcd=$ETCD_VERSION repo=$IMAGE_REPOSITORY" "$(kubeadm_images)" \
+  key "$(base_content)" "k8s=$KUBERNETES_VERSION etcd=$ETCD_VERSION repo=$IMAGE_REPOSITORY" "$(kubeadm_images)" \
     "$ROOT/images/pause" "$ROOT/images/control-plane" "$ROOT/images/kube-proxy" "$ROOT/images/coredns" \
     "$K8S_BIN/kube-apiserver" "$K8S_BIN/kube-controller-manager" "$K8S_BIN/kube-scheduler" \
     "$K8S_BIN/kube-proxy" "$ETCD_BIN" "$CACHE/tools/coredns-$(tag_of coredns)/coredns"
 }
 kink_key() {
-  key "$BASE_KEY" "k8s=$KUBERNETES_VERSION crictl=$CRICTL_VERSION tag=$KINK_IMAGE sandbox=$(tag_of pause) binaries=context nvidia=false" \
+  key "$(base_content)" "k8s=$KUBERNETES_VERSION crictl=$CRICTL_VERSION tag=$KINK_IMAGE sandbox=$(tag_of pause) binaries=context nvidia=false" \
     "preload=$(control_plane_key)" \
     "$ROOT/images/kink" "$K8S_BIN/kubeadm" "$K8S_BIN/kubelet" "$K8S_BIN/kubectl" "$CACHE/tools/crictl-v$CRICTL_VERSION/crictl"
 }
-access_key() { key "$BASE_KEY" "tag=$ACCESS_IMAGE" "$ROOT/images/access"; }
+access_key() { key "$(base_content)" "tag=$ACCESS_IMAGE" "$ROOT/images/access"; }
 
 require_toolchain() {
   local dir
