@@ -3,7 +3,7 @@
 # writes them as `docker save` archives that `ctr -n k8s.io images import` takes:
 #
 #   kink           ghcr.io/vk8s/kink:v<minor>      the vNode image (images/kink, BINARIES=context:
-#                  kubelet/kubeadm/kubectl from the toolchain, crictl built from the Go module
+#                  kubelet/kubeadm/kubectl from the toolchain, crictl and CoreDNS from the toolchain (Go module
 #                  proxy, CNI plugins from Debian; no NVIDIA toolkit; the control-plane archive
 #                  in preload/, imported into the vNode's containerd before sshd starts)
 #   access         ghcr.io/vk8s/access:<vk8s version>   the SSH jump host (images/access)
@@ -23,20 +23,26 @@
 #   scripts/images.sh import --address SOCKET [--namespace NS] [IMAGE...]
 #                                                   import the archives into a containerd
 #                                                   (NS default k8s.io; IMAGE: kink, access,
-#                                                   control-plane; default all)
+#                                                   control-plane; default all). Imported images
+#                                                   carry the label vk8s.io/images-archive=<image>-<key>;
+#                                                   archives already imported are skipped.
 #   scripts/images.sh list                          the archives of the current inputs, one
 #                                                   `NAME PATH` a line (nothing is built)
+#   scripts/images.sh prune                         remove archives of other inputs, staged
+#                                                   contexts and docker's dangling images
 # Layout under $VK8S_IMAGES_DIR (default ${XDG_CACHE_HOME:-$HOME/.cache}/vk8s/images):
 #   base/debian-<release>-<key>/rootfs.tar   debootstrap output (docker: vk8s.local/debian:<release>-<key>)
-#   tools/<tool>-v<version>/<tool>           crictl, coredns built from the Go module proxy
 #   <image>-<key>/<image>.tar, images.txt    one archive per image, and the tags in it
 #   logs/<piece>.log                         full output of the last build of each piece
+#   hashes/                                  sha256 of input files by path, inode, size, mtime
 # <key>: the first 16 hex digits of a sha256 over the image's Dockerfile, context files
-# (binaries included), versions and build arguments, so a warm run builds nothing. The base
-# key holds only date-independent inputs (release, variant, architecture, packages): delete
-# base/ to take newer Debian packages.
+# (binaries included), versions, build arguments and the base's rootfs.tar, so a warm run
+# builds nothing. The base's own key holds only date-independent inputs (release, variant,
+# architecture, packages): delete base/ to take newer Debian packages (then every image is
+# rebuilt; VK8S_IMAGES_NO_CACHE=1 also refreshes the packages installed on top).
 # Environment: VK8S_IMAGES_DIR, VK8S_TOOLCHAIN_DIR (default .../vk8s/toolchain),
 # VK8S_DEBIAN_MIRROR (http://deb.debian.org/debian), VK8S_PROGRESS_SECONDS (60),
+# VK8S_IMAGES_NO_CACHE=1 (docker build --no-cache: fresh Debian packages, cold timings),
 # DOCKER (docker). Needs root (dockerd, debootstrap), docker, debootstrap, gcc with static
 # glibc (libc6-dev), go; `import` needs ctr.
 set -euo pipefail
@@ -48,6 +54,8 @@ MIRROR=${VK8S_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 EVERY=${VK8S_PROGRESS_SECONDS:-60}
 DOCKER=${DOCKER:-docker}
 export DOCKER_BUILDKIT=0 # the classic builder: the only one a Debian docker.io without buildx has
+BUILD_FLAGS=()
+if [ "${VK8S_IMAGES_NO_CACHE:-0}" = 1 ]; then BUILD_FLAGS=(--no-cache); fi
 
 # ---- versions (one source each) ---------------------------------------------------------
 version_of() { sed -n "s/^$1=\([0-9.]*\).*/\1/p" "$ROOT/scripts/toolchain.sh"; }
@@ -57,7 +65,10 @@ FLANNEL_VERSION=$(version_of FLANNEL_VERSION)
 FLANNEL_IMAGE=ghcr.io/vk8s/flannel:v$FLANNEL_VERSION # src/bootstrap/sources.ts FLANNEL_IMAGE
 FLANNEL_BIN=$TOOLCHAIN/flannel-v$FLANNEL_VERSION/bin
 KUBERNETES_MINOR=${KUBERNETES_VERSION%.*}
-CRICTL_VERSION=$KUBERNETES_MINOR.0 # cri-tools follows the Kubernetes minor
+CRICTL_VERSION=$(version_of CRI_TOOLS_VERSION)
+COREDNS_VERSION=$(version_of COREDNS_VERSION)
+CRICTL_BIN=$TOOLCHAIN/cri-tools-v$CRICTL_VERSION/bin/crictl
+COREDNS_BIN=$TOOLCHAIN/coredns-v$COREDNS_VERSION/bin/coredns
 VK8S_VERSION=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$ROOT/package.json")
 DEBIAN_RELEASE=bookworm
 DEBIAN_VARIANT=minbase
@@ -80,7 +91,7 @@ step() {
   say "$label: started (log: $log)"
   (
     while sleep "$EVERY"; do
-      echo "  ... $label: $(((SECONDS - t0) / 60)) min $(((SECONDS - t0) % 60)) s so far; $(tail -n 1 "$log" 2>/dev/null | cut -c1-100)"
+      echo "  ... $label: $(((SECONDS - t0) / 60)) min $(((SECONDS - t0) % 60)) s so far; $(tail -n 1 "$log" 2>/dev/null | sed "s/\x1b\[[0-9;]*m//g" | cut -c1-100)"
     done
   ) &
   pid=$!
@@ -97,16 +108,28 @@ step() {
 # key_name FILE: FILE relative to the repository, or its base name outside it.
 key_name() { case "$1" in "$ROOT"/*) echo "${1#"$ROOT"/}" ;; *) basename "$1" ;; esac; }
 
+# file_hash FILE: sha256 of FILE, memoised under hashes/ by path, inode, size and mtime
+# (the binaries are hundreds of MB: a warm run must not read them again).
+file_hash() {
+  local memo
+  memo="$CACHE/hashes/$(stat -c '%n %i %s %Y' "$1" | sha256sum | cut -c1-32)"
+  if [ ! -s "$memo" ]; then
+    mkdir -p "$CACHE/hashes"
+    sha256sum <"$1" | cut -c1-64 >"$memo.$$" && mv "$memo.$$" "$memo"
+  fi
+  cat "$memo"
+}
+
 # key INPUT...: 16 hex digits over the inputs; an input naming a file or folder counts its
 # path (relative to the repository or cache) and content, any other input as text.
 key() {
   local input f
   for input in "$@"; do
     if [ -d "$input" ]; then
-      while IFS= read -r f; do printf '%s %s\n' "$(key_name "$f")" "$(sha256sum <"$f" | cut -c1-64)"; done \
+      while IFS= read -r f; do printf '%s %s\n' "$(key_name "$f")" "$(file_hash "$f")"; done \
         < <(find "$input" -type f | LC_ALL=C sort)
     elif [ -f "$input" ]; then
-      printf '%s %s\n' "$(key_name "$input")" "$(sha256sum <"$input" | cut -c1-64)"
+      printf '%s %s\n' "$(key_name "$input")" "$(file_hash "$input")"
     else
       printf '%s\n' "$input"
     fi
@@ -153,7 +176,7 @@ debootstrap_base() {
 }
 
 ensure_base() {
-  "$DOCKER" image inspect "$BASE_IMAGE" >/dev/null 2>&1 && return
+  [ -f "$BASE_DIR/rootfs.tar" ] && "$DOCKER" image inspect "$BASE_IMAGE" >/dev/null 2>&1 && return
   if [ ! -f "$BASE_DIR/rootfs.tar" ]; then
     command -v debootstrap >/dev/null || die "debootstrap not found (apt-get install -y debootstrap)"
     mkdir -p "$BASE_DIR"
@@ -164,17 +187,6 @@ ensure_base() {
   say "base: $BASE_IMAGE imported from $BASE_DIR/rootfs.tar"
 }
 
-# ---- tools from the Go module proxy -------------------------------------------------------
-# go_tool NAME MODULE/PACKAGE VERSION LDFLAGS: $CACHE/tools/NAME-vVERSION/NAME.
-go_tool() {
-  local name="$1" pkg="$2" version="$3" ldflags="$4" dir="$CACHE/tools/$1-v$3"
-  [ -f "$dir/.complete" ] && [ -x "$dir/$name" ] && return
-  rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
-  step "$name-v$version" env -C "$CACHE/tools" CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOBIN="$dir.tmp" \
-    nice -n 10 go install -trimpath -ldflags "-s -w $ldflags" "$pkg@v$version"
-  touch "$dir.tmp/.complete"
-  rm -rf "$dir" && mv "$dir.tmp" "$dir"
-}
 
 # ---- archives ---------------------------------------------------------------------------
 # archive NAME KEY: the folder of NAME's archive for KEY.
@@ -229,40 +241,45 @@ build_control_plane() {
   local ctx tag component
   ctx=$(staged pause "$ROOT/images/pause")
   gcc -Os -s -static -Wall -Wextra -Werror -o "$ctx/pause" "$ctx/pause.c"
-  "$DOCKER" build -t "$IMAGE_REPOSITORY/pause:$(tag_of pause)" "$ctx"
+  "$DOCKER" build "${BUILD_FLAGS[@]}" -t "$IMAGE_REPOSITORY/pause:$(tag_of pause)" "$ctx"
   for component in kube-apiserver kube-controller-manager kube-scheduler; do
     ctx=$(staged "$component" "$ROOT/images/control-plane")
     place "$K8S_BIN/$component" "$ctx/bin"
-    "$DOCKER" build -t "$IMAGE_REPOSITORY/$component:v$KUBERNETES_VERSION" "$ctx"
+    "$DOCKER" build "${BUILD_FLAGS[@]}" -t "$IMAGE_REPOSITORY/$component:v$KUBERNETES_VERSION" "$ctx"
   done
   ctx=$(staged etcd "$ROOT/images/control-plane")
   place "$ETCD_BIN"/* "$ctx/bin"
-  "$DOCKER" build -t "$IMAGE_REPOSITORY/etcd:$ETCD_VERSION" "$ctx"
+  "$DOCKER" build "${BUILD_FLAGS[@]}" -t "$IMAGE_REPOSITORY/etcd:$ETCD_VERSION" "$ctx"
   ctx=$(staged kube-proxy "$ROOT/images/kube-proxy")
   place "$K8S_BIN/kube-proxy" "$ctx/bin"
-  "$DOCKER" build --build-arg "BASE_IMAGE=$BASE_IMAGE" -t "$IMAGE_REPOSITORY/kube-proxy:v$KUBERNETES_VERSION" "$ctx"
+  "$DOCKER" build "${BUILD_FLAGS[@]}" --build-arg "BASE_IMAGE=$BASE_IMAGE" -t "$IMAGE_REPOSITORY/kube-proxy:v$KUBERNETES_VERSION" "$ctx"
   ctx=$(staged coredns "$ROOT/images/coredns")
-  place "$CACHE/tools/coredns-$(tag_of coredns)/coredns" "$ctx"
-  "$DOCKER" build -t "$IMAGE_REPOSITORY/coredns:$(tag_of coredns)" "$ctx"
+  place "$COREDNS_BIN" "$ctx"
+  "$DOCKER" build "${BUILD_FLAGS[@]}" -t "$IMAGE_REPOSITORY/coredns:$(tag_of coredns)" "$ctx"
   # The CNI the vNodes preload too: vk8s's flannel image (images/flannel).
   ctx=$(staged flannel "$ROOT/images/flannel")
   place "$FLANNEL_BIN/flanneld" "$ctx/bin"
-  "$DOCKER" build --build-arg "BASE_IMAGE=$BASE_IMAGE" -t "$FLANNEL_IMAGE" "$ctx"
+  "$DOCKER" build "${BUILD_FLAGS[@]}" --build-arg "BASE_IMAGE=$BASE_IMAGE" -t "$FLANNEL_IMAGE" "$ctx"
   for tag in "${CP_IMAGES[@]}"; do "$DOCKER" image inspect "$tag" >/dev/null; done
 }
 
 build_kink() {
   local ctx
   ctx=$(staged kink "$ROOT/images/kink")
-  place "$K8S_BIN/kubeadm" "$K8S_BIN/kubelet" "$K8S_BIN/kubectl" "$CACHE/tools/crictl-v$CRICTL_VERSION/crictl" "$ctx/bin"
+  place "$K8S_BIN/kubeadm" "$K8S_BIN/kubelet" "$K8S_BIN/kubectl" "$CRICTL_BIN" "$ctx/bin"
   place "$(archive control-plane "$(control_plane_key)")/control-plane.tar" "$ctx/preload"
-  "$DOCKER" build --build-arg "BASE_IMAGE=$BASE_IMAGE" --build-arg "KUBERNETES_VERSION=$KUBERNETES_VERSION" \
+  "$DOCKER" build "${BUILD_FLAGS[@]}" --build-arg "BASE_IMAGE=$BASE_IMAGE" --build-arg "KUBERNETES_VERSION=$KUBERNETES_VERSION" \
     --build-arg BINARIES=context --build-arg NVIDIA_TOOLKIT=false \
     --build-arg "SANDBOX_IMAGE=$IMAGE_REPOSITORY/pause:$(tag_of pause)" -t "$KINK_IMAGE" "$ctx"
 }
 
 build_access() {
-  "$DOCKER" build --build-arg "BASE_IMAGE=$BASE_IMAGE" -t "$ACCESS_IMAGE" "$ROOT/images/access"
+  "$DOCKER" build "${BUILD_FLAGS[@]}" --build-arg "BASE_IMAGE=$BASE_IMAGE" -t "$ACCESS_IMAGE" "$ROOT/images/access"
+}
+
+# base_content: the sha256 of the base's rootfs.tar (a new debootstrap rebuilds everything).
+base_content() {
+  if [ -f "$BASE_DIR/rootfs.tar" ]; then file_hash "$BASE_DIR/rootfs.tar"; else echo "no-base"; fi
 }
 
 # Keys: everything each image is made of.
@@ -273,23 +290,24 @@ control_plane_key() {
   echo "$CP_KEY"
 }
 control_plane_key_of_inputs() {
-  key "$BASE_KEY" "k8s=$KUBERNETES_VERSION etcd=$ETCD_VERSION repo=$IMAGE_REPOSITORY" "$(kubeadm_images)" \
+  key "$(base_content)" "k8s=$KUBERNETES_VERSION etcd=$ETCD_VERSION repo=$IMAGE_REPOSITORY" "$(kubeadm_images)" \
     "$ROOT/images/pause" "$ROOT/images/control-plane" "$ROOT/images/kube-proxy" "$ROOT/images/coredns" \
     "$K8S_BIN/kube-apiserver" "$K8S_BIN/kube-controller-manager" "$K8S_BIN/kube-scheduler" \
-    "$K8S_BIN/kube-proxy" "$ETCD_BIN" "$CACHE/tools/coredns-$(tag_of coredns)/coredns" \
+    "$K8S_BIN/kube-proxy" "$ETCD_BIN" "$COREDNS_BIN" \
     "$ROOT/images/flannel" "$FLANNEL_BIN/flanneld"
 }
 kink_key() {
-  key "$BASE_KEY" "k8s=$KUBERNETES_VERSION crictl=$CRICTL_VERSION tag=$KINK_IMAGE sandbox=$(tag_of pause) binaries=context nvidia=false" \
+  key "$(base_content)" "k8s=$KUBERNETES_VERSION crictl=$CRICTL_VERSION tag=$KINK_IMAGE sandbox=$(tag_of pause) binaries=context nvidia=false" \
     "preload=$(control_plane_key)" \
-    "$ROOT/images/kink" "$K8S_BIN/kubeadm" "$K8S_BIN/kubelet" "$K8S_BIN/kubectl" "$CACHE/tools/crictl-v$CRICTL_VERSION/crictl"
+    "$ROOT/images/kink" "$K8S_BIN/kubeadm" "$K8S_BIN/kubelet" "$K8S_BIN/kubectl" "$CRICTL_BIN"
 }
-access_key() { key "$BASE_KEY" "tag=$ACCESS_IMAGE" "$ROOT/images/access"; }
+access_key() { key "$(base_content)" "tag=$ACCESS_IMAGE" "$ROOT/images/access"; }
 
 require_toolchain() {
   local dir
-  for dir in "$TOOLCHAIN/kubernetes-v$KUBERNETES_VERSION" "$TOOLCHAIN/etcd-v$ETCD_VERSION" "$TOOLCHAIN/flannel-v$FLANNEL_VERSION"; do
-    [ -f "$dir/.complete" ] || die "$dir is not built (no .complete): run scripts/toolchain.sh kubernetes etcd flannel first"
+  for dir in "$TOOLCHAIN/kubernetes-v$KUBERNETES_VERSION" "$TOOLCHAIN/etcd-v$ETCD_VERSION" "$TOOLCHAIN/flannel-v$FLANNEL_VERSION" \
+    "$TOOLCHAIN/coredns-v$COREDNS_VERSION" "$TOOLCHAIN/cri-tools-v$CRICTL_VERSION"; do
+    [ -f "$dir/.complete" ] || die "$dir is not built (no .complete): run scripts/toolchain.sh kubernetes etcd flannel coredns cri-tools first"
   done
   [ "$("$K8S_BIN/kubeadm" version -o short)" = "v$KUBERNETES_VERSION" ] \
     || die "$K8S_BIN/kubeadm is not v$KUBERNETES_VERSION"
@@ -305,6 +323,13 @@ cmd_build() {
     case "$name" in kink | access | control-plane) ;; *) die "build: unknown image '$name' (kink, access, control-plane)" ;; esac
   done
   [ ${#wanted[@]} -gt 0 ] || wanted=(access control-plane kink)
+  # One build at a time per cache (two would share context/ and the .tmp folders).
+  mkdir -p "$CACHE"
+  exec 9>"$CACHE/.build.lock"
+  if ! flock -n 9; then
+    say "waiting for another scripts/images.sh build on $CACHE"
+    flock 9
+  fi
   ensure_docker
   ensure_base
   if [[ " ${wanted[*]} " == *" access "* ]]; then
@@ -313,8 +338,8 @@ cmd_build() {
   fi
   [[ " ${wanted[*]} " == *" control-plane "* || " ${wanted[*]} " == *" kink "* ]] || return 0
   require_toolchain
-  go_tool crictl sigs.k8s.io/cri-tools/cmd/crictl "$CRICTL_VERSION" "-X sigs.k8s.io/cri-tools/pkg/version.Version=v$CRICTL_VERSION"
-  go_tool coredns github.com/coredns/coredns "$(tag_of coredns | sed 's/^v//')" ""
+  [ "$(tag_of coredns)" = "v$COREDNS_VERSION" ] \
+    || die "kubeadm $KUBERNETES_VERSION pins coredns $(tag_of coredns), the toolchain builds v$COREDNS_VERSION (scripts/toolchain.sh COREDNS_VERSION)"
   control_plane_key >/dev/null # computed once (it hashes the binaries), here in this shell
   # kink carries the control-plane archive (preload/): built first.
   if [[ " ${wanted[*]} " == *" control-plane "* || " ${wanted[*]} " == *" kink "* ]]; then
@@ -325,6 +350,7 @@ cmd_build() {
     k=$(kink_key)
     built kink "$k" "$KINK_IMAGE" || { step kink build_kink; save kink "$k" "$KINK_IMAGE"; }
   fi
+  rm -rf "$CACHE/context"
   say "ready in $((SECONDS - t0)) s: ${wanted[*]} (kubeadm: imageRepository $IMAGE_REPOSITORY, etcd.local.imageTag $ETCD_VERSION)"
 }
 
@@ -334,6 +360,26 @@ archives() {
   echo "control-plane $(archive control-plane "$(control_plane_key)")/control-plane.tar"
   echo "kink $(archive kink "$(kink_key)")/kink.tar"
   echo "access $(archive access "$(access_key)")/access.tar"
+}
+
+# prune: removes the archives of other inputs than the current ones (other checkouts
+# sharing the cache rebuild theirs when they next run), the staged contexts, and docker's
+# dangling images.
+cmd_prune() {
+  local keep dir
+  mkdir -p "$CACHE"
+  exec 9>"$CACHE/.build.lock"
+  flock 9
+  require_toolchain
+  keep=$(archives | awk '{print $2}' | xargs -n1 dirname)
+  for dir in "$CACHE"/access-* "$CACHE"/control-plane-* "$CACHE"/kink-*; do
+    [ -d "$dir" ] || continue
+    grep -qxF "$dir" <<<"$keep" && continue
+    rm -rf "$dir"
+    say "removed $dir"
+  done
+  rm -rf "$CACHE/context" "$CACHE/hashes"
+  if "$DOCKER" info >/dev/null 2>&1; then "$DOCKER" image prune -f >/dev/null; fi
 }
 
 cmd_import() {
@@ -356,8 +402,20 @@ cmd_import() {
   while read -r name path; do
     [[ " ${wanted[*]} " == *" $name "* ]] || continue
     [ -f "$path" ] || die "import: $name is not built for the current inputs ($path): run scripts/images.sh build"
-    local t0=$SECONDS
+    local t0=$SECONDS label tag fresh=1
+    # Each image is labelled with its archive's folder (name-key): a warm import is skipped.
+    label="vk8s.io/images-archive=$(basename "$(dirname "$path")")"
+    while read -r tag; do
+      ctr --address "$address" -n "$namespace" images ls "name==$tag" 2>/dev/null | grep -q "$label" || fresh=0
+    done <"$(dirname "$path")/images.txt"
+    if [ "$fresh" = 1 ]; then
+      say "$name: already imported into $address (namespace $namespace)"
+      continue
+    fi
     ctr --address "$address" -n "$namespace" images import "$path" >/dev/null
+    while read -r tag; do
+      ctr --address "$address" -n "$namespace" images label "$tag" "$label" >/dev/null
+    done <"$(dirname "$path")/images.txt"
     say "$name: imported into $address (namespace $namespace) in $((SECONDS - t0)) s"
   done < <(archives)
 }
@@ -366,6 +424,7 @@ case "${1:-build}" in
   build) shift || true; cmd_build "$@" ;;
   import) shift; cmd_import "$@" ;;
   list) require_toolchain; archives ;;
+  prune) cmd_prune ;;
   -h | --help | help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' ;;
-  *) die "unknown command '$1' (build, import, list; --help)" ;;
+  *) die "unknown command '$1' (build, import, list, prune; --help)" ;;
 esac

@@ -171,7 +171,7 @@ describe("scripts/images.sh", () => {
   });
 
   it("an unknown command is refused with the list of commands", () => {
-    expect(run("bogus").stderr).toBe("images: ERROR: unknown command 'bogus' (build, import, list; --help)\n");
+    expect(run("bogus").stderr).toBe("images: ERROR: unknown command 'bogus' (build, import, list, prune; --help)\n");
   });
 
   it("--help prints the header: the images and the import command", () => {

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Real check of the kink vNode image without a host kubelet: runs ghcr.io/vk8s/kink:v<minor>
 # with docker the way a vNode pod runs it (every capability the machine has, the host's
-# /sys/fs/cgroup read-write, /proc/sys writable, node state on volumes, /lib/modules read-only, tmpfs /run and
-# /tmp), then checks, printing the time of each step:
+# /sys/fs/cgroup read-only as vk8s mounts it by default (VK8S_SMOKE_CGROUP_MOUNT=rw for
+# read-write; the controllers below stay writable), /proc/sys writable, node state on
+# volumes, /lib/modules read-only, tmpfs /run and /tmp), then checks, printing the time of
+# each step:
 #   1. runsvdir supervises containerd, sshd and the kubelet (waiting for its config);
 #   2. root logs in over SSH with the key in /etc/vk8s/ssh/authorized_keys;
 #   3. the control-plane images were preloaded before sshd answered; `ctr -n k8s.io images
@@ -10,7 +12,8 @@
 #   4. a real `kubeadm init` (imageRepository vk8s.local, etcd's own tag, cgroupfs kubelet)
 #      brings up etcd, kube-apiserver, kube-controller-manager, kube-scheduler (static pods
 #      Running) and kube-proxy; the node is registered (NotReady: no CNI is installed).
-# Everything it starts is removed at exit (container, volumes, state folder).
+# Everything it starts is removed (container, volumes, state folder), and the test checks
+# that no cgroup or mount of the vNode is left behind.
 # Builds the images first if needed (scripts/images.sh). Needs root, docker, ssh.
 # Env: VK8S_SMOKE_KEEP=1 keeps the container for a look (remove it with docker rm -f).
 set -euo pipefail
@@ -71,7 +74,7 @@ if [ -d /lib/modules ]; then MODULES=(-v /lib/modules:/lib/modules:ro); fi
 docker run -d --name "$NAME" --hostname kink-smoke \
   --cap-add ALL --cap-drop SYS_RESOURCE --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
   --security-opt systempaths=unconfined --device-cgroup-rule 'a *:* rwm' \
-  -v /sys/fs/cgroup:/sys/fs/cgroup:rw "${MODULES[@]}" \
+  -v "/sys/fs/cgroup:/sys/fs/cgroup:${VK8S_SMOKE_CGROUP_MOUNT:-ro}" "${MODULES[@]}" \
   -v "$NAME-data:/var/lib/containerd" -v /var/lib/kubelet -v /var/lib/etcd -v /etc/kubernetes \
   --tmpfs /run:exec,mode=0755 --tmpfs /tmp:exec,mode=1777 \
   -v "$STATE/ssh:/etc/vk8s/ssh:ro" -v "$CONTROL_PLANE:/opt/vk8s/control-plane.tar:ro" \
@@ -93,7 +96,7 @@ in_node test -e /dev/kmsg || fail "/dev/kmsg is missing"
 
 IP=$(docker inspect -f '{{.NetworkSettings.IPAddress}}' "$NAME")
 SSH=(ssh -i "$STATE/id" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR -o ConnectTimeout=5 "root@$IP")
-wait_for 30 "ssh root@vNode answers" "${SSH[@]}" true || true
+wait_for 180 "ssh root@vNode answers (after the preload)" "${SSH[@]}" true || true
 [ "$("${SSH[@]}" kubeadm version -o short 2>/dev/null)" = "$KUBERNETES_VERSION" ] || fail "kubeadm over ssh does not answer $KUBERNETES_VERSION"
 
 # ---- air-gapped preload ------------------------------------------------------------------
@@ -146,7 +149,7 @@ else
   in_node crictl ps -a >&2 || true
   docker logs --tail 40 "$NAME" >&2 || true
 fi
-grep -E '^\[(WARNING|ERROR)' "$STATE/kubeadm-init.log" || true
+grep -E '^\s*\[(WARNING|ERROR)' "$STATE/kubeadm-init.log" || true
 
 KUBECTL=(kubectl --kubeconfig /etc/kubernetes/admin.conf)
 pods_running() {
@@ -170,6 +173,19 @@ case "$cg" in
   *) fail "kube-apiserver's memory cgroup is $cg, not under the vNode's /docker/$CID" ;;
 esac
 log "vNode memory after kubeadm init: $(docker stats --no-stream --format '{{.MemUsage}}' "$NAME")"
+
+# ---- teardown: nothing of the vNode may stay behind ----------------------------------------
+if [ "${VK8S_SMOKE_KEEP:-0}" != 1 ]; then
+  start=$SECONDS
+  docker rm -f -v "$NAME" >/dev/null
+  docker volume rm "$NAME-data" >/dev/null
+  log "vNode removed in $((SECONDS - start)) s"
+  for dir in /sys/fs/cgroup/*/docker/"$CID"; do
+    if [ -e "$dir" ]; then fail "cgroup $dir is left behind"; fi
+  done
+  if grep -q "$CID\|$NAME" /proc/self/mountinfo; then fail "mounts of $NAME are left behind"; fi
+  if docker ps -a --format '{{.Names}}' | grep -qx "$NAME"; then fail "container $NAME is left behind"; fi
+fi
 
 if [ "$failures" = 0 ]; then
   log "PASS (total $((SECONDS - T0)) s)"
