@@ -10,7 +10,7 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { kubectl, kubectlJson, must, REPO, startEnv, Stack, stopEnv, type Env, type Run } from "../e2e/harness";
+import { engineEvents, kubectl, kubectlJson, must, REPO, startEnv, Stack, stopEnv, type Env, type Run } from "../e2e/harness";
 
 const LOCALENV = path.join(REPO, "scripts/localenv");
 const PASSWORD = "real-Tier-Passw0rd-5f1c";
@@ -20,6 +20,24 @@ let env: Env;
 let stack: Stack;
 let innerKubeconfig = "";
 const timings: Record<string, number> = {};
+/** What the benchmark (`npm run bench:real`) reports; written to $VK8S_REAL_MEASURES when set. */
+const measures: Record<string, number | string> = {};
+
+const seconds = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / 1000;
+
+/** Duration (s) of each bootstrap command of a `pulumi up --json`, by step id (URN suffix). */
+function commandSeconds(stdout: string): Record<string, number> {
+  const starts = new Map<string, number>();
+  const out: Record<string, number> = {};
+  for (const e of engineEvents(stdout)) {
+    const urn: string | undefined = e.resourcePreEvent?.metadata?.urn ?? e.resOutputsEvent?.metadata?.urn;
+    if (!urn || !urn.includes("command:remote:Command")) continue;
+    const id = urn.replace(/^.*-bootstrap-/, "").replace(/^.*::/, "");
+    if (e.resourcePreEvent) starts.set(id, e.timestamp);
+    if (e.resOutputsEvent && starts.has(id)) out[id] = e.timestamp - starts.get(id)!;
+  }
+  return out;
+}
 const logs: string[] = [];
 
 function sh(args: string[], timeoutMs = 900_000): string {
@@ -76,11 +94,13 @@ afterAll(() => {
   if (!env) return;
   const down = stopEnv(env);
   console.log(`real tier timings (s): ${JSON.stringify(timings)}; down: exit ${down.code}\n${down.stderr.slice(-2000)}`);
+  console.log(`real tier measures: ${JSON.stringify(measures, null, 1)}`);
+  if (process.env.VK8S_REAL_MEASURES) fs.writeFileSync(process.env.VK8S_REAL_MEASURES, JSON.stringify({ ...measures, timings }, null, 2));
 }, 600_000);
 
 describe("a virtual cluster of real vNodes", () => {
   test("pulumi up: vNode pods Running under the host kubelet, both inner nodes Ready on containerd", () => {
-    must(step("up", ["up", "--yes", "--skip-preview"]), "pulumi up");
+    const up = must(step("up", ["up", "--yes", "--skip-preview", "--json"]), "pulumi up");
     const outputs = stack.outputs(true);
     innerKubeconfig = path.join(env.state, "inner.kubeconfig");
     fs.writeFileSync(innerKubeconfig, outputs.kubeconfig, { mode: 0o600 });
@@ -101,6 +121,25 @@ describe("a virtual cluster of real vNodes", () => {
     expect(outputs.kubernetesVersion).toBe("1.34.4");
     const deployments = kubectlJson(innerKubeconfig, ["get", "deployments", "-A"]).items;
     expect(deployments.map((d: any) => `${d.metadata.namespace}/${d.metadata.name}`)).toEqual(expect.arrayContaining(["auth/dex", "kubeflow/centraldashboard"]));
+
+    // Measures (printed; `npm run bench:real` collects them): never asserted.
+    measures.pulumiUpSeconds = timings.up;
+    const steps = commandSeconds(up.stdout);
+    for (const [id, t] of Object.entries(steps)) measures[`step ${id} (s)`] = t;
+    const chain = Object.entries(steps).filter(([id]) => /^(01|02|04|08|09|10|11)-/.test(id.replace(/^[^0-9]*/, "")));
+    measures.criticalPathSeconds = chain.reduce((sum, [, t]) => sum + t, 0);
+    for (const pod of kubectlJson(env.hostKubeconfig, ["get", "pods", "-n", NS, "-l", "vnode"]).items) {
+      const started = pod.status.containerStatuses[0].state.running.startedAt;
+      const ready = pod.status.conditions.find((c: any) => c.type === "Ready").lastTransitionTime;
+      measures[`${pod.metadata.name}: container start -> sshd ready (s)`] = seconds(started, ready);
+      const cg = `/sys/fs/cgroup/memory/vk8s-host/kubepods`;
+      const found = execFileSync("sh", ["-c", `find ${cg} -maxdepth 3 -type d -name 'pod${pod.metadata.uid}' | head -1`], { encoding: "utf8" }).trim();
+      if (found) measures[`${pod.metadata.name}: memory (MiB)`] = Math.round(Number(fs.readFileSync(`${found}/memory.usage_in_bytes`, "utf8")) / 1048576);
+    }
+    for (const node of kubectlJson(innerKubeconfig, ["get", "nodes"]).items) {
+      const ready = node.status.conditions.find((c: any) => c.type === "Ready").lastTransitionTime;
+      measures[`inner ${node.metadata.name}: registered -> Ready (s)`] = seconds(node.metadata.creationTimestamp, ready);
+    }
   });
 
   test("preview after up expects no changes", () => {
