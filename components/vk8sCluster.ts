@@ -63,6 +63,10 @@ export interface Vk8sClusterArgs extends Omit<ClusterSpecInput, "kubeflow"> {
     email: string;
     /** Login password (>= 8 characters, not the upstream default); pass a secret. */
     password: pulumi.Input<string>;
+    /** The apps to install (see `ClusterSpecInput`); platform pieces are added. @default the full example */
+    components?: string[];
+    /** A change to another Kubeflow line: `refuse` or `reinstall`. @default "refuse" */
+    versionChange?: "refuse" | "reinstall";
   };
   /** Address of a host node on which users reach NodePorts. @default "127.0.0.1" */
   hostAddress?: string;

@@ -8,8 +8,20 @@ import type { ManifestSource } from "./types";
 /** NVIDIA k8s-device-plugin release whose static manifest is applied (device plugin API v1beta1: Kubernetes >= 1.10). */
 export const DEVICE_PLUGIN_VERSION = "0.17.4";
 
+/**
+ * rancher/local-path-provisioner release whose `deploy/local-path-storage.yaml` gives the
+ * virtual cluster its default StorageClass (a release from best knowledge, early 2025; not
+ * fetched here). Its images are set by `localPathProvisionerImage`/`localPathHelperImage`.
+ */
+export const LOCAL_PATH_VERSION = "0.0.31";
+
 /** File names looked up in a `local` source directory. */
-export const LOCAL_FILE_NAMES = { calico: "calico.yaml", devicePlugin: "nvidia-device-plugin.yml" } as const;
+export const LOCAL_FILE_NAMES = { calico: "calico.yaml", devicePlugin: "nvidia-device-plugin.yml", localPath: "local-path-storage.yaml" } as const;
+
+/** The provisioner's deploy manifest at its release tag. */
+export function upstreamLocalPathUrl(version: string): string {
+  return `https://raw.githubusercontent.com/rancher/local-path-provisioner/v${version}/deploy/local-path-storage.yaml`;
+}
 
 /**
  * calico.yaml of a calico release. From 3.24 the manifests are in the calico repository at

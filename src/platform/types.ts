@@ -16,7 +16,7 @@ export type TenantPortInput = Omit<PortInput, "port"> & {
  * part of it (it comes from a secret, see `Vk8sPlatform`) and NodePorts may be omitted.
  */
 export type TenantClusterSpec = Omit<ClusterSpecInput, "kubeflow" | "ports"> & {
-  kubeflow: { version: string; email: string };
+  kubeflow: { version: string; email: string; components?: string[]; versionChange?: "refuse" | "reinstall" };
   /**
    * NodePorts to the master vNode. An entry named `kubeflow` is added when missing
    * (target port `PlatformSettings.kubeflowTargetPort`). @default [kubeflow]

@@ -55,6 +55,13 @@ export interface ResolvedCluster {
     email: string;
     /** Plain password: only ever turned into a bcrypt hash; never rendered. */
     password: string;
+    /**
+     * The components installed (`expandComponents`: the chosen apps, what they need and the
+     * platform ones), sorted; `undefined` = the line's full example.
+     */
+    components?: string[];
+    /** What a change to another Kubeflow line does (`kubeflow.versionChange`); `resolveCluster` always sets it. @default "refuse" */
+    versionChange?: "refuse" | "reinstall";
   };
   /** Nodes in input order. */
   nodes: ResolvedNode[];

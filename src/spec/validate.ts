@@ -17,6 +17,8 @@ import type { ResolvedCluster, ResolvedNode, ResolvedPort } from "./resolved";
 import type { ClusterSpecInput } from "./schema";
 import { checkShape, type LooseSpec } from "./shape";
 import { checkKubeflowLogin } from "./rules/kubeflow";
+import { checkKubeflowComponents } from "./rules/kubeflowComponents";
+import { expandComponents } from "../matrix/components";
 import { checkLabels } from "./rules/labels";
 import { checkNetwork, type HostCidr } from "./rules/network";
 import { checkNodes, nodesOf } from "./rules/nodes";
@@ -58,6 +60,7 @@ export function validateCluster(name: string, input: unknown, options: ValidateO
   problems.push(...checkPorts(name, loose));
   problems.push(...checkAccess(loose));
   problems.push(...checkKubeflowLogin(loose));
+  problems.push(...checkKubeflowComponents(loose, decision?.kubeflow.kubeflow));
 
   if (problems.length > 0 || !shape.spec || !decision) return { ok: false, problems };
   return { ok: true, cluster: buildCluster(name, shape.spec, decision) };
@@ -125,7 +128,13 @@ function buildCluster(name: string, spec: ClusterSpecInput, matrix: MatrixDecisi
       podNetworkCidr: spec.kubernetes?.podNetworkCidr ?? DEFAULTS.podNetworkCidr,
       serviceCidr: spec.kubernetes?.serviceCidr ?? DEFAULTS.serviceCidr,
     },
-    kubeflow: { version: matrix.kubeflow.manifestsRef, email: spec.kubeflow.email, password: spec.kubeflow.password },
+    kubeflow: {
+      version: matrix.kubeflow.manifestsRef,
+      email: spec.kubeflow.email,
+      password: spec.kubeflow.password,
+      ...(spec.kubeflow.components === undefined ? {} : { components: expandComponents(matrix.kubeflow.kubeflow, spec.kubeflow.components) }),
+      versionChange: spec.kubeflow.versionChange ?? "refuse",
+    },
     nodes,
     master: nodes.find((n) => n.role === "master") as ResolvedNode,
     access: { image: spec.accessPodImage ?? DEFAULTS.accessPodImage, port: spec.accessPodPort ?? DEFAULTS.accessPodPort },
