@@ -176,8 +176,9 @@ export interface BootstrapOptions {
   /** Image of the helper pod that creates and removes volume directories (needs `sh`, `mkdir`, `rm`). @default "docker.io/library/busybox:1.36" */
   localPathHelperImage: string;
   /**
-   * Where volumes live on each vNode. The default is on the vNode's data volume (it
-   * survives a vNode restart); another path is on the container's own filesystem.
+   * Where volumes live on each vNode (local-path-provisioner's own default directory).
+   * The vNode does not mount its data volume there yet, so volumes live on the vNode
+   * container's filesystem and do not survive the vNode pod being recreated.
    * @default "/opt/local-path-provisioner"
    */
   localPathDir: string;
