@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { validateCluster } from "../src/spec/validate";
+import { kubeflowSizeWarnings } from "../src/spec/rules/kubeflowSize";
 import { Vk8sValidationError } from "../src/spec/errors";
 import type { ClusterSpecInput } from "../src/spec/schema";
 import type { ResolvedCluster } from "../src/spec/resolved";
@@ -125,6 +126,7 @@ export class Vk8sCluster extends pulumi.ComponentResource {
     const cluster = resolveOrThrow(name, args);
     super("vk8s:index:Vk8sCluster", name, {}, opts);
     this.cluster = cluster;
+    for (const warning of kubeflowSizeWarnings(cluster)) pulumi.log.warn(warning, this);
     const password = pulumi.secret(args.kubeflow.password);
     const passwordChecked = deferredPasswordGate(name, args, cluster.namespace);
 
