@@ -15,6 +15,7 @@ import { renderClusterTree } from "../src/gitops/clusterTree";
 import { formatProblem, quote } from "../src/spec/errors";
 import type { ResolvedCluster } from "../src/spec/resolved";
 import { validateCluster } from "../src/spec/validate";
+import { kubeflowSizeWarnings } from "../src/spec/rules/kubeflowSize";
 import { parsePlatformFile } from "../src/platform/file";
 import { renderPlatformFiles } from "../src/platform/files";
 import { Vk8sPlatformError } from "../src/platform/errors";
@@ -121,7 +122,11 @@ export async function main(argv: string[], io: CliIo, deps: CliDeps = { renderCl
       if (args.command === "render" && args.out === undefined) return usageError("render needs --out DIR");
       const loaded = loadClusters(args.files, args.hostCidrs, io);
       if (args.command === "validate") {
-        for (const c of loaded.clusters) io.stdout(`${summary(c.cluster)}\n`);
+        for (const c of loaded.clusters) {
+          io.stdout(`${summary(c.cluster)}\n`);
+          // Warnings, not problems: the exit code stays 0.
+          for (const w of kubeflowSizeWarnings(c.cluster)) io.stdout(`${c.file}: ${c.cluster.name}: warning: ${w}\n`);
+        }
         return loaded.code;
       }
       if (loaded.code !== EXIT.ok) {

@@ -78,6 +78,7 @@ export class Vk8sPlatform extends pulumi.ComponentResource {
     this.plan = plan;
     this.clusters = {};
     const offerStorage = args.bootstrap !== false && (args.offerStorageInVirtualCluster ?? true);
+    for (const obj of plan.hostObjects) createK8sResource(objectResourceName(name, obj), obj, { parent: this });
     const byName = new Map(args.users.map((u) => [u.name, u]));
     for (const tenant of plan.tenants) {
       const user = byName.get(tenant.name) as Vk8sPlatformUser;

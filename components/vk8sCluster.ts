@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { validateCluster } from "../src/spec/validate";
+import { kubeflowSizeWarnings } from "../src/spec/rules/kubeflowSize";
 import { Vk8sValidationError } from "../src/spec/errors";
 import type { ClusterSpecInput } from "../src/spec/schema";
 import type { ResolvedCluster } from "../src/spec/resolved";
@@ -64,6 +65,10 @@ export interface Vk8sClusterArgs extends Omit<ClusterSpecInput, "kubeflow"> {
     email: string;
     /** Login password (>= 8 characters, not the upstream default); pass a secret. */
     password: pulumi.Input<string>;
+    /** The apps to install (see `ClusterSpecInput`); platform pieces are added. @default the full example */
+    components?: string[];
+    /** A change to another Kubeflow line: `refuse` or `reinstall`. @default "refuse" */
+    versionChange?: "refuse" | "reinstall";
   };
   /** Address of a host node on which users reach NodePorts. @default "127.0.0.1" */
   hostAddress?: string;
@@ -123,6 +128,7 @@ export class Vk8sCluster extends pulumi.ComponentResource {
     const { cluster, renderOptions, steps } = prepared;
     super("vk8s:index:Vk8sCluster", name, {}, opts);
     this.cluster = cluster;
+    for (const warning of kubeflowSizeWarnings(cluster)) pulumi.log.warn(warning, this);
     const password = pulumi.secret(args.kubeflow.password);
     const passwordChecked = deferredPasswordGate(name, args, cluster.namespace);
 

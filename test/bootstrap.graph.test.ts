@@ -40,7 +40,8 @@ describe("order and dependencies", () => {
       ["02-kubeadm-init", ["01-wait-master"]],
       ["03-kubeconfig", ["02-kubeadm-init"]],
       ["04-calico", ["02-kubeadm-init"]],
-      ["08-kubeflow", ["04-calico"]],
+      ["07-storage", ["04-calico"]],
+      ["08-kubeflow", ["04-calico", "07-storage"]],
       ["09-dex-login", ["08-kubeflow"]],
       ["10-expose", ["08-kubeflow"]],
       ["11-status", ["08-kubeflow", "09-dex-login", "10-expose"]],
@@ -48,6 +49,7 @@ describe("order and dependencies", () => {
     expect(plan.map((s) => s.phase)).toEqual([
       "Waiting: creating node",
       "Installing: configuring master node", "Installing: configuring master node", "Installing: configuring master node",
+      "Installing: configuring master node",
       "Installing: installing kubeflow", "Installing: installing kubeflow", "Installing: installing kubeflow",
       "Running",
     ]);
@@ -58,7 +60,7 @@ describe("order and dependencies", () => {
     expect(plan.map((s) => s.id)).toEqual([
       "01-wait-master", "02-kubeadm-init", "03-kubeconfig", "04-calico",
       "05-join-token-cpu-worker", "05-join-token-gpu-worker", "06-join-cpu-worker", "06-join-gpu-worker",
-      "07-nvidia-device-plugin", "08-kubeflow", "09-dex-login", "10-expose", "11-status",
+      "07-nvidia-device-plugin", "07-storage", "08-kubeflow", "09-dex-login", "10-expose", "11-status",
     ]);
     const index = byId(plan);
     expect(index.get("07-nvidia-device-plugin")!.dependsOn).toEqual(["04-calico", "06-join-gpu-worker"]);

@@ -24,6 +24,11 @@ describe("renderBootstrapFiles: the 1.3 sample", () => {
       "bootstrap/calico/calico-node-patch.yaml",
       "bootstrap/calico/kustomization.yaml",
       "bootstrap/kubeadm/init.yaml",
+      "bootstrap/kubeflow/components.patterns",
+      "bootstrap/storage/config-patch.yaml",
+      "bootstrap/storage/kustomization.yaml",
+      "bootstrap/storage/provisioner-patch.yaml",
+      "bootstrap/storage/storage-class-patch.yaml",
     ]);
     for (const p of programs) expect(file(`programs/${p}`)).toBe(programText(p));
     expect(file("02-kubeadm-init.env")).toBe([

@@ -32,10 +32,12 @@ test("render writes host manifests, the bootstrap programs, step environments an
   expect(names.filter((n) => n.startsWith("sample3/bootstrap/") && !n.startsWith("sample3/bootstrap/programs/"))).toEqual([
     "sample3/bootstrap/01-wait-master.env", "sample3/bootstrap/02-kubeadm-init.env",
     "sample3/bootstrap/03-kubeconfig.env", "sample3/bootstrap/04-calico.env",
-    "sample3/bootstrap/08-kubeflow.env", "sample3/bootstrap/09-dex-login.env",
+    "sample3/bootstrap/07-storage.env", "sample3/bootstrap/08-kubeflow.env", "sample3/bootstrap/09-dex-login.env",
     "sample3/bootstrap/10-expose.env", "sample3/bootstrap/11-status.env",
     "sample3/bootstrap/calico/calico-node-patch.yaml", "sample3/bootstrap/calico/kustomization.yaml",
-    "sample3/bootstrap/kubeadm/init.yaml",
+    "sample3/bootstrap/kubeadm/init.yaml", "sample3/bootstrap/kubeflow/components.patterns",
+    "sample3/bootstrap/storage/config-patch.yaml", "sample3/bootstrap/storage/kustomization.yaml",
+    "sample3/bootstrap/storage/provisioner-patch.yaml", "sample3/bootstrap/storage/storage-class-patch.yaml",
   ]);
   expect(names).toContain("sample3/bootstrap/programs/kubeadm-init.sh");
   expect(names).toContain("sample3/host/statefulset-sample3-sample-master3.yaml");

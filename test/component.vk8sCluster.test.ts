@@ -91,13 +91,13 @@ describe("Vk8sCluster registration", () => {
     const cmds = commands(run.resources);
     expect(cmds.map(stepId)).toEqual([
       "01-wait-master", "02-kubeadm-init", "03-kubeconfig", "04-calico",
-      "05-join-token-gpu-1", "06-join-gpu-1", "06-join-gpu-1-cleanup", "07-nvidia-device-plugin",
+      "05-join-token-gpu-1", "06-join-gpu-1", "06-join-gpu-1-cleanup", "07-nvidia-device-plugin", "07-storage",
       "08-kubeflow", "09-dex-login", "10-expose", "11-status",
     ]);
     const dep = (id: string) => cmds.find((c) => stepId(c) === id)!.dependsOn.map((d) => cmds.find((c) => c.resource === d)).filter(Boolean).map((c) => stepId(c!));
     expect(dep("02-kubeadm-init")).toEqual(["01-wait-master"]);
     expect(dep("06-join-gpu-1")).toEqual(["05-join-token-gpu-1"]);
-    expect(dep("08-kubeflow")).toEqual(["04-calico"]);
+    expect(dep("08-kubeflow")).toEqual(["04-calico", "07-storage"]);
   });
 
   test("a removed worker is drained from the master: a companion command on the master holds the clean-up", () => {

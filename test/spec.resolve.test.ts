@@ -22,7 +22,7 @@ describe("the original samples resolve", () => {
       network: { podNetworkCidr: "80.244.0.0/16", serviceCidr: "80.96.0.0/12" },
       // the matrix's resolved release of the line, not the spelling (v1.3.0 installs v1.3.1);
       // issue 11: the password stays out of the resolved cluster
-      kubeflow: { version: "v1.3.1", email: "test@example.com" },
+      kubeflow: { version: "v1.3.1", email: "test@example.com", versionChange: "refuse" },
       access: { image: DEFAULTS.accessPodImage, port: 22 },
       ports: [{ name: "kubeflow", port: 30000, targetPort: 30000 }],
       kubeflowPort: { name: "kubeflow", port: 30000, targetPort: 30000 },

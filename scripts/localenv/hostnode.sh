@@ -10,7 +10,10 @@
 #         mounts under STATE_DIR, its bridge and kube-proxy's iptables rules.
 #
 # What it is, and what is specific to this machine (named in the README's limits):
-#   - containerd (Debian) with its own socket, root and state under STATE_DIR/hostnode;
+#   - containerd (Debian) with its own socket and state under STATE_DIR/hostnode; its root (the
+#     image store) is kept between runs under VK8S_HOSTNODE_CONTAINERD_ROOT (default
+#     ~/.cache/vk8s/hostnode/containerd), so images are imported once (scripts/images.sh skips
+#     archives already there); containers and pods never outlive `down`;
 #   - runc behind lib/runc-wrapper (BinaryName): the machine lacks CAP_SYS_RESOURCE, so the
 #     wrapper drops that capability from each container's OCI spec and raises a negative
 #     oomScoreAdj to 0 (lowering it needs the same capability). Nothing else is changed;
@@ -48,6 +51,7 @@ BRIDGE=vk8shost0
 CGROUP_ROOT=/vk8s-host
 : "${VK8S_HOST_POD_CIDR:=10.88.0.0/16}"
 REPO=$(cd "$LOCALENV_DIR/../.." && pwd)
+: "${VK8S_HOSTNODE_CONTAINERD_ROOT:=${XDG_CACHE_HOME:-$HOME/.cache}/vk8s/hostnode/containerd}"
 # Components in stop order.
 NODE_COMPONENTS="mirror kube-scheduler kube-proxy coredns kubelet containerd"
 
@@ -78,12 +82,12 @@ write_configs() {
   # The pause image of the control-plane archive (scripts/images.sh) is the host's sandbox image too.
   sandbox=$(bash "$REPO/scripts/images.sh" list | awk '$1 == "control-plane" { print $2 }')
   sandbox=$(grep -m1 '/pause:' "$(dirname "$sandbox")/images.txt") || die "no pause image in the control-plane archive (run scripts/images.sh build)"
-  mkdir -p "$dir/cni/net.d" "$dir/containerd" "$dir/kubelet" "$dir/pods"
+  mkdir -p "$dir/cni/net.d" "$dir/containerd" "$dir/kubelet" "$dir/pods" "$VK8S_HOSTNODE_CONTAINERD_ROOT"
   sed -e "s|@RUNC@|$(command -v runc)|" "$LOCALENV_DIR/lib/runc-wrapper" >"$dir/runc-wrapper"
   chmod 755 "$dir/runc-wrapper"
   cat >"$dir/containerd/config.toml" <<EOF
 version = 2
-root = "$dir/containerd/root"
+root = "$VK8S_HOSTNODE_CONTAINERD_ROOT"
 state = "$dir/containerd/state"
 [grpc]
   address = "$dir/containerd.sock"

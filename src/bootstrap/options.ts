@@ -3,7 +3,7 @@
  * once, `<field path>: <what is wrong> (<how to fix>)`).
  */
 import { z } from "zod";
-import { FLANNEL_IMAGE } from "./sources";
+import { FLANNEL_IMAGE, LOCAL_PATH_VERSION } from "./sources";
 import { CNIS, type ApplyRetry, type BootstrapOptions, type BootstrapOptionsInput, type ManifestSource } from "./types";
 
 /**
@@ -47,6 +47,11 @@ export const bootstrapOptionsSchema = z.object({
   imageArchives: z.array(source).optional(),
   cni: z.string().optional(),
   flannelImage: z.string().optional(),
+  defaultStorageClass: z.string().optional(),
+  localPathSource: source.optional(),
+  localPathProvisionerImage: z.string().optional(),
+  localPathHelperImage: z.string().optional(),
+  localPathDir: z.string().optional(),
 }).strict();
 
 function shapeProblems(input: unknown): string[] {
@@ -79,6 +84,11 @@ export const DEFAULT_BOOTSTRAP_OPTIONS: BootstrapOptions = {
   kustomizeSource: { kind: "upstream" },
   calicoSource: { kind: "upstream" },
   devicePluginSource: { kind: "upstream" },
+  defaultStorageClass: "local-path",
+  localPathSource: { kind: "upstream" },
+  localPathProvisionerImage: `docker.io/rancher/local-path-provisioner:v${LOCAL_PATH_VERSION}`,
+  localPathHelperImage: "docker.io/library/busybox:1.36",
+  localPathDir: "/opt/local-path-provisioner",
   apply: DEFAULT_APPLY_RETRY,
   waitTimeoutSeconds: 600,
   exposure: "http-nodeport",
@@ -90,13 +100,14 @@ export const DEFAULT_BOOTSTRAP_OPTIONS: BootstrapOptions = {
   flannelImage: FLANNEL_IMAGE,
 };
 
-/** `[registry/]path[:tag]` of an image, no digest, lower case path. */
-const IMAGE_REFERENCE = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/;
 /** An image tag (OCI distribution spec). */
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 /** `host[:port]/path` of a container registry, lower case, no scheme, tag or digest. */
 const IMAGE_REPOSITORY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+
+/** `[registry/]path[:tag][@sha256:digest]`, lower-case path. */
+const IMAGE_REFERENCE = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 
 function checkWhole(problems: string[], path: string, value: number, min: number, fix: string): void {
   if (!Number.isInteger(value) || value < min) {
@@ -169,6 +180,18 @@ export function checkBootstrapOptions(input: BootstrapOptionsInput = {}): { opti
   checkSource(problems, "options.kustomizeSource", options.kustomizeSource);
   checkSource(problems, "options.calicoSource", options.calicoSource);
   checkSource(problems, "options.devicePluginSource", options.devicePluginSource);
+  checkSource(problems, "options.localPathSource", options.localPathSource);
+  if (options.defaultStorageClass !== "local-path" && options.defaultStorageClass !== "none") {
+    problems.push(`options.defaultStorageClass: ${JSON.stringify(options.defaultStorageClass)} is not supported (use local-path or none)`);
+  }
+  for (const field of ["localPathProvisionerImage", "localPathHelperImage"] as const) {
+    if (!IMAGE_REFERENCE.test(options[field])) {
+      problems.push(`options.${field}: ${JSON.stringify(options[field])} is not an image reference (give registry/path:tag, e.g. registry.example.com/rancher/local-path-provisioner:v${LOCAL_PATH_VERSION})`);
+    }
+  }
+  if (!/^\/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/.test(options.localPathDir)) {
+    problems.push(`options.localPathDir: ${JSON.stringify(options.localPathDir)} is not an absolute directory path (e.g. /opt/local-path-provisioner)`);
+  }
   if (options.kubeflowSource.kind !== "upstream" && options.kustomizeSource.kind === "upstream") {
     problems.push(
       `options.kustomizeSource: downloads kustomize from upstream while the Kubeflow manifests come from a ${options.kubeflowSource.kind} source (set kustomizeSource to a mirror URL or a local path too)`,

@@ -7,6 +7,7 @@
  *                                                                 -> 10-expose    -> 11-status
  *                                     -> 05-join-token-<w> -> 06-join-<w>   (each worker, in parallel)
  *   04-calico + 06-join-<w with GPUs> -> 07-nvidia-device-plugin (only with GPUs) -> 11-status
+ *   04-calico -> 07-storage (the default StorageClass; unless defaultStorageClass is none) -> 08-kubeflow
  *
  * Each step runs a static program (`programs/`) with its data (`StepProgram`); its command
  * text carries both (`bundle.ts`), so a data change re-runs exactly the steps that read
@@ -28,6 +29,8 @@ import { exposeRun } from "./steps/expose";
 import { kubeflowRun } from "./steps/kubeflow";
 import { imageArchivesList, joinRun, joinTokenRun, kubeadmInitRun, kubeconfigRun, removeWorkerRun, waitMasterRun } from "./steps/node";
 import { statusRun } from "./steps/status";
+import { storageRun } from "./steps/storage";
+import { LOCAL_PATH_VERSION } from "./sources";
 import type { BootstrapOptionsInput, BootstrapStep } from "./types";
 
 /** Step ids (the `<NN>-` prefix orders the rendered files). */
@@ -40,6 +43,7 @@ export const STEP_IDS = {
   joinToken: (node: string) => `05-join-token-${node}`,
   join: (node: string) => `06-join-${node}`,
   devicePlugin: "07-nvidia-device-plugin",
+  storage: "07-storage",
   kubeflow: "08-kubeflow",
   dexLogin: "09-dex-login",
   expose: "10-expose",
@@ -213,12 +217,28 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
       ],
     });
   }
+  const storage = opts.defaultStorageClass === "local-path";
+  if (storage) {
+    add({
+      id: ids.storage, title: `default StorageClass (local-path-provisioner ${LOCAL_PATH_VERSION})`, node: master.name, phase: "Installing: configuring master node",
+      run: storageRun(ctx), dependsOn: [ids.calico],
+      triggers: [
+        `localPath=${LOCAL_PATH_VERSION}`, `source=${describeSource(opts.localPathSource)}`, `provisionerImage=${opts.localPathProvisionerImage}`,
+        `helperImage=${opts.localPathHelperImage}`, `dir=${opts.localPathDir}`,
+      ],
+    });
+  }
+  const kubeflow = cluster.kubeflow;
   add({
     id: ids.kubeflow, title: `Kubeflow ${row.manifestsRef}`, node: master.name, phase: "Installing: installing kubeflow",
-    run: kubeflowRun(ctx), dependsOn: [networkId],
+    run: kubeflowRun(ctx), dependsOn: [networkId, ...(storage ? [ids.storage] : [])],
     triggers: [
       `kubeflow=${row.manifestsRef}`, `manifestsRef=${row.manifestsRef}`, `kustomize=${ctx.kustomizeVersion}`,
       `source=${describeSource(opts.kubeflowSource)}`, `kustomizeSource=${describeSource(opts.kustomizeSource)}`,
+      `components=${kubeflow.components?.join(",") ?? "all"}`, `profileOwner=${kubeflow.email}`,
+      // Shown by `pulumi preview` beside the version: what a change of line will do.
+      `versionChange=${kubeflow.versionChange ?? "refuse"} (on another installed Kubeflow line: ${kubeflow.versionChange === "reinstall" ? "delete it, then install" : "stop, change nothing"})`,
+      ...(storage ? [`defaultStorageClass=${opts.defaultStorageClass}`] : []),
     ],
   });
   add({

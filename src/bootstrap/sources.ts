@@ -16,8 +16,20 @@ export const FLANNEL_VERSION = "0.28.10";
 /** vk8s's flannel image, the `flannel` CNI's default `flannelImage` (built by scripts/images.sh). */
 export const FLANNEL_IMAGE = `ghcr.io/vk8s/flannel:v${FLANNEL_VERSION}`;
 
+/**
+ * rancher/local-path-provisioner release whose `deploy/local-path-storage.yaml` gives the
+ * virtual cluster its default StorageClass (a release from best knowledge, early 2025; not
+ * fetched here). Its images are set by `localPathProvisionerImage`/`localPathHelperImage`.
+ */
+export const LOCAL_PATH_VERSION = "0.0.31";
+
 /** File names looked up in a `local` source directory. */
-export const LOCAL_FILE_NAMES = { calico: "calico.yaml", devicePlugin: "nvidia-device-plugin.yml" } as const;
+export const LOCAL_FILE_NAMES = { calico: "calico.yaml", devicePlugin: "nvidia-device-plugin.yml", localPath: "local-path-storage.yaml" } as const;
+
+/** The provisioner's deploy manifest at its release tag. */
+export function upstreamLocalPathUrl(version: string): string {
+  return `https://raw.githubusercontent.com/rancher/local-path-provisioner/v${version}/deploy/local-path-storage.yaml`;
+}
 
 /**
  * calico.yaml of a calico release. From 3.24 the manifests are in the calico repository at

@@ -160,6 +160,32 @@ export interface BootstrapOptions {
    * @default { kind: "upstream" }
    */
   devicePluginSource: ManifestSource;
+  /**
+   * The default StorageClass inside the virtual cluster (Kubeflow's PVCs: pipelines MySQL
+   * and MinIO, Katib's database): `local-path`, rancher/local-path-provisioner
+   * (`LOCAL_PATH_VERSION`) storing volumes under `localPathDir` on the vNode that runs the
+   * pod, installed before Kubeflow (step `07-storage`); `none` leaves storage to you (then
+   * Kubeflow's claims stay Pending unless your cluster has a default class).
+   * @default "local-path"
+   */
+  defaultStorageClass: "local-path" | "none";
+  /**
+   * The provisioner's manifest (`local-path-storage.yaml`). mirror = URL of the file;
+   * local = directory on the master vNode holding `local-path-storage.yaml`.
+   * @default { kind: "upstream" }
+   */
+  localPathSource: ManifestSource;
+  /** Image of the provisioner (a mirror for sites that cannot pull Docker Hub). @default "docker.io/rancher/local-path-provisioner:v0.0.31" */
+  localPathProvisionerImage: string;
+  /** Image of the helper pod that creates and removes volume directories (needs `sh`, `mkdir`, `rm`). @default "docker.io/library/busybox:1.36" */
+  localPathHelperImage: string;
+  /**
+   * Where volumes live on each vNode (local-path-provisioner's own default directory).
+   * The vNode does not mount its data volume there yet, so volumes live on the vNode
+   * container's filesystem and do not survive the vNode pod being recreated.
+   * @default "/opt/local-path-provisioner"
+   */
+  localPathDir: string;
   /** Bounded retry of the Kubeflow apply. @default { attempts: 30, backoffSeconds: 10, maxBackoffSeconds: 120, timeoutSeconds: 1800 } */
   apply: ApplyRetry;
   /** Timeout of each readiness wait (prerequisites, API server, rollouts, `kubectl wait`). @default 600 */

@@ -19,6 +19,7 @@ import { renderStorageClaim, renderVirtualStorage, resolveStorage, storageClaimN
 import { PLATFORM_DEFAULTS, TENANT_LABEL, type PlatformSettings, type TenantClusterSpec, type TenantInput } from "./types";
 import { setPasswordCommand } from "./secrets";
 import { checkPlatformSettings, checkTenantFields } from "./settings";
+import { renderHostPreparation } from "./hostPreparation";
 
 /**
  * Stands in for the Kubeflow password while planning: passwords are secrets the plan never
@@ -65,6 +66,8 @@ export interface TenantPlan {
 export interface PlatformPlan {
   settings: ResolvedPlatformSettings;
   tenants: TenantPlan[];
+  /** Host objects of the platform as a whole: the host-preparation DaemonSet when turned on. */
+  hostObjects: K8sObject[];
 }
 
 export function resolvePlatformSettings(settings: PlatformSettings = {}): ResolvedPlatformSettings {
@@ -137,7 +140,7 @@ export function planPlatform(users: readonly TenantInput[], settingsInput: Platf
     if (result.tenant) tenants.push(result.tenant);
   });
   if (problems.length > 0) throw new Vk8sPlatformError(problems);
-  return { settings, tenants };
+  return { settings, tenants, hostObjects: renderHostPreparation(settingsInput.hostPreparation) };
 }
 
 function planTenant(

@@ -57,6 +57,13 @@ export interface ResolvedCluster {
     email: string;
     // No password: the resolved cluster is public (a component field, rendered files); the
     // password stays in the component's input, which only hashes it (src/bootstrap/password.ts).
+    /**
+     * The components installed (`expandComponents`: the chosen apps, what they need and the
+     * platform ones), sorted; `undefined` = the line's full example.
+     */
+    components?: string[];
+    /** What a change to another Kubeflow line does (`kubeflow.versionChange`); `resolveCluster` always sets it. @default "refuse" */
+    versionChange?: "refuse" | "reinstall";
   };
   /** Nodes in input order. */
   nodes: ResolvedNode[];

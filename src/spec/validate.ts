@@ -18,6 +18,8 @@ import type { ClusterSpecInput } from "./schema";
 import { checkShape, type LooseSpec } from "./shape";
 import { checkText } from "./rules/text";
 import { checkKubeflowLogin } from "./rules/kubeflow";
+import { checkKubeflowComponents } from "./rules/kubeflowComponents";
+import { expandComponents } from "../matrix/components";
 import { checkAnnotations, checkLabels } from "./rules/labels";
 import { checkNetwork, type HostCidr } from "./rules/network";
 import { checkNodes, nodesOf } from "./rules/nodes";
@@ -61,6 +63,7 @@ export function validateCluster(name: string, input: unknown, options: ValidateO
   problems.push(...checkPorts(name, loose));
   problems.push(...checkAccess(loose));
   problems.push(...checkKubeflowLogin(loose));
+  problems.push(...checkKubeflowComponents(loose, decision?.kubeflow.kubeflow));
 
   if (problems.length > 0 || text.length > 0 || !shape.spec || !decision) return { ok: false, problems: withText(text, problems) };
   return { ok: true, cluster: buildCluster(name, shape.spec, decision) };
@@ -136,7 +139,12 @@ function buildCluster(name: string, spec: ClusterSpecInput, matrix: MatrixDecisi
       podNetworkCidr: spec.kubernetes?.podNetworkCidr ?? DEFAULTS.podNetworkCidr,
       serviceCidr: spec.kubernetes?.serviceCidr ?? DEFAULTS.serviceCidr,
     },
-    kubeflow: { version: matrix.kubeflow.manifestsRef, email: spec.kubeflow.email },
+    kubeflow: {
+      version: matrix.kubeflow.manifestsRef,
+      email: spec.kubeflow.email,
+      ...(spec.kubeflow.components === undefined ? {} : { components: expandComponents(matrix.kubeflow.kubeflow, spec.kubeflow.components) }),
+      versionChange: spec.kubeflow.versionChange ?? "refuse",
+    },
     nodes,
     master: nodes.find((n) => n.role === "master") as ResolvedNode,
     access: { image: spec.accessPodImage ?? DEFAULTS.accessPodImage, port: spec.accessPodPort ?? DEFAULTS.accessPodPort },

@@ -1,10 +1,13 @@
 #!/bin/sh
 # vk8s bootstrap step 11-status: prints every inner node's status (VK8S_NODE <node>
-# Ready|NotReady) and, when Kubeflow is available, reachable on its port and not on the
-# upstream default login, the Running phase marker. Otherwise it says which check failed
-# (VK8S_STATUS not-running: ...) and exits 1.
+# Ready|NotReady) and, when Kubeflow is available, reachable on its port, not on the
+# upstream default login, and the login user owns Profile VK8S_PROFILE_NAME whose
+# namespace exists (the Profiles controller creates it; waited for, bounded), the Running
+# phase marker. Otherwise it says which check failed (VK8S_STATUS not-running: ...) and
+# exits 1.
 # Data: VK8S_WAIT_TIMEOUT, VK8S_CHECK_DEFAULT_LOGIN (the upstream default email to refuse,
-# or empty), VK8S_SERVICE_PORT and VK8S_NODE_PORT (empty: no kubeflow port).
+# or empty), VK8S_SERVICE_PORT and VK8S_NODE_PORT (empty: no kubeflow port),
+# VK8S_PROFILE_NAME, VK8S_PROFILE_USER.
 # shellcheck source=lib.sh
 . "${VK8S_STEP_DIR:?}/lib.sh"
 
@@ -25,4 +28,15 @@ if [ -n "$VK8S_NODE_PORT" ]; then
   [ "$node_port" = "$VK8S_NODE_PORT" ] \
     || not_running "istio-ingressgateway port $VK8S_SERVICE_PORT is on NodePort $node_port, not $VK8S_NODE_PORT (re-run the expose step)"
 fi
+profile_ready() {
+  owner=$(kubectl get profile "$VK8S_PROFILE_NAME" --ignore-not-found --no-headers -o 'custom-columns=OWNER:.spec.owner.name' 2>/dev/null || true)
+  [ "$owner" = "$VK8S_PROFILE_USER" ] && [ -n "$(kubectl get namespace "$VK8S_PROFILE_NAME" --ignore-not-found -o name 2>/dev/null)" ]
+}
+profile_deadline=$(( $(date +%s) + VK8S_WAIT_TIMEOUT ))
+until profile_ready; do
+  if [ "$(date +%s)" -ge "$profile_deadline" ]; then
+    not_running "Profile $VK8S_PROFILE_NAME is owned by '${owner:-nobody}', not $VK8S_PROFILE_USER, or its namespace does not exist after ${VK8S_WAIT_TIMEOUT}s: the user would see no namespace (check the profiles deployment in namespace kubeflow; re-run the Kubeflow step)"
+  fi
+  sleep 5
+done
 phase 'Running'

@@ -11,7 +11,7 @@
  * 1.21+ get the `patches` field (`patchesJson6902` is deprecated in kustomize 5).
  */
 import { stringify } from "yaml";
-import { atLeast } from "../shell";
+import { jsonPatchKustomization } from "../kustomization";
 import { fetchFrom, LOCAL_FILE_NAMES, upstreamCalicoUrl } from "../sources";
 import type { StepProgram } from "../types";
 import type { StepContext } from "./context";
@@ -29,13 +29,7 @@ export function calicoNodePatch(nodeInterface: string, podNetworkCidr: string): 
 /** The kustomization over `calico.yaml`, in the field the node's kubectl knows. */
 export function calicoKustomization(kubernetesMinor: string): string {
   const target = { group: "apps", version: "v1", kind: "DaemonSet", name: "calico-node", namespace: "kube-system" };
-  const patch = { target, path: "calico-node-patch.yaml" };
-  return stringify({
-    apiVersion: "kustomize.config.k8s.io/v1beta1",
-    kind: "Kustomization",
-    resources: ["calico.yaml"],
-    ...(atLeast(kubernetesMinor, "1.21") ? { patches: [patch] } : { patchesJson6902: [patch] }),
-  });
+  return jsonPatchKustomization(kubernetesMinor, ["calico.yaml"], [{ target, path: "calico-node-patch.yaml" }]);
 }
 
 export function calicoRun(ctx: StepContext): StepProgram {

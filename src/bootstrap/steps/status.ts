@@ -1,11 +1,13 @@
 /**
  * The final check (program status.sh): prints every inner node's status and, when Kubeflow
- * is available, reachable on its port and not on the upstream default login, the
+ * is available, reachable on its port, not on the upstream default login, and the login
+ * user's Profile is theirs with its namespace created (by the Profiles controller), the
  * `Running` phase marker. Node-independent on purpose: adding a worker does not change it.
  */
 import type { ResolvedPort } from "../../spec/resolved";
 import type { StepProgram } from "../types";
 import type { StepContext } from "./context";
+import { profileName } from "./kubeflow";
 
 /** The upstream default login that must never stay active (reference, section 4). */
 export const UPSTREAM_DEFAULT_EMAIL = "user@example.com";
@@ -18,6 +20,8 @@ export function statusRun(ctx: StepContext, port: ResolvedPort | undefined): Ste
       VK8S_CHECK_DEFAULT_LOGIN: ctx.cluster.kubeflow.email !== UPSTREAM_DEFAULT_EMAIL ? UPSTREAM_DEFAULT_EMAIL : "",
       VK8S_SERVICE_PORT: port ? (ctx.options.exposure === "tls" ? "443" : "80") : "",
       VK8S_NODE_PORT: port ? String(port.targetPort) : "",
+      VK8S_PROFILE_NAME: profileName(ctx.cluster.kubeflow.email),
+      VK8S_PROFILE_USER: ctx.cluster.kubeflow.email,
     },
     files: [],
   };
