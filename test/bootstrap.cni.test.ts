@@ -101,3 +101,13 @@ describe("the access image", () => {
     expect(fs.readFileSync(path.join(REPO, "scripts/images.sh"), "utf8")).toContain("ACCESS_IMAGE=ghcr.io/vk8s/access:$VK8S_VERSION");
   });
 });
+
+describe("the local environment's host node", () => {
+  test("raises the host's inotify limits to what Kubeflow needs (the matrix's numbers)", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { KUBEFLOW_INOTIFY } = require("../src/matrix/components");
+    const script = fs.readFileSync(path.join(REPO, "scripts/localenv/hostnode.sh"), "utf8");
+    expect(script).toContain(`INOTIFY_MAX_USER_INSTANCES=${KUBEFLOW_INOTIFY.maxUserInstances}\n`);
+    expect(script).toContain(`INOTIFY_MAX_USER_WATCHES=${KUBEFLOW_INOTIFY.maxUserWatches}\n`);
+  });
+});

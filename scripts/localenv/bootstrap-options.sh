@@ -19,6 +19,7 @@ state=${1%/} shape=$2
 etcd_tag=$(sed -n 's/^ETCD_VERSION=\([0-9.]*\).*/\1/p' "$LOCALENV_DIR/../toolchain.sh")
 cat <<JSON
 {"cni": "flannel",
+ "defaultStorageClass": "none",
  "kubeadmImageRepository": "vk8s.local",
  "kubeadmEtcdImageTag": "$etcd_tag",
  "kubeflowSource": {"kind": "mirror", "url": "$MIRROR_URL/kubeflow-$shape.tar.gz"},

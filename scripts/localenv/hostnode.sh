@@ -53,6 +53,10 @@ CGROUP_ROOT=/vk8s-host
 REPO=$(cd "$LOCALENV_DIR/../.." && pwd)
 : "${VK8S_HOSTNODE_CONTAINERD_ROOT:=${XDG_CACHE_HOME:-$HOME/.cache}/vk8s/hostnode/containerd}"
 # Components in stop order.
+# What a host node needs for Kubeflow 1.9+ (src/matrix/components.ts KUBEFLOW_INOTIFY, from
+# kubeflow/manifests' README; a test keeps the two equal): raised, never lowered.
+INOTIFY_MAX_USER_INSTANCES=2280
+INOTIFY_MAX_USER_WATCHES=1255360
 NODE_COMPONENTS="mirror kube-scheduler kube-proxy coredns kubelet containerd"
 
 ctr_() { ctr --address "$dir/containerd.sock" -n k8s.io "$@"; }
@@ -173,6 +177,11 @@ make_bridge() {
   ip addr show dev "$BRIDGE" | grep -q "inet $GATEWAY/" || ip addr add "$GATEWAY/${VK8S_HOST_POD_CIDR#*/}" dev "$BRIDGE"
   ip link set "$BRIDGE" up
   sysctl -qw net.ipv4.ip_forward=1
+  local key want
+  for key in fs.inotify.max_user_instances:$INOTIFY_MAX_USER_INSTANCES fs.inotify.max_user_watches:$INOTIFY_MAX_USER_WATCHES; do
+    want=${key#*:} key=${key%%:*}
+    [ "$(sysctl -n "$key")" -ge "$want" ] || sysctl -qw "$key=$want"
+  done
   # Bridged pod traffic goes through iptables, so kube-proxy's Service rules apply to it.
   modprobe br_netfilter 2>/dev/null || true
   [ ! -e /proc/sys/net/bridge/bridge-nf-call-iptables ] || sysctl -qw net.bridge.bridge-nf-call-iptables=1
@@ -269,6 +278,11 @@ down() {
     umount -l "$m" 2>/dev/null || true
   done
   kube-proxy --cleanup >/dev/null 2>&1 || true
+  # The kubelet's own chains (KUBE-FIREWALL, KUBE-KUBELET-CANARY, ...): every rule and chain
+  # named KUBE-* goes, everything else is restored as it was.
+  if iptables-save | grep -q 'KUBE-'; then
+    iptables-save | grep -v -e '^:KUBE-' -e '-j KUBE-' -e '^-A KUBE-' | iptables-restore || true
+  fi
   ip link del "$BRIDGE" 2>/dev/null || true
   local cg
   for cg in /sys/fs/cgroup/*/; do
