@@ -29,13 +29,20 @@ kubectl get configmap dex -n auth -o jsonpath='{.data.config\.yaml}' > "$tmp/con
 VK8S_DEX_HASH=$hash
 export VK8S_DEX_EMAIL VK8S_DEX_USERNAME VK8S_DEX_USER_ID VK8S_DEX_HASH
 awk -v mode="$VK8S_DEX_MODE" '
+# A YAML double-quoted scalar of any value: backslash and quote escaped (validation already
+# refuses both in these fields; the quoting holds whatever it allows).
+function q(s,  out, i, c) {
+  out = ""
+  for (i = 1; i <= length(s); i++) { c = substr(s, i, 1); if (c == "\\" || c == "\"") out = out "\\"; out = out c }
+  return "\"" out "\""
+}
 function entry(ind) {
   print ind "staticPasswords:"
-  print ind "- email: \"" ENVIRON["VK8S_DEX_EMAIL"] "\""
+  print ind "- email: " q(ENVIRON["VK8S_DEX_EMAIL"])
   if (mode == "secret") print ind "  hashFromEnv: DEX_USER_PASSWORD"
-  else print ind "  hash: \"" ENVIRON["VK8S_DEX_HASH"] "\""
-  print ind "  username: \"" ENVIRON["VK8S_DEX_USERNAME"] "\""
-  print ind "  userID: \"" ENVIRON["VK8S_DEX_USER_ID"] "\""
+  else print ind "  hash: " q(ENVIRON["VK8S_DEX_HASH"])
+  print ind "  username: " q(ENVIRON["VK8S_DEX_USERNAME"])
+  print ind "  userID: " q(ENVIRON["VK8S_DEX_USER_ID"])
 }
 in_block {
   match($0, /^ */)

@@ -19,7 +19,10 @@ printf '%s\n' "$nodes" | awk 'NF { print "VK8S_NODE " $1 " " ($2 == "True" ? "Re
 kubectl wait --for=condition=Available deployment --all -n kubeflow --timeout="${VK8S_WAIT_TIMEOUT}s" >&2 \
   || not_running "Kubeflow deployments in namespace kubeflow are not available after ${VK8S_WAIT_TIMEOUT}s"
 if [ -n "$VK8S_CHECK_DEFAULT_LOGIN" ]; then
-  if kubectl get configmap dex -n auth -o jsonpath='{.data.config\.yaml}' | grep -qF "$VK8S_CHECK_DEFAULT_LOGIN"; then
+  # The whole email value of a staticPasswords entry, never a substring (myuser@example.com is not
+  # the upstream default user@example.com).
+  if kubectl get configmap dex -n auth -o jsonpath='{.data.config\.yaml}' \
+    | awk -v login="$VK8S_CHECK_DEFAULT_LOGIN" '{ v = $0; sub(/^[ -]*email: */, "", v); if (v != $0) { gsub(/^["'"'"']|["'"'"'] *$/, "", v); if (v == login) found = 1 } } END { exit !found }'; then
     not_running "the upstream default login $VK8S_CHECK_DEFAULT_LOGIN is active in dex (re-run the dex login step)"
   fi
 fi
