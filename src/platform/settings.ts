@@ -51,6 +51,13 @@ export const platformSettingsSchema = z.object({
   storageMountPath: z.string().optional(),
   /** The NodePort of istio-ingressgateway inside each virtual cluster: the inner NodePort range. */
   kubeflowTargetPort: z.number().int().min(30000).max(32767).optional(),
+  /** The opt-in host-preparation DaemonSet (`hostPreparation.ts`). */
+  hostPreparation: z.object({
+    inotify: z.boolean().optional(),
+    image: z.string().optional(),
+    namespace: z.string().optional(),
+    nodeSelector: z.record(z.string(), z.string()).optional(),
+  }).strict().optional(),
 }).strict();
 
 /** An absolute directory of plain characters (it reaches the vNode's volume mounts). */
