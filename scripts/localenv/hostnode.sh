@@ -152,7 +152,7 @@ EOF
     bind $GATEWAY
     errors
     kubernetes cluster.local in-addr.arpa ip6.arpa {
-        kubeconfig $dir/node.kubeconfig
+        kubeconfig $host/kubeconfig
         pods insecure
         fallthrough in-addr.arpa ip6.arpa
     }
