@@ -224,4 +224,12 @@ describe("shellcheck", () => {
     expect(result.stdout).toBe("");
     expect(result.status).toBe(0);
   });
+
+  // The real-container check (run by the real tier, test/real/gpu-isolation.real.test.ts).
+  it(found ? "test/real/gpu-isolation.sh passes shellcheck -s bash" : "test/real/gpu-isolation.sh (SKIPPED: shellcheck not installed)", () => {
+    if (!found) return;
+    const result = spawnSync("shellcheck", ["-s", "bash", join(__dirname, "real/gpu-isolation.sh")], { encoding: "utf8" });
+    expect(result.stdout).toBe("");
+    expect(result.status).toBe(0);
+  });
 });
