@@ -291,17 +291,18 @@ fl_sources() {
 # build_fl true|false TAG: images/fl with TENSORFLOW=true|false. The context is a staged copy
 # of fl_sources plus the host's CA bundle as build-ca.pem (pip trusts it during the build,
 # for TLS-intercepting proxies; not in the image); PIP_INDEX_URL, if set, is passed on.
+# Each command returns on failure itself: `step` runs it where set -e does not apply.
 build_fl() {
   local ctx="$CACHE/context/fl" f ca=${PIP_CERT:-/etc/ssl/certs/ca-certificates.crt} version args=()
   version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$ROOT/fl/pyproject.toml")
   [ -n "$FL_IMAGE" ] || die "fl: no ghcr.io/vk8s/vk8s-fl image in src/fl/spec.ts FL_DEFAULTS.image"
   [ "${FL_IMAGE##*:}" = "$version" ] || die "fl: src/fl/spec.ts FL_DEFAULTS.image is $FL_IMAGE but fl/pyproject.toml's version is $version (make them equal)"
-  rm -rf "$ctx" && mkdir -p "$ctx"
-  while IFS= read -r f; do mkdir -p "$ctx/$(dirname "$f")" && cp "$ROOT/fl/$f" "$ctx/$f"; done < <(fl_sources)
-  cp "$ROOT/images/fl/Dockerfile" "$ctx/Dockerfile"
-  if [ -f "$ca" ]; then cp "$ca" "$ctx/build-ca.pem"; fi
+  rm -rf "$ctx" && mkdir -p "$ctx" || return
+  while IFS= read -r f; do mkdir -p "$ctx/$(dirname "$f")" && cp "$ROOT/fl/$f" "$ctx/$f" || return; done < <(fl_sources)
+  cp "$ROOT/images/fl/Dockerfile" "$ctx/Dockerfile" || return
+  if [ -f "$ca" ]; then cp "$ca" "$ctx/build-ca.pem" || return; fi
   if [ -n "${PIP_INDEX_URL:-}" ]; then args+=(--build-arg "PIP_INDEX_URL=$PIP_INDEX_URL"); fi
-  "$DOCKER" build "${BUILD_FLAGS[@]}" "${args[@]}" --build-arg "BASE_IMAGE=$BASE_IMAGE" --build-arg "TENSORFLOW=$1" -t "$2" "$ctx"
+  "$DOCKER" build "${BUILD_FLAGS[@]}" "${args[@]}" --build-arg "BASE_IMAGE=$BASE_IMAGE" --build-arg "TENSORFLOW=$1" -t "$2" "$ctx" || return
   rm -rf "$ctx"
 }
 

@@ -17,7 +17,9 @@
 # Prints the time of each step. Removes every container, the network and the state folder.
 # Builds the image first if needed (scripts/images.sh build fl). Needs root, docker, curl,
 # node (npm ci done: the render runs through ts-node), python3 on the host.
-# Env: VK8S_SMOKE_KEEP=1 keeps the containers, network and state for a look.
+# Env: VK8S_SMOKE_KEEP=1 keeps the containers, network and state for a look;
+#      VK8S_SMOKE_TF=1 also builds fl-tf (tag <tag>-tf) and trains + predicts with EfficientNetB0
+#      (random initialisation, one epoch on 16 CIFAR-shaped images) in it.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -39,8 +41,8 @@ cleanup() {
     return
   fi
   local ids
-  ids=$(containers)
-  if [ -n "$ids" ]; then docker rm -f $ids >/dev/null 2>&1 || true; fi
+  mapfile -t ids < <(containers)
+  if [ ${#ids[@]} -gt 0 ]; then docker rm -f "${ids[@]}" >/dev/null 2>&1 || true; fi
   docker network rm "$NET" >/dev/null 2>&1 || true
   rm -rf "$STATE"
 }
@@ -58,6 +60,7 @@ timed "image build (or cache)"
 # Each container's command and env as src/fl renders them ({"server": {command, env}, ...}).
 (
   cd "$ROOT"
+  # shellcheck disable=SC2016 # JavaScript, not shell
   node -r ts-node/register/transpile-only -e '
 const { renderFederatedLearning } = require("./src/fl/render");
 const { resolveFederatedLearning } = require("./src/fl/validate");
@@ -123,6 +126,12 @@ timed "data generation"
 
 # ---- 2. federated rounds ----------------------------------------------------------------------
 docker network create --internal "$NET" >/dev/null
+# The network is closed: nothing outside it answers (PyPI, which the build reached, neither).
+if docker run --rm --name "$NAME-probe" --network "$NET" "$IMAGE" python -c '
+import socket
+socket.create_connection(("pypi.org", 443), timeout=5)' >/dev/null 2>&1; then
+  fail "a container on $NET reached pypi.org:443 (the network must be --internal)"
+fi
 SERVER=$NAME-server
 mapfile -t args < <(env_args server)
 mapfile -t cmd < <(command_of server)
@@ -213,6 +222,34 @@ else
   docker logs --tail 30 "$NAME-serve" 2>&1 | sed 's/^/  serve: /' >&2
 fi
 timed "serving"
+
+# ---- optional: the TensorFlow variant ------------------------------------------------------------
+if [ "${VK8S_SMOKE_TF:-0}" = 1 ]; then
+  "$ROOT/scripts/images.sh" build fl-tf | sed 's/^/  /'
+  log "image $IMAGE-tf ($(docker image inspect -f '{{.Size}}' "$IMAGE-tf" | awk '{printf "%.0f MB", $1 / 1e6}'))"
+  timed "fl-tf image build (or cache)"
+  # EfficientNetB0 as the server configures it, random initialisation (no download): one
+  # epoch on 16 CIFAR-shaped images, then class probabilities summing to 1.
+  if ! docker run --rm --name "$NAME-tf" --network none "$IMAGE-tf" python -c '
+import time
+import numpy as np
+from vk8s_fl.model import ModelSpec, build_model
+
+t = time.monotonic()
+model = build_model(ModelSpec("efficientnet-b0", {"input_shape": [32, 32, 3], "num_classes": 10, "weights": None}))
+built = time.monotonic() - t
+rng = np.random.default_rng(0)
+x = rng.random((16, 32, 32, 3), dtype=np.float32)
+y = rng.integers(0, 10, size=16)
+t = time.monotonic()
+model.fit(x, y, epochs=1, batch_size=8, learning_rate=0.001, seed=0)
+p = model.predict_proba(x[:2])
+assert p.shape == (2, 10) and np.allclose(p.sum(axis=1), 1, atol=1e-5), p
+print(f"efficientnet-b0: built in {built:.1f} s, 1 epoch on 16 images + predict in {time.monotonic() - t:.1f} s, "
+      f"{sum(w.size for w in model.get_weights())} parameters")
+'; then fail "EfficientNetB0 did not train and predict in $IMAGE-tf"; fi
+  timed "EfficientNetB0 in fl-tf"
+fi
 
 if [ "$failures" != 0 ]; then
   echo "fl-smoke: $failures check(s) FAILED after $((SECONDS - T0)) s" >&2
