@@ -12,6 +12,11 @@
 #                  with the names `kubeadm config images list` prints (pause, kube-apiserver,
 #                  kube-controller-manager, kube-scheduler, kube-proxy, coredns), except etcd,
 #                  which carries its own version (kubeadm config: etcd.local.imageTag)
+#   fl             ghcr.io/vk8s/vk8s-fl:<fl version>   the FederatedLearning component's Python
+#                  image (images/fl: fl/'s vk8s_fl and its pinned dependencies from PyPI; the
+#                  tag is src/fl/spec.ts FL_DEFAULTS.image, its version fl/pyproject.toml's)
+#   fl-tf          ghcr.io/vk8s/vk8s-fl:<fl version>-tf   the same with TensorFlow (efficientnet-b0)
+#                  fl and fl-tf are built and imported only when named.
 #
 # Every image is built from a Debian base made with debootstrap and `docker import`ed.
 # Versions: KUBERNETES_VERSION and ETCD_VERSION of scripts/toolchain.sh, whose binaries
@@ -19,11 +24,13 @@
 #
 # Usage:
 #   scripts/images.sh [build [IMAGE...]]            build what is missing (the default; IMAGE:
-#                                                   kink, access, control-plane; default all)
+#                                                   kink, access, control-plane, fl, fl-tf;
+#                                                   default kink, access, control-plane)
 #   scripts/images.sh import --address SOCKET [--namespace NS] [IMAGE...]
 #                                                   import the archives into a containerd
 #                                                   (NS default k8s.io; IMAGE: kink, access,
-#                                                   control-plane; default all). Imported images
+#                                                   control-plane, fl, fl-tf; default kink, access,
+#                                                   control-plane). Imported images
 #                                                   carry the label vk8s.io/images-archive=<image>-<key>;
 #                                                   archives already imported are skipped.
 #   scripts/images.sh list                          the archives of the current inputs, one
@@ -75,6 +82,8 @@ DEBIAN_VARIANT=minbase
 IMAGE_REPOSITORY=vk8s.local # kubeadm's imageRepository for the control-plane archive
 KINK_IMAGE=ghcr.io/vk8s/kink:v$KUBERNETES_MINOR # src/spec/defaults.ts imageRepository, tag v<minor>
 ACCESS_IMAGE=ghcr.io/vk8s/access:$VK8S_VERSION
+FL_IMAGE=$(sed -n 's/^  image: "\(ghcr\.io\/vk8s\/vk8s-fl:[^"]*\)",$/\1/p' "$ROOT/src/fl/spec.ts") # FL_DEFAULTS.image
+FL_TF_IMAGE=$FL_IMAGE-tf
 K8S_BIN=$TOOLCHAIN/kubernetes-v$KUBERNETES_VERSION/bin
 ETCD_BIN=$TOOLCHAIN/etcd-v$ETCD_VERSION/bin
 
@@ -273,6 +282,30 @@ build_kink() {
     --build-arg "SANDBOX_IMAGE=$IMAGE_REPOSITORY/pause:$(tag_of pause)" -t "$KINK_IMAGE" "$ctx"
 }
 
+# fl_sources: what the fl images take from fl/, one path a line relative to it (no tests, no caches).
+fl_sources() {
+  printf '%s\n' pyproject.toml requirements.txt requirements-tf.txt
+  (cd "$ROOT/fl" && find vk8s_fl -name '*.py' | LC_ALL=C sort)
+}
+
+# build_fl true|false TAG: images/fl with TENSORFLOW=true|false. The context is a staged copy
+# of fl_sources plus the host's CA bundle as build-ca.pem (pip trusts it during the build,
+# for TLS-intercepting proxies; not in the image); PIP_INDEX_URL, if set, is passed on.
+# Each command returns on failure itself: `step` runs it where set -e does not apply.
+build_fl() {
+  local ctx="$CACHE/context/fl" f ca=${PIP_CERT:-/etc/ssl/certs/ca-certificates.crt} version args=()
+  version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$ROOT/fl/pyproject.toml")
+  [ -n "$FL_IMAGE" ] || die "fl: no ghcr.io/vk8s/vk8s-fl image in src/fl/spec.ts FL_DEFAULTS.image"
+  [ "${FL_IMAGE##*:}" = "$version" ] || die "fl: src/fl/spec.ts FL_DEFAULTS.image is $FL_IMAGE but fl/pyproject.toml's version is $version (make them equal)"
+  rm -rf "$ctx" && mkdir -p "$ctx" || return
+  while IFS= read -r f; do mkdir -p "$ctx/$(dirname "$f")" && cp "$ROOT/fl/$f" "$ctx/$f" || return; done < <(fl_sources)
+  cp "$ROOT/images/fl/Dockerfile" "$ctx/Dockerfile" || return
+  if [ -f "$ca" ]; then cp "$ca" "$ctx/build-ca.pem" || return; fi
+  if [ -n "${PIP_INDEX_URL:-}" ]; then args+=(--build-arg "PIP_INDEX_URL=$PIP_INDEX_URL"); fi
+  "$DOCKER" build "${BUILD_FLAGS[@]}" "${args[@]}" --build-arg "BASE_IMAGE=$BASE_IMAGE" --build-arg "TENSORFLOW=$1" -t "$2" "$ctx" || return
+  rm -rf "$ctx"
+}
+
 build_access() {
   "$DOCKER" build "${BUILD_FLAGS[@]}" --build-arg "BASE_IMAGE=$BASE_IMAGE" -t "$ACCESS_IMAGE" "$ROOT/images/access"
 }
@@ -302,6 +335,12 @@ kink_key() {
     "$ROOT/images/kink" "$K8S_BIN/kubeadm" "$K8S_BIN/kubelet" "$K8S_BIN/kubectl" "$CRICTL_BIN"
 }
 access_key() { key "$(base_content)" "tag=$ACCESS_IMAGE" "$ROOT/images/access"; }
+# fl_key true|false TAG (the CA bundle and the index URL are transport, not content: not keyed).
+fl_key() {
+  local sources=()
+  mapfile -t sources < <(fl_sources | sed "s|^|$ROOT/fl/|")
+  key "$(base_content)" "tag=$2 tensorflow=$1" "$ROOT/images/fl" "${sources[@]}"
+}
 
 require_toolchain() {
   local dir
@@ -320,7 +359,7 @@ require_toolchain() {
 cmd_build() {
   local t0=$SECONDS k wanted=("$@") name
   for name in "${wanted[@]}"; do
-    case "$name" in kink | access | control-plane) ;; *) die "build: unknown image '$name' (kink, access, control-plane)" ;; esac
+    case "$name" in kink | access | control-plane | fl | fl-tf) ;; *) die "build: unknown image '$name' (kink, access, control-plane, fl, fl-tf)" ;; esac
   done
   [ ${#wanted[@]} -gt 0 ] || wanted=(access control-plane kink)
   # One build at a time per cache (two would share context/ and the .tmp folders).
@@ -335,6 +374,14 @@ cmd_build() {
   if [[ " ${wanted[*]} " == *" access "* ]]; then
     k=$(access_key)
     built access "$k" "$ACCESS_IMAGE" || { step access build_access; save access "$k" "$ACCESS_IMAGE"; }
+  fi
+  if [[ " ${wanted[*]} " == *" fl "* ]]; then
+    k=$(fl_key false "$FL_IMAGE")
+    built fl "$k" "$FL_IMAGE" || { step fl build_fl false "$FL_IMAGE"; save fl "$k" "$FL_IMAGE"; }
+  fi
+  if [[ " ${wanted[*]} " == *" fl-tf "* ]]; then
+    k=$(fl_key true "$FL_TF_IMAGE")
+    built fl-tf "$k" "$FL_TF_IMAGE" || { step fl-tf build_fl true "$FL_TF_IMAGE"; save fl-tf "$k" "$FL_TF_IMAGE"; }
   fi
   [[ " ${wanted[*]} " == *" control-plane "* || " ${wanted[*]} " == *" kink "* ]] || return 0
   require_toolchain
@@ -360,6 +407,8 @@ archives() {
   echo "control-plane $(archive control-plane "$(control_plane_key)")/control-plane.tar"
   echo "kink $(archive kink "$(kink_key)")/kink.tar"
   echo "access $(archive access "$(access_key)")/access.tar"
+  echo "fl $(archive fl "$(fl_key false "$FL_IMAGE")")/fl.tar"
+  echo "fl-tf $(archive fl-tf "$(fl_key true "$FL_TF_IMAGE")")/fl-tf.tar"
 }
 
 # prune: removes the archives of other inputs than the current ones (other checkouts
@@ -372,7 +421,7 @@ cmd_prune() {
   flock 9
   require_toolchain
   keep=$(archives | awk '{print $2}' | xargs -n1 dirname)
-  for dir in "$CACHE"/access-* "$CACHE"/control-plane-* "$CACHE"/kink-*; do
+  for dir in "$CACHE"/access-* "$CACHE"/control-plane-* "$CACHE"/kink-* "$CACHE"/fl-*; do
     [ -d "$dir" ] || continue
     grep -qxF "$dir" <<<"$keep" && continue
     rm -rf "$dir"
@@ -390,8 +439,8 @@ cmd_import() {
       --address=*) address="${1#--address=}"; shift ;;
       --namespace) namespace="${2:-}"; shift 2 ;;
       --namespace=*) namespace="${1#--namespace=}"; shift ;;
-      kink | access | control-plane) wanted+=("$1"); shift ;;
-      *) die "import: unknown argument '$1' (usage: import --address SOCKET [--namespace NS] [kink|access|control-plane]...)" ;;
+      kink | access | control-plane | fl | fl-tf) wanted+=("$1"); shift ;;
+      *) die "import: unknown argument '$1' (usage: import --address SOCKET [--namespace NS] [kink|access|control-plane|fl|fl-tf]...)" ;;
     esac
   done
   [ -n "$address" ] || die "import: --address SOCKET is required (the containerd socket, e.g. /run/vk8s/containerd.sock)"
