@@ -153,7 +153,8 @@ ensure_docker() {
   [ "$(id -u)" = 0 ] || die "no docker daemon answers; start dockerd (as root) or run this as root"
   mkdir -p "$CACHE/logs"
   say "starting dockerd (log: $CACHE/logs/dockerd.log)"
-  nohup dockerd >"$CACHE/logs/dockerd.log" 2>&1 </dev/null &
+  # fd 9 is the build lock: dockerd must not inherit it (it would hold the lock for its lifetime).
+  setsid nohup dockerd >"$CACHE/logs/dockerd.log" 2>&1 </dev/null 9>&- &
   local _
   for _ in $(seq 60); do
     "$DOCKER" info >/dev/null 2>&1 && return
