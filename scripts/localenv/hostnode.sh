@@ -17,7 +17,8 @@
 #   - runc behind lib/runc-wrapper (BinaryName): the machine lacks CAP_SYS_RESOURCE, so the
 #     wrapper drops that capability from each container's OCI spec and raises a negative
 #     oomScoreAdj to 0 (lowering it needs the same capability). Nothing else is changed;
-#   - pod network: Debian's CNI plugins (bridge + host-local + portmap + loopback) on the
+#   - pod network: Debian's CNI plugins (bridge + host-local + portmap + firewall + loopback; the
+#     firewall plugin accepts the pods' traffic in FORWARD, whose policy docker sets to DROP) on the
 #     bridge vk8shost0, pod CIDR VK8S_HOST_POD_CIDR (default 10.88.0.0/16, clear of
 #     the inner clusters' kubeadm default 10.244.0.0/16);
 #   - cluster DNS: CoreDNS as a host process on the bridge address (the kubelet's clusterDNS),
@@ -118,6 +119,7 @@ EOF
      "ipam": {"type": "host-local", "ranges": [[{"subnet": "$VK8S_HOST_POD_CIDR", "gateway": "$GATEWAY"}]],
               "routes": [{"dst": "0.0.0.0/0"}], "dataDir": "$dir/cni/ipam"}},
     {"type": "portmap", "capabilities": {"portMappings": true}},
+    {"type": "firewall"},
     {"type": "loopback"}
   ]
 }
