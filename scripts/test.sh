@@ -2,6 +2,8 @@
 # The test command of the README: everything CI runs, on a fresh machine too.
 #   bash scripts/test.sh            unit + component tests (jest), Python tests (fl/), e2e tier
 #   VK8S_SKIP_E2E=1 bash scripts/test.sh    without the real-engine tier
+#   VK8S_SKIP_PACKAGE=1 bash scripts/test.sh    without the package tier (npm pack + fresh installs)
+# The package tier runs after the e2e tier, whose toolchain its `pulumi preview` check uses.
 # Installs what it needs: Node 22 (npm registry), shellcheck and openssh-server (Debian),
 # npm packages (npm ci), the Python venv (PyPI), the e2e toolchain (Go module proxy).
 # Ends with one line `vk8s: N passed, N failed` summing every tier.
@@ -53,6 +55,12 @@ if [ "${VK8S_SKIP_E2E:-0}" != 1 ] && [ -f scripts/e2e.sh ]; then
   echo "== real engine (e2e)"
   if bash scripts/e2e.sh --json "$results/e2e.json"; then :; else status=1; fi
   if [ -f "$results/e2e.json" ]; then count_jest "$results/e2e.json"; else failed=$((failed + 1)); fi
+fi
+
+if [ "${VK8S_SKIP_PACKAGE:-0}" != 1 ]; then
+  echo "== the package as shipped (npm pack, fresh installs with pinned, newest and lowest peers)"
+  if bash test/package/run.sh --json "$results/package.json"; then :; else status=1; fi
+  if [ -f "$results/package.json" ]; then count_jest "$results/package.json"; else failed=$((failed + 1)); fi
 fi
 
 rm -rf "$results"
