@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs main_test.go of the Node.js language host stand-in (RunPlugin, InstallDependencies) with
 # `go test`, in a throwaway copy of its build module under $TMPDIR (scripts/toolchain.sh builds
-# the stand-in but runs no tests). Needs Go (the toolchain's) and node on PATH.
+# the stand-in but runs no tests). Needs Go (the toolchain's, /usr/local/go) and node on PATH.
 #   bash scripts/toolchain/langhost-nodejs/test.sh [go test flags...]
 set -euo pipefail
+export PATH="/usr/local/go/bin:$PATH" # where scripts/toolchain.sh installs Go
 here=$(cd "$(dirname "$0")" && pwd)
 pulumi_version=$(sed -n 's/^PULUMI_VERSION=\([0-9.]*\).*/\1/p' "$here/../../toolchain.sh")
 work=$(mktemp -d "${TMPDIR:-/tmp}/vk8s-langhost-test.XXXXXX")
