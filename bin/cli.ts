@@ -4,20 +4,23 @@
  * to the process.
  *
  * Exit codes: 0 ok; 1 a cluster spec is invalid (every problem on stderr); 2 usage error,
- * unreadable file or YAML that is not a set of `kind: Vk8s` documents.
+ * unreadable file, YAML that is not a set of `kind: Vk8s` documents, or an output folder
+ * that cannot be written safely (see `outputTree.ts`).
  */
 import * as fs from "fs";
 import * as path from "path";
 import { parseVk8sDocuments, Vk8sManifestError, type Vk8sDocument } from "../src/manifest";
 import { renderMatrix } from "../src/matrix/resolve";
 import { renderClusterTree } from "../src/gitops/clusterTree";
-import { formatProblem } from "../src/spec/errors";
+import { formatProblem, quote } from "../src/spec/errors";
 import type { ResolvedCluster } from "../src/spec/resolved";
 import { validateCluster } from "../src/spec/validate";
+import { kubeflowSizeWarnings } from "../src/spec/rules/kubeflowSize";
 import { parsePlatformFile } from "../src/platform/file";
 import { renderPlatformFiles } from "../src/platform/files";
 import { Vk8sPlatformError } from "../src/platform/errors";
 import { planPlatform, type PlatformPlan } from "../src/platform/plan";
+import { checkRoot, isSafeRelativePath, OutputTreeError, writeTree } from "./outputTree";
 
 /** Where the CLI writes; each call is whole lines ending in `\n`. */
 export interface CliIo {
@@ -35,14 +38,16 @@ export const USAGE = `Usage:
       Check every kind: Vk8s document; print one summary line per cluster.
   vk8s render FILE... --out DIR [--host-cidr CIDR]...
       Write each cluster's host manifests to DIR/<cluster>/ (deterministic YAML);
-      files under DIR/<cluster>/ that the spec no longer produces are removed.
+      files vk8s wrote there before (listed in .vk8s-rendered.json) that the spec
+      no longer produces are removed; nothing else is. Symlinks are
+      refused, never followed; a failure leaves the previous tree as it was.
   vk8s validate --platform FILE
       Check a platform file (kind: Vk8s users, optional kind: Vk8sPlatform settings);
       print each user's cluster and NodePorts.
   vk8s render --platform FILE --out DIR
       Write every user's manifests to DIR/<user>/ (host/, bootstrap/, virtual/,
-      secrets.yaml: references only) and DIR/_platform/nodeports.yaml; DIR belongs to
-      vk8s: files it no longer produces are removed (hidden files are kept).
+      secrets.yaml: references only) and DIR/_platform/nodeports.yaml; as above,
+      only files vk8s wrote (DIR/.vk8s-rendered.json) are ever removed.
   vk8s matrix
       Print the Kubeflow x Kubernetes x kustomize x calico compatibility table.
   vk8s help
@@ -53,7 +58,8 @@ Options:
   --platform FILE    a platform file instead of cluster files
   --host-cidr CIDR   a pod/service CIDR of the host cluster; virtual clusters must not overlap it
 
-Exit codes: 0 ok, 1 invalid cluster spec, 2 usage error, unreadable file or YAML error.
+Exit codes: 0 ok, 1 invalid cluster spec, 2 usage error, unreadable file, YAML error
+or an output folder vk8s cannot write safely (a symlink, a file where a folder goes).
 `;
 
 const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
@@ -116,7 +122,11 @@ export async function main(argv: string[], io: CliIo, deps: CliDeps = { renderCl
       if (args.command === "render" && args.out === undefined) return usageError("render needs --out DIR");
       const loaded = loadClusters(args.files, args.hostCidrs, io);
       if (args.command === "validate") {
-        for (const c of loaded.clusters) io.stdout(`${summary(c.cluster)}\n`);
+        for (const c of loaded.clusters) {
+          io.stdout(`${summary(c.cluster)}\n`);
+          // Warnings, not problems: the exit code stays 0.
+          for (const w of kubeflowSizeWarnings(c.cluster)) io.stdout(`${c.file}: ${c.cluster.name}: warning: ${w}\n`);
+        }
         return loaded.code;
       }
       if (loaded.code !== EXIT.ok) {
@@ -166,7 +176,9 @@ function loadClusters(files: string[], hostCidrs: string[], io: CliIo): { cluste
       } else {
         seen.set(document.name, { file, line: document.line });
       }
-      for (const p of problems) io.stderr(`${file}: ${document.name}: ${formatProblem(p)}\n`);
+      // A name that is not a plain short label is quoted and shortened (a 5 MB name must not repeat per line).
+      const label = /^[a-z0-9-]{1,63}$/.test(document.name) ? document.name : quote(document.name);
+      for (const p of problems) io.stderr(`${file}: ${label}: ${formatProblem(p)}\n`);
       if (problems.length > 0) code = Math.max(code, EXIT.invalid);
       else if (result.ok) clusters.push({ file, document, cluster: result.cluster });
     }
@@ -181,13 +193,13 @@ export function summary(cluster: ResolvedCluster): string {
   return `${cluster.name}: kubernetes ${m.kubernetesVersion} (${m.evidence}), kubeflow ${cluster.kubeflow.version}, calico ${m.calico}, ${cluster.nodes.length} node(s), ${gpus} GPU(s)`;
 }
 
-/** Renders every cluster in memory first, then writes: a render failure writes nothing. */
+/** Renders every cluster in memory first, checks every output tree, then writes: a failure writes nothing. */
 function renderAll(clusters: LoadedCluster[], out: string, io: CliIo, deps: CliDeps): number {
   const planned: { cluster: ResolvedCluster; files: { path: string; content: string }[] }[] = [];
   for (const { file, cluster } of clusters) {
     try {
       const files = deps.renderClusterFiles(cluster);
-      const unsafe = files.find((f) => path.isAbsolute(f.path) || f.path.split(/[\\/]/).some((s) => s === ".." || s === ""));
+      const unsafe = files.find((f) => !isSafeRelativePath(f.path));
       if (unsafe) throw new Error(`renderer returned an unsafe path ${JSON.stringify(unsafe.path)}`);
       planned.push({ cluster, files });
     } catch (e) {
@@ -196,12 +208,29 @@ function renderAll(clusters: LoadedCluster[], out: string, io: CliIo, deps: CliD
       return EXIT.invalid;
     }
   }
-  for (const { cluster, files } of planned) {
-    const dir = path.join(out, cluster.name);
-    const { changed, removed } = writeTree(dir, files);
-    io.stdout(`${cluster.name}: ${files.length} file(s) in ${dir} (${changed} changed, ${removed} removed)\n`);
+  return writeTrees(io, out, planned.map(({ cluster, files }) => ({ root: path.join(out, cluster.name), files, label: `${cluster.name}: ` })));
+}
+
+/**
+ * Checks every tree (`outputTree.ts`: no symlink followed, nothing foreign removed), then
+ * writes each; an unsafe output is exit 2 with the reason and nothing written.
+ */
+function writeTrees(io: CliIo, out: string, trees: { root: string; files: { path: string; content: string }[]; label: string }[]): number {
+  try {
+    checkRoot(out);
+    for (const t of trees) writeTree(t.root, t.files, { dryRun: true });
+    for (const t of trees) {
+      const { changed, removed, kept } = writeTree(t.root, t.files);
+      const keptNote = kept.length > 0 ? `, ${kept.length} kept: no longer what vk8s wrote (${kept.join(", ")})` : "";
+      io.stdout(`${t.label}${t.files.length} file(s) in ${t.root} (${changed} changed, ${removed} removed${keptNote})\n`);
+    }
+    return EXIT.ok;
+  } catch (e) {
+    if (!(e instanceof OutputTreeError)) throw e;
+    io.stderr(`vk8s: cannot write ${out}: ${e.message}\n`);
+    io.stderr("vk8s: nothing written\n");
+    return EXIT.usage;
   }
-  return EXIT.ok;
 }
 
 /** `validate|render --platform FILE`: plan every user; render writes the whole tree at once. */
@@ -232,41 +261,12 @@ function runPlatform(command: "validate" | "render", file: string, out: string |
     io.stderr(`vk8s: ${dir} holds .git: render --platform owns its output directory (use a subdirectory such as deploy/vk8s)\n`);
     return EXIT.usage;
   }
-  const files = renderPlatformFiles(plan);
-  const { changed, removed } = writeTree(dir, files, true);
-  io.stdout(`${plan.tenants.length} user(s), ${files.length} file(s) in ${dir} (${changed} changed, ${removed} removed)\n`);
-  return EXIT.ok;
-}
-
-/** Makes `dir` hold exactly `files`: writes those whose bytes differ, removes the rest (but hidden entries with `keepHidden`). */
-function writeTree(dir: string, files: { path: string; content: string }[], keepHidden = false): { changed: number; removed: number } {
-  let changed = 0;
-  fs.mkdirSync(dir, { recursive: true });
-  const wanted = new Set(files.map((f) => path.join(dir, f.path)));
-  for (const f of files) {
-    const target = path.join(dir, f.path);
-    const current = fs.existsSync(target) ? fs.readFileSync(target, "utf8") : undefined;
-    if (current === f.content) continue;
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, f.content);
-    changed++;
+  let files: { path: string; content: string }[];
+  try {
+    files = renderPlatformFiles(plan);
+  } catch (e) {
+    io.stderr(`${file}: cannot render: ${(e as Error).message}\nvk8s: nothing written\n`);
+    return EXIT.invalid;
   }
-  return { changed, removed: removeStale(dir, wanted, keepHidden) };
-}
-
-/** Deletes files under `dir` not in `wanted`, then directories left empty; returns how many files went. */
-function removeStale(dir: string, wanted: Set<string>, keepHidden = false): number {
-  let removed = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (keepHidden && entry.name.startsWith(".")) continue;
-    if (entry.isDirectory()) {
-      removed += removeStale(full, wanted, keepHidden);
-      if (fs.readdirSync(full).length === 0) fs.rmdirSync(full);
-    } else if (!wanted.has(full)) {
-      fs.unlinkSync(full);
-      removed++;
-    }
-  }
-  return removed;
+  return writeTrees(io, dir, [{ root: dir, files, label: `${plan.tenants.length} user(s), ` }]);
 }

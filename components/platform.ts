@@ -14,7 +14,9 @@ import * as k8s from "@pulumi/kubernetes";
 import type { BootstrapOptions } from "../src/bootstrap/types";
 import { planPlatform, type PlatformPlan, type TenantPlan } from "../src/platform/plan";
 import type { PlatformSettings, TenantInput } from "../src/platform/types";
-import { Vk8sCluster, type Vk8sSshArgs } from "./vk8sCluster";
+import { Vk8sCluster, prepareCluster, type Vk8sClusterArgs, type Vk8sSshArgs } from "./vk8sCluster";
+import { Vk8sPlatformError } from "../src/platform/errors";
+import { formatProblem, Vk8sValidationError, type Problem } from "../src/spec/errors";
 import { createK8sResource, objectResourceName } from "./k8sResources";
 
 /** One user of the platform: the pure tenant input plus its secrets. */
@@ -68,17 +70,15 @@ export class Vk8sPlatform extends pulumi.ComponentResource {
   public readonly kubeconfigs: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: Vk8sPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
-    // Plan before registering anything: an invalid platform creates nothing.
+    // Plan the platform and prepare every user's cluster before registering anything: an
+    // invalid platform, or one invalid user, creates nothing.
     const plan = planPlatform(args.users.map(tenantInput), args.settings);
-    for (const [i, u] of args.users.entries()) {
-      if (u.kubeflowPassword === undefined || u.kubeflowPassword === null) {
-        throw new Error(`vk8s: users[${JSON.stringify(u.name ?? i)}].kubeflowPassword: is missing (give the user's Kubeflow password as a secret)`);
-      }
-    }
+    checkUsers(name, plan, args);
     super("vk8s:index:Vk8sPlatform", name, {}, opts);
     this.plan = plan;
     this.clusters = {};
     const offerStorage = args.bootstrap !== false && (args.offerStorageInVirtualCluster ?? true);
+    for (const obj of plan.hostObjects) createK8sResource(objectResourceName(name, obj), obj, { parent: this });
     const byName = new Map(args.users.map((u) => [u.name, u]));
     for (const tenant of plan.tenants) {
       const user = byName.get(tenant.name) as Vk8sPlatformUser;
@@ -106,18 +106,7 @@ export class Vk8sPlatform extends pulumi.ComponentResource {
   }
 
   private createCluster(name: string, tenant: TenantPlan, user: Vk8sPlatformUser, args: Vk8sPlatformArgs): Vk8sCluster {
-    const { extraObjects, namespaceLabels, userStorage } = tenant.hostRender;
-    return new Vk8sCluster(`${name}-${tenant.name}`, {
-      ...tenant.spec,
-      clusterName: tenant.name,
-      kubeflow: { ...tenant.spec.kubeflow, password: pulumi.secret(user.kubeflowPassword) },
-      hostAddress: args.hostAddress,
-      apiServerNodePort: tenant.apiServerNodePort,
-      ssh: { ...user.ssh, nodePort: tenant.sshNodePort },
-      awaitVNodes: args.awaitVNodes,
-      bootstrap: args.bootstrap,
-      hostRender: { extraObjects, namespaceLabels, userStorage },
-    }, { parent: this });
+    return new Vk8sCluster(`${name}-${tenant.name}`, clusterArgsOf(tenant, user, args), { parent: this });
   }
 
   /** The user's storage inside the virtual cluster, through a provider built from its kubeconfig. */
@@ -125,6 +114,57 @@ export class Vk8sPlatform extends pulumi.ComponentResource {
     const provider = new k8s.Provider(`${prefix}-virtual`, { kubeconfig: cluster.kubeconfig }, { parent: this });
     for (const obj of tenant.virtualObjects) createK8sResource(objectResourceName(`${prefix}-virtual`, obj), obj, { parent: this, provider });
   }
+}
+
+/** The arguments of a user's `Vk8sCluster`. */
+function clusterArgsOf(tenant: TenantPlan, user: Vk8sPlatformUser, args: Vk8sPlatformArgs): Vk8sClusterArgs {
+  const { extraObjects, namespaceLabels, userStorage } = tenant.hostRender;
+  const password = typeof user.kubeflowPassword === "string" ? user.kubeflowPassword : pulumi.secret(user.kubeflowPassword);
+  return {
+    ...tenant.spec,
+    clusterName: tenant.name,
+    kubeflow: { ...tenant.spec.kubeflow, password },
+    hostAddress: args.hostAddress,
+    apiServerNodePort: tenant.apiServerNodePort,
+    ssh: { ...user.ssh, nodePort: tenant.sshNodePort },
+    awaitVNodes: args.awaitVNodes,
+    bootstrap: args.bootstrap,
+    hostRender: { extraObjects, namespaceLabels, userStorage },
+  };
+}
+
+/**
+ * Every user's password is given and every user's cluster passes `prepareCluster` (the
+ * component's own validation and plan), before any is registered; throws
+ * `Vk8sPlatformError` with every problem of every user.
+ */
+function checkUsers(name: string, plan: PlatformPlan, args: Vk8sPlatformArgs): void {
+  const problems: Problem[] = [];
+  const byName = new Map(args.users.map((u) => [u.name, u]));
+  for (const tenant of plan.tenants) {
+    const user = byName.get(tenant.name) as Vk8sPlatformUser;
+    if (user.kubeflowPassword === undefined || user.kubeflowPassword === null) {
+      problems.push({ path: `${tenant.path}.kubeflowPassword`, message: "is missing", fix: "give the user's Kubeflow password as a secret" });
+      continue;
+    }
+    try {
+      prepareCluster(`${name}-${tenant.name}`, clusterArgsOf(tenant, user, args));
+    } catch (e) {
+      if (!(e instanceof Vk8sValidationError)) throw e;
+      problems.push(...e.problems.map((p) => ({ ...p, path: userFieldPath(tenant.path, p.path) })));
+    }
+  }
+  const unique = [...new Map(problems.map((p) => [formatProblem(p), p])).values()];
+  if (unique.length > 0) throw new Vk8sPlatformError(unique);
+}
+
+/** A cluster problem's path as a platform user's: spec fields under `.cluster`, the password as `kubeflowPassword`. */
+function userFieldPath(userPath: string, path: string): string {
+  if (path === "kubeflow.password") return `${userPath}.kubeflowPassword`;
+  if (path === "name") return `${userPath}.name`;
+  if (/^(hostAddress|bootstrap)\b/.test(path)) return path; // the platform's own arguments, shared by every user
+  if (/^(ssh|hostRender|apiServerNodePort)\b/.test(path)) return `${userPath}.${path}`;
+  return `${userPath}.cluster.${path}`;
 }
 
 /** The pure tenant input of a user (its secrets left out). */

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { validateCluster } from "../src/spec/validate";
+import { kubeflowSizeWarnings } from "../src/spec/rules/kubeflowSize";
 import { Vk8sValidationError } from "../src/spec/errors";
 import type { ClusterSpecInput } from "../src/spec/schema";
 import type { ResolvedCluster } from "../src/spec/resolved";
@@ -14,7 +15,8 @@ import { accessName, sshServiceName } from "../src/render/names";
 import { VNODE_SSH_PORT } from "../src/render/vnode";
 import { rewriteKubeconfigServer } from "../src/kubeconfig/rewrite";
 import { planBootstrap } from "../src/bootstrap/plan";
-import type { BootstrapOptions } from "../src/bootstrap/types";
+import type { BootstrapOptions, BootstrapStep } from "../src/bootstrap/types";
+import { checkClusterArgs } from "../src/spec/clusterArgs";
 import { digest, hashDexPassword } from "../src/bootstrap/password";
 import { readInstallHistory, type InstallHistory } from "../src/status/phases";
 import { parseVk8sDocuments } from "../src/manifest";
@@ -63,6 +65,10 @@ export interface Vk8sClusterArgs extends Omit<ClusterSpecInput, "kubeflow"> {
     email: string;
     /** Login password (>= 8 characters, not the upstream default); pass a secret. */
     password: pulumi.Input<string>;
+    /** The apps to install (see `ClusterSpecInput`); platform pieces are added. @default the full example */
+    components?: string[];
+    /** A change to another Kubeflow line: `refuse` or `reinstall`. @default "refuse" */
+    versionChange?: "refuse" | "reinstall";
   };
   /** Address of a host node on which users reach NodePorts. @default "127.0.0.1" */
   hostAddress?: string;
@@ -117,27 +123,21 @@ export class Vk8sCluster extends pulumi.ComponentResource {
   public readonly cluster: ResolvedCluster;
 
   constructor(name: string, args: Vk8sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    // Validate before registering anything: invalid input creates nothing.
-    const cluster = resolveOrThrow(name, args);
+    // Validate and plan before registering anything: invalid input creates nothing.
+    const prepared = prepareCluster(name, args);
+    const { cluster, renderOptions, steps } = prepared;
     super("vk8s:index:Vk8sCluster", name, {}, opts);
     this.cluster = cluster;
+    for (const warning of kubeflowSizeWarnings(cluster)) pulumi.log.warn(warning, this);
     const password = pulumi.secret(args.kubeflow.password);
     const passwordChecked = deferredPasswordGate(name, args, cluster.namespace);
 
     const ssh = args.ssh ?? {};
-    if (ssh.privateKey !== undefined && !ssh.publicKey) {
-      throw new Error(`vk8s: ssh.publicKey: required with ssh.privateKey (give the public half for authorized_keys)`);
-    }
     const key = ssh.privateKey === undefined ? new SshKeyPair(`${name}-ssh-key`, { parent: this }) : undefined;
     const publicKey = key ? key.publicKeyOpenssh : pulumi.output(ssh.publicKey!);
     const privateKey = key ? key.privateKeyPem : pulumi.secret(ssh.privateKey!);
 
-    const renderOptions: HostRenderOptions = {
-      ...args.hostRender,
-      sshNodePort: ssh.nodePort ?? args.hostRender?.sshNodePort,
-      apiServerNodePort: args.apiServerNodePort ?? args.hostRender?.apiServerNodePort,
-    };
-    const objects = keyDependentRender(cluster, renderOptions, publicKey);
+    const objects = keyDependentRender(cluster, renderOptions, publicKey, prepared.probes);
     const resources = new Map<string, pulumi.CustomResource>();
     let namespace: pulumi.CustomResource | undefined;
     const skipAwait = args.awaitVNodes === false;
@@ -177,24 +177,17 @@ export class Vk8sCluster extends pulumi.ComponentResource {
     this.kubeflowVersion = pulumi.output(cluster.kubeflow.version);
     this.namespace = pulumi.output(cluster.namespace);
 
-    if (args.bootstrap === false) {
+    if (steps === undefined) {
       this.kubeconfig = pulumi.secret("");
       this.phases = pulumi.output(readInstallHistory([]));
     } else {
-      const bootstrap = args.bootstrap ?? {};
-      // The kubeconfig output names hostAddress when the API server is exposed: the
-      // server certificate must then carry it too.
-      const steps = planBootstrap(cluster, args.apiServerNodePort === undefined ? bootstrap : {
-        ...bootstrap,
-        apiServerExtraSans: [...new Set([...(bootstrap.apiServerExtraSans ?? []), hostAddress])],
-      });
       const accessDeps = [...resources.entries()]
         .filter(([k]) => k === `Deployment/${accessName(cluster)}` || k === `Service/${sshServiceName(cluster)}`)
         .map(([, r]) => r);
       const nodes: Record<string, NodeSsh> = {};
       const nodeDependencies: Record<string, pulumi.Resource[]> = {};
       for (const n of cluster.nodes) {
-        const direct = ssh.nodeEndpoints?.[n.name];
+        const direct = ssh.nodeEndpoints && Object.hasOwn(ssh.nodeEndpoints, n.name) ? ssh.nodeEndpoints[n.name] : undefined;
         nodes[n.name] = direct ?? { host: n.hostname, port: VNODE_SSH_PORT, proxy: { host: hostAddress, port: sshNodePort, user: ACCESS_SSH_USER } };
         const sts = resources.get(`StatefulSet/${n.statefulSetName}`);
         nodeDependencies[n.name] = [...(sts ? [sts] : []), ...(direct ? [] : accessDeps)];
@@ -275,26 +268,75 @@ export function checkDeferredPassword(name: string, args: Vk8sClusterArgs, passw
   return namespace;
 }
 
+/** What `Vk8sCluster` computes before it registers anything (pure; see `prepareCluster`). */
+export interface PreparedCluster {
+  cluster: ResolvedCluster;
+  renderOptions: HostRenderOptions;
+  /** The host objects rendered with two probe keys (see `keyDependentRender`). */
+  probes: [K8sObject[], K8sObject[]];
+  /** The bootstrap steps; `undefined` when `bootstrap` is `false`. */
+  steps?: BootstrapStep[];
+}
+
+/**
+ * The one validation of `Vk8sCluster`'s arguments (spec and component arguments, every
+ * problem at once as `Vk8sValidationError`), then the host objects and the bootstrap plan,
+ * all before anything is registered. The renderers and the planner only assert what the
+ * validation guarantees; should one still throw, it throws here, before registration.
+ * `Vk8sPlatform` runs it for every user before registering any.
+ */
+export function prepareCluster(name: string, args: Vk8sClusterArgs): PreparedCluster {
+  const cluster = resolveOrThrow(name, args);
+  const ssh = args.ssh ?? {};
+  const renderOptions: HostRenderOptions = {
+    ...args.hostRender,
+    sshNodePort: ssh.nodePort ?? args.hostRender?.sshNodePort,
+    apiServerNodePort: args.apiServerNodePort ?? args.hostRender?.apiServerNodePort,
+  };
+  const probes: [K8sObject[], K8sObject[]] = [
+    renderHostObjects(cluster, { ...renderOptions, sshPublicKey: "ssh-ed25519 A probe-a" }),
+    renderHostObjects(cluster, { ...renderOptions, sshPublicKey: "ssh-ed25519 B probe-b" }),
+  ];
+  if (args.bootstrap === false) return { cluster, renderOptions, probes };
+  return { cluster, renderOptions, probes, steps: planBootstrap(cluster, bootstrapOptionsOf(args)) };
+}
+
+/** The bootstrap options as planned: an exposed API server's certificate also names hostAddress. */
+function bootstrapOptionsOf(args: Vk8sClusterArgs): Partial<BootstrapOptions> {
+  const bootstrap = args.bootstrap || {};
+  if (args.apiServerNodePort === undefined) return bootstrap;
+  const hostAddress = args.hostAddress ?? "127.0.0.1";
+  return { ...bootstrap, apiServerExtraSans: [...new Set([...(bootstrap.apiServerExtraSans ?? []), hostAddress])] };
+}
+
 function resolveOrThrow(name: string, args: Vk8sClusterArgs): ResolvedCluster {
-  const { clusterName, hostAddress: _h, apiServerNodePort: _a, ssh: _s, bootstrap: _b, awaitVNodes: _w, hostRender: _r, kubeflow, ...spec } = args;
-  const password = typeof kubeflow.password === "string" ? kubeflow.password : DEFERRED_PASSWORD;
-  const result = validateCluster(clusterName ?? name, { ...spec, kubeflow: { ...kubeflow, password } });
-  if (!result.ok) throw new Vk8sValidationError(clusterName ?? name, result.problems);
+  const { clusterName, hostAddress, apiServerNodePort, ssh, bootstrap, awaitVNodes: _w, hostRender, kubeflow, ...spec } = args;
+  const password = typeof kubeflow?.password === "string" ? kubeflow.password : DEFERRED_PASSWORD;
+  const clusterNameOf = clusterName ?? name;
+  const result = validateCluster(clusterNameOf, { ...spec, kubeflow: kubeflow === undefined ? undefined : { ...kubeflow, password } });
+  if (!result.ok) throw new Vk8sValidationError(clusterNameOf, result.problems);
+  const problems = checkClusterArgs(result.cluster, {
+    hostAddress,
+    apiServerNodePort,
+    ssh,
+    hostRender,
+    bootstrap: bootstrap === false ? false : bootstrapOptionsOf(args),
+  });
+  if (problems.length > 0) throw new Vk8sValidationError(clusterNameOf, problems);
   return result.cluster;
 }
 
 /**
  * The host objects, with the ones that depend on the SSH public key (an Output until the
  * key exists) turned into Outputs of their body. Which objects depend on it is found by
- * rendering with two different keys, so no renderer detail is repeated here.
+ * comparing the renders with two different keys, so no renderer detail is repeated here.
  */
 function keyDependentRender(
   cluster: ResolvedCluster,
   options: HostRenderOptions,
   publicKey: pulumi.Output<string>,
+  [probeA, probeB]: [K8sObject[], K8sObject[]],
 ): { object: K8sObject; body: Record<string, unknown> }[] {
-  const probeA = renderHostObjects(cluster, { ...options, sshPublicKey: "ssh-ed25519 A probe-a" });
-  const probeB = renderHostObjects(cluster, { ...options, sshPublicKey: "ssh-ed25519 B probe-b" });
   return probeA.map((object, i) => {
     const { apiVersion: _v, kind: _k, metadata: _m, ...fields } = object;
     if (JSON.stringify(object) === JSON.stringify(probeB[i])) return { object, body: object };
@@ -304,4 +346,3 @@ function keyDependentRender(
     return { object, body };
   });
 }
-

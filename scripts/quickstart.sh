@@ -7,17 +7,18 @@
 # With a reachable kubeconfig (KUBECONFIG or ~/.kube/config) it deploys into that cluster
 # and leaves it running (stack `quickstart`, local backend under ~/.cache/vk8s/quickstart-state;
 # remove it with the printed `pulumi destroy` line).
-# Without one it builds/reuses the toolchain, starts the local environment (a host control
-# plane and a simulated vNode on 127.0.0.1), runs `pulumi up`, prints the outputs, then
+# Without one it sets up (toolchain, images), starts the local environment (a host control plane
+# on 127.0.0.1 and a real host node whose kubelet runs the vNode pods), runs `pulumi up` (a real
+# kubeadm init inside the vNode, over SSH through the access pod), prints the outputs, then
 # destroys the stack and stops everything (VK8S_QUICKSTART_KEEP=1 keeps it running).
 # Env: VK8S_KUBEFLOW_PASSWORD (default: a random one, stored only as a stack secret),
 #      PULUMI_CONFIG_PASSPHRASE (default for the local backend: vk8s-quickstart).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-repo=$(pwd)
+
+bash scripts/setup.sh
+# shellcheck disable=SC1091
 . scripts/node22.sh
-[ -d node_modules ] || npm ci --no-audit --no-fund
-bash scripts/toolchain.sh
 # shellcheck disable=SC1091
 . "${VK8S_TOOLCHAIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vk8s/toolchain}/env.sh"
 export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-vk8s-quickstart}"
@@ -54,31 +55,22 @@ cleanup() {
 trap cleanup EXIT
 KUBECONFIG=$(bash scripts/localenv/host.sh up "$state" | tail -n 1)
 export KUBECONFIG
-port=$(bash scripts/localenv/vnode.sh up "$state" quickstart master 0 | awk '$1 == "master" { print $2 }')
-
-# kustomize 3.2.0 (what Kubeflow 1.4 pins) is not served by the Go module proxy: a stand-in
-# answers `version` and runs the toolchain's kustomize for the build.
-real_kustomize=$(command -v kustomize)
-printf '#!/bin/sh\nif [ "${1:-}" = version ]; then echo "Version: {KustomizeVersion:3.2.0} (stand-in for %s)"; exit 0; fi\nexec %s "$@"\n' \
-  "$real_kustomize" "$real_kustomize" > "$state/kustomize-3.2.0"
-chmod +x "$state/kustomize-3.2.0"
-fixtures="$repo/test/e2e/fixtures"
-bootstrap=$(cat <<JSON
-{"kubeflowSource": {"kind": "local", "path": "$fixtures/kubeflow/v1.8-shape"},
- "calicoSource": {"kind": "local", "path": "$fixtures/calico"},
- "devicePluginSource": {"kind": "local", "path": "$fixtures/nvidia"},
- "kustomizeSource": {"kind": "local", "path": "$state/kustomize-3.2.0"},
- "apply": {"attempts": 6, "backoffSeconds": 1, "maxBackoffSeconds": 4, "timeoutSeconds": 300},
- "waitTimeoutSeconds": 120}
-JSON
-)
+# A real host node (containerd, kubelet, kube-proxy, CoreDNS) that runs the vNode pods, and the
+# site mirror the vNodes download kustomize and the Kubeflow manifests from.
+bash scripts/localenv/hostnode.sh up "$state"
+bash scripts/localenv/mirror.sh "$state" v1.9-shape >/dev/null
+bootstrap=$(bash scripts/localenv/bootstrap-options.sh "$state" v1.9-shape)
 cfg=(--config-file "$state/Pulumi.quickstart.yaml")
 pulumi stack init quickstart --non-interactive
-pulumi config set ssh "{\"nodeEndpoints\": {\"master\": {\"host\": \"127.0.0.1\", \"port\": $port}}}" "${cfg[@]}"
-pulumi config set awaitVNodes false "${cfg[@]}"
+# Kubeflow 26.03 on Kubernetes 1.34 (the version the toolchain builds for host and vNodes); one
+# master vNode small enough for a 2-core machine; the inner API server on a host NodePort.
+pulumi config set kubeflowVersion 26.03 "${cfg[@]}"
+pulumi config set kubernetesVersion 1.34 "${cfg[@]}"
+pulumi config set nodeResources '{"requests": {"cpu": "250m", "memory": "1Gi"}, "limits": {"cpu": "2", "memory": "6Gi"}}' "${cfg[@]}"
+pulumi config set apiServerNodePort 31643 "${cfg[@]}"
 pulumi config set bootstrap "$bootstrap" "${cfg[@]}"
 printf '%s' "$password" | pulumi config set --secret kubeflowPassword "${cfg[@]}"
 started=$(date +%s)
 pulumi up --yes --skip-preview --non-interactive "${cfg[@]}"
 echo "quickstart: pulumi up took $(( $(date +%s) - started ))s"
-pulumi stack output
+pulumi stack output --json

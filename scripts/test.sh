@@ -2,26 +2,17 @@
 # The test command of the README: everything CI runs, on a fresh machine too.
 #   bash scripts/test.sh            unit + component tests (jest), Python tests (fl/), e2e tier
 #   VK8S_SKIP_E2E=1 bash scripts/test.sh    without the real-engine tier
+#   VK8S_SKIP_REAL=1 bash scripts/test.sh   without the real tier (real vNodes)
 #   VK8S_SKIP_PACKAGE=1 bash scripts/test.sh    without the package tier (npm pack + fresh installs)
 # The package tier runs after the e2e tier, whose toolchain its `pulumi preview` check uses.
-# Installs what it needs: Node 22 (npm registry), shellcheck and openssh-server (Debian),
-# npm packages (npm ci), the Python venv (PyPI), the e2e toolchain (Go module proxy).
+# Installs what it needs through scripts/setup.sh, the set-up the quickstart uses too.
 # Ends with one line `vk8s: N passed, N failed` summing every tier.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+# shellcheck disable=SC1091
 . scripts/node22.sh
 echo "vk8s: node $(node --version), npm $(npm --version)"
-
-need_apt=()
-command -v shellcheck >/dev/null || need_apt+=(shellcheck)
-[ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
-command -v openssl >/dev/null || need_apt+=(openssl)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  echo "vk8s: installing ${need_apt[*]} (apt)"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
-fi
-
-[ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
 results=$(mktemp -d)
 passed=0 failed=0 status=0
 count_jest() { # file -> adds to passed/failed
@@ -55,6 +46,12 @@ if [ "${VK8S_SKIP_E2E:-0}" != 1 ] && [ -f scripts/e2e.sh ]; then
   echo "== real engine (e2e)"
   if bash scripts/e2e.sh --json "$results/e2e.json"; then :; else status=1; fi
   if [ -f "$results/e2e.json" ]; then count_jest "$results/e2e.json"; else failed=$((failed + 1)); fi
+fi
+
+if [ "${VK8S_SKIP_REAL:-0}" != 1 ]; then
+  echo "== real vNodes (real)"
+  if bash scripts/real.sh --json "$results/real.json"; then :; else status=1; fi
+  if [ -f "$results/real.json" ]; then count_jest "$results/real.json"; else failed=$((failed + 1)); fi
 fi
 
 if [ "${VK8S_SKIP_PACKAGE:-0}" != 1 ]; then

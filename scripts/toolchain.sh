@@ -11,7 +11,7 @@
 #
 # Usage: scripts/toolchain.sh [--force] [tool...]
 #   tool     one or more of: pulumi pulumi-language-nodejs kubernetes-provider command-provider
-#            etcd kubernetes kustomize (default: all)
+#            etcd kubernetes kustomize coredns cri-tools flannel (default: all)
 #   --force  rebuild even when a cached build exists (default: reuse the cache)
 # Environment:
 #   VK8S_TOOLCHAIN_DIR  cache root (default: ${XDG_CACHE_HOME:-$HOME/.cache}/vk8s/toolchain)
@@ -48,12 +48,25 @@ ETCD_VERSION=3.6.16
 # runs on cgroup v1 without failCgroupV1 (this machine's hierarchy), and the oldest the proxy serves.
 KUBERNETES_VERSION=1.34.4
 KUBERNETES_BUILD_DATE=2026-02-10T19:32:20Z # release time from the module proxy (deterministic)
-KUSTOMIZE_VERSION=5.8.2                    # 5.8.3 needs Go 1.27
+KUSTOMIZE_VERSION=5.8.1                    # the kustomize of Kubeflow 26.03 (its KinD test script); 5.8.3 needs Go 1.27
 # The host control plane (apiserver, controller-manager, scheduler), the host node (kubelet,
 # kube-proxy) and the vNodes' kubeadm/kubelet/kubectl and control-plane images use these.
 KUBERNETES_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kubeadm kube-proxy)
 
-ALL_TOOLS=(pulumi pulumi-language-nodejs kubernetes-provider command-provider etcd kubernetes kustomize)
+# CoreDNS: the host node's cluster DNS (vNodes find each other by their headless-service names)
+# and the vNodes' kubeadm DNS addon image: the version kubeadm 1.34 pins (served by the proxy,
+# though its version list starts at 1.14.3).
+COREDNS_VERSION=1.12.1
+# crictl: the vNodes' CRI client (kink image) and the host node's clean-up; follows the Kubernetes minor.
+CRI_TOOLS_VERSION=1.34.0
+# flannel: the vNodes' CNI where calico cannot be had (calico does not build from the proxy: its
+# go.mod replaces github.com/projectcalico/api with a nested path the module zip lacks, and the
+# proxy refuses that module). Built from its module with the tencentvpc backend left out: the proxy
+# refuses github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc (404), which only that
+# backend imports.
+FLANNEL_VERSION=0.28.10
+
+ALL_TOOLS=(pulumi pulumi-language-nodejs kubernetes-provider command-provider etcd kubernetes kustomize coredns cri-tools flannel)
 
 # ---- settings ---------------------------------------------------------------------------
 TC_ROOT="${VK8S_TOOLCHAIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vk8s/toolchain}"
@@ -323,6 +336,46 @@ tc_kustomize() {
   tc_cached "$dir" kustomize && { tc_use "kustomize v$KUSTOMIZE_VERSION" "$dir"; return; }
   # Its go.mod has no replace lines: `go install mod@version` stamps the version itself.
   tc_install "kustomize v$KUSTOMIZE_VERSION" "$dir" "sigs.k8s.io/kustomize/kustomize/v5@v$KUSTOMIZE_VERSION"
+}
+
+tc_coredns() {
+  local dir="$TC_ROOT/coredns-v$COREDNS_VERSION"
+  tc_cached "$dir" coredns && { tc_use "coredns v$COREDNS_VERSION" "$dir"; return; }
+  tc_install "coredns v$COREDNS_VERSION" "$dir" "github.com/coredns/coredns@v$COREDNS_VERSION"
+}
+
+tc_cri_tools() {
+  local dir="$TC_ROOT/cri-tools-v$CRI_TOOLS_VERSION"
+  tc_cached "$dir" crictl && { tc_use "crictl v$CRI_TOOLS_VERSION" "$dir"; return; }
+  tc_module "cri-tools-v$CRI_TOOLS_VERSION" "sigs.k8s.io/cri-tools@v$CRI_TOOLS_VERSION" -- sigs.k8s.io/cri-tools/cmd/crictl || return 0
+  tc_build "crictl v$CRI_TOOLS_VERSION" "$dir" "$TC_ROOT/src/cri-tools-v$CRI_TOOLS_VERSION" \
+    "-X sigs.k8s.io/cri-tools/pkg/version.Version=v$CRI_TOOLS_VERSION" crictl=sigs.k8s.io/cri-tools/cmd/crictl
+}
+
+tc_flannel() {
+  local v=$FLANNEL_VERSION dir="$TC_ROOT/flannel-v$FLANNEL_VERSION" src="$TC_ROOT/src/flannel-v$FLANNEL_VERSION"
+  tc_cached "$dir" flanneld && { tc_use "flanneld v$v" "$dir"; return; }
+  tc_log_start "flannel-v$v"
+  tc_step "flanneld v$v" tc_prepare_flannel "$src" || return 0
+  # The udp backend uses cgo: this one binary is built with CGO_ENABLED=1 (glibc, Debian images).
+  CGO_ENABLED=1 tc_build "flanneld v$v" "$dir" "$src" "-X github.com/flannel-io/flannel/pkg/version.Version=v$v" flanneld=.
+}
+
+# tc_prepare_flannel SRC: a writable copy of flannel's module without the tencentvpc backend, the
+# two refused tencentcloud modules replaced by empty local modules (never compiled: nothing imports them).
+tc_prepare_flannel() {
+  local src=$1 zipdir m
+  zipdir=$(go mod download -json "github.com/flannel-io/flannel@v$FLANNEL_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  [ -n "$zipdir" ] || { echo "go mod download gave no Dir"; return 1; }
+  rm -rf "$src" && mkdir -p "$(dirname "$src")" && cp -R "$zipdir" "$src" && chmod -R u+w "$src"
+  grep -q 'pkg/backend/tencentvpc"' "$src/main.go" || { echo "main.go no longer imports tencentvpc: revisit tc_prepare_flannel"; return 1; }
+  sed -i '/pkg\/backend\/tencentvpc"/d' "$src/main.go"
+  rm -rf "$src/pkg/backend/tencentvpc"
+  for m in common vpc; do
+    mkdir -p "$src/.vk8s-stub/$m"
+    printf 'module github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/%s\n\ngo 1.20\n' "$m" >"$src/.vk8s-stub/$m/go.mod"
+    (cd "$src" && go mod edit -replace "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/$m=./.vk8s-stub/$m")
+  done
 }
 
 # ---- main -------------------------------------------------------------------------------

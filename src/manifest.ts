@@ -2,7 +2,8 @@
  * Reading the original operator's manifests: YAML files holding one or more `kind: Vk8s`
  * documents (reference, section 3), so users of the old operator can migrate as they are.
  */
-import { LineCounter, parseAllDocuments } from "yaml";
+import { quote } from "./spec/errors";
+import { isAlias, isNode, LineCounter, parseAllDocuments, visit, type Document, type YAMLError } from "yaml";
 import { validateCluster, type ValidateOptions, type ValidationResult } from "./spec/validate";
 
 /** apiVersions accepted for `kind: Vk8s`: the two groups of the original operator, and ours. */
@@ -39,6 +40,82 @@ export class Vk8sManifestError extends Error {
 }
 
 /**
+ * A YAML library error as a message that never holds source text: some library messages
+ * quote the offending source (`Block scalar header includes extra characters: |Secr...`,
+ * `Unresolved tag: !Secret`), and the offending source may be a password. Only the line
+ * and column point at it.
+ */
+export function safeYamlMessage(error: YAMLError): string {
+  const m = error.message;
+  if (m.startsWith("Block scalar header includes extra characters")) return "Block scalar header includes extra characters (a value starting with | or > is a block scalar: quote the value)";
+  if (m.startsWith("Invalid escape sequence")) return "Invalid escape sequence in a double-quoted string (use single quotes, or escape the backslash)";
+  if (m.startsWith("Unresolved tag")) return "Unresolved tag (vk8s takes no YAML tags: remove it, or quote a value starting with !)";
+  if (m.startsWith("Plain value cannot start with")) return "Plain value cannot start with a reserved or indicator character such as @, `, % (quote the value)";
+  if (m.startsWith("Anchors and tags must be after")) return "Anchors and tags must be after the indicator";
+  const unexpected = /^Unexpected .* in (flow map|flow sequence|collection)$/.exec(m);
+  if (unexpected) return `Unexpected token in ${unexpected[1]}`;
+  // Every other message is fixed text, or names a token type; cut anything after a colon to be sure.
+  return m.replace(/:[\s\S]*$/, "");
+}
+
+/**
+ * What vk8s refuses in a document that is valid YAML: explicit tags (`!Secret x` would
+ * silently become `x`; `!!binary` and custom tags change values), anchors on single values
+ * (`&Secret x` would become `x`), and aliases to no anchor. Positions only, no source text.
+ */
+export function yamlNodeIssues(doc: Document.Parsed, lineCounter: LineCounter): ManifestIssue[] {
+  const issues: ManifestIssue[] = [];
+  const at = (offset: number | undefined, message: string) => {
+    const pos = lineCounter.linePos(offset ?? 0);
+    issues.push({ line: pos.line, col: pos.col, message });
+  };
+  visit(doc, (_key, node) => {
+    if (isAlias(node)) {
+      if (node.resolve(doc) === undefined) at(node.range?.[0], "an alias (*name) refers to no anchor (&name) set before it (set the anchor first, or write the value)");
+      return;
+    }
+    if (!isNode(node)) return;
+    if (node.tag !== undefined) {
+      at(node.range?.[0], "a YAML tag (!tag or !!type) is not accepted: vk8s fields are plain values (remove the tag; quote a value that starts with !)");
+    }
+    if (node.anchor !== undefined && !("items" in node)) {
+      at(node.range?.[0], "an anchor (&name) on a single value is not accepted (remove it; quote a value that starts with &)");
+    }
+  });
+  return issues;
+}
+
+/**
+ * Annotations that describe how a document was applied, not the cluster: never carried
+ * (`kubectl apply` stores the whole last document there, the plain password included).
+ */
+const DROPPED_ANNOTATION_PREFIXES = ["kubectl.kubernetes.io/"];
+
+/**
+ * A `kind: Vk8s` document's spec with its `metadata.labels` and `metadata.annotations`
+ * carried into `spec.labels` / `spec.annotations` (the original operator's update test
+ * labels the custom resource and expects the label on the StatefulSets). The spec's own
+ * entries win; a key set differently in both is an error.
+ */
+export function specWithMetadata(metadata: Record<string, unknown>, spec: unknown): { spec: unknown } | { error: string } {
+  const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+  if (!isMap(spec)) return { spec };
+  let out: Record<string, unknown> = spec;
+  for (const field of ["labels", "annotations"] as const) {
+    const fromMetadata = metadata[field];
+    if (fromMetadata === undefined || fromMetadata === null) continue;
+    if (!isMap(fromMetadata)) return { error: `metadata.${field} is not a map (write it like { team: a })` };
+    const kept = Object.entries(fromMetadata).filter(([k]) => field === "labels" || !DROPPED_ANNOTATION_PREFIXES.some((p) => k.startsWith(p)));
+    if (kept.length === 0 || (out[field] !== undefined && !isMap(out[field]))) continue; // a mistyped spec field is reported by the validation
+    const own = isMap(out[field]) ? (out[field] as Record<string, unknown>) : {};
+    const clash = kept.find(([k, v]) => Object.hasOwn(own, k) && own[k] !== v);
+    if (clash) return { error: `metadata.${field}[${quote(clash[0])}] differs from spec.${field}[${quote(clash[0])}] (keep one of them)` };
+    out = { ...out, [field]: { ...Object.fromEntries(kept), ...own } };
+  }
+  return { spec: out };
+}
+
+/**
  * Parses every document of a YAML text; empty documents are skipped. Throws
  * `Vk8sManifestError` listing every syntax error (line:col) and every document that is not
  * a `kind: Vk8s` with a known apiVersion and a `metadata.name`.
@@ -54,15 +131,21 @@ export function parseVk8sDocuments(text: string, source = "<input>"): Vk8sDocume
     const where = `document ${index + 1}`;
     const issue = (message: string, pos = start) => issues.push({ line: pos.line, col: pos.col, message });
     if (doc.errors.length > 0) {
-      for (const e of doc.errors) issue(e.message, lineCounter.linePos(e.pos[0]));
+      for (const e of doc.errors) issue(safeYamlMessage(e), lineCounter.linePos(e.pos[0]));
       return;
     }
     if (doc.contents === null) return;
+    const nodeIssues = yamlNodeIssues(doc, lineCounter);
+    if (nodeIssues.length > 0) {
+      issues.push(...nodeIssues);
+      return;
+    }
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: 100 });
-    } catch (e) {
-      issue(`${where}: ${(e as Error).message}`);
+    } catch {
+      // The library's message may quote source text (alias names); say what, not which.
+      issue(`${where}: cannot be read as data (too many or circular aliases)`);
       return;
     }
     if (value === null || value === undefined) return; // an empty document (`---` with nothing after it)
@@ -72,11 +155,11 @@ export function parseVk8sDocuments(text: string, source = "<input>"): Vk8sDocume
     }
     const { apiVersion, kind, metadata, spec } = value as Record<string, unknown>;
     if (kind !== VK8S_KIND) {
-      issue(`${where} has kind ${JSON.stringify(kind ?? null)}, not ${VK8S_KIND} (keep only kind: ${VK8S_KIND} documents in vk8s files)`);
+      issue(`${where} has kind ${quote(kind ?? null)}, not ${VK8S_KIND} (keep only kind: ${VK8S_KIND} documents in vk8s files)`);
       return;
     }
     if (typeof apiVersion !== "string" || !(VK8S_API_VERSIONS as readonly string[]).includes(apiVersion)) {
-      issue(`${where} has apiVersion ${JSON.stringify(apiVersion ?? null)} (use one of ${VK8S_API_VERSIONS.join(", ")})`);
+      issue(`${where} has apiVersion ${quote(apiVersion ?? null)} (use one of ${VK8S_API_VERSIONS.join(", ")})`);
       return;
     }
     const name = (metadata as { name?: unknown } | undefined)?.name;
@@ -84,7 +167,12 @@ export function parseVk8sDocuments(text: string, source = "<input>"): Vk8sDocume
       issue(`${where} has no metadata.name (name the cluster: metadata: { name: team-a })`);
       return;
     }
-    result.push({ apiVersion, name, spec, line: start.line });
+    const carried = specWithMetadata(metadata as Record<string, unknown>, spec);
+    if ("error" in carried) {
+      issue(`${where}: ${carried.error}`);
+      return;
+    }
+    result.push({ apiVersion, name, spec: carried.spec, line: start.line });
   });
   if (issues.length > 0) throw new Vk8sManifestError(source, issues);
   return result;

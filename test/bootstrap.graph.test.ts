@@ -5,8 +5,9 @@ import { hashDexPassword } from "../src/bootstrap/password";
 import { planBootstrap, STEP_IDS } from "../src/bootstrap/plan";
 import type { BootstrapOptionsInput, BootstrapStep } from "../src/bootstrap/types";
 import type { ResolvedCluster } from "../src/spec/resolved";
+import { resolveCluster } from "../src/spec/validate";
 import {
-  ALL_FIXTURES, CLUSTERS_BY_LINE, FIXTURE_SEED, GPU_WORKERS, SAMPLE_1_3, fixtureCluster, fixtureNode,
+  ALL_FIXTURES, CLUSTERS_BY_LINE, FIXTURE_PASSWORD, FIXTURE_SEED, GPU_WORKERS, SAMPLE_1_3, fixtureCluster, fixtureNode,
 } from "./fixtures/bootstrapClusters";
 
 const byId = (steps: BootstrapStep[]) => new Map(steps.map((s) => [s.id, s]));
@@ -39,7 +40,8 @@ describe("order and dependencies", () => {
       ["02-kubeadm-init", ["01-wait-master"]],
       ["03-kubeconfig", ["02-kubeadm-init"]],
       ["04-calico", ["02-kubeadm-init"]],
-      ["08-kubeflow", ["04-calico"]],
+      ["07-storage", ["04-calico"]],
+      ["08-kubeflow", ["04-calico", "07-storage"]],
       ["09-dex-login", ["08-kubeflow"]],
       ["10-expose", ["08-kubeflow"]],
       ["11-status", ["08-kubeflow", "09-dex-login", "10-expose"]],
@@ -47,6 +49,7 @@ describe("order and dependencies", () => {
     expect(plan.map((s) => s.phase)).toEqual([
       "Waiting: creating node",
       "Installing: configuring master node", "Installing: configuring master node", "Installing: configuring master node",
+      "Installing: configuring master node",
       "Installing: installing kubeflow", "Installing: installing kubeflow", "Installing: installing kubeflow",
       "Running",
     ]);
@@ -57,7 +60,7 @@ describe("order and dependencies", () => {
     expect(plan.map((s) => s.id)).toEqual([
       "01-wait-master", "02-kubeadm-init", "03-kubeconfig", "04-calico",
       "05-join-token-cpu-worker", "05-join-token-gpu-worker", "06-join-cpu-worker", "06-join-gpu-worker",
-      "07-nvidia-device-plugin", "08-kubeflow", "09-dex-login", "10-expose", "11-status",
+      "07-nvidia-device-plugin", "07-storage", "08-kubeflow", "09-dex-login", "10-expose", "11-status",
     ]);
     const index = byId(plan);
     expect(index.get("07-nvidia-device-plugin")!.dependsOn).toEqual(["04-calico", "06-join-gpu-worker"]);
@@ -156,6 +159,24 @@ describe("triggers: only what must re-run a step", () => {
     ]);
   });
 
+  test.each(["1.4", "v1.4.0", "v1.4.1"])("respelling Kubeflow 1.4 as %p changes no step", (spelling) => {
+    const as = (version: string) => resolveCluster("gpu-team", {
+      kubeflow: { version, email: "test@example.com", password: FIXTURE_PASSWORD },
+      nodes: [{ name: "gpu-team-master", role: "master" }, { name: "w1", role: "worker" }],
+    });
+    const base = planBootstrap(as("1.4"));
+    const respelt = planBootstrap(as(spelling));
+    expect(diff(base, respelt)).toEqual({ added: [], removed: [], changed: [] });
+    expect(byId(respelt).get(STEP_IDS.kubeflow)!.triggers[0]).toBe("kubeflow=v1.4.1");
+  });
+
+  test("image archives and the kubeadm image repository re-run init and the joins (and what follows init), nothing else", () => {
+    const options: BootstrapOptionsInput = { imageArchives: [{ kind: "local", path: "/opt/images/k8s.tar" }], kubeadmImageRepository: "registry.example.com/k8s" };
+    expect(diff(planBootstrap(GPU_WORKERS), planBootstrap(GPU_WORKERS, options)).changed).toEqual([
+      "01-wait-master", "02-kubeadm-init", "03-kubeconfig", "06-join-cpu-worker", "06-join-gpu-worker",
+    ]);
+  });
+
   test("the 1.3 sample's triggers", () => {
     const plan = byId(planBootstrap(SAMPLE_1_3));
     expect(plan.get(STEP_IDS.kubeadmInit)!.triggers).toEqual([
@@ -166,7 +187,7 @@ describe("triggers: only what must re-run a step", () => {
       `calico=${SAMPLE_1_3.matrix.calico}`, "podNetworkCidr=80.244.0.0/16", "nodeInterface=eth0", "source=upstream",
     ]);
     const dex = plan.get(STEP_IDS.dexLogin)!.triggers;
-    expect(dex.slice(0, 2)).toEqual(["kubeflow=v1.3.0", "email=test@example.com"]);
+    expect(dex.slice(0, 2)).toEqual(["kubeflow=v1.3.1", "email=test@example.com"]);
     expect(dex[2]).toMatch(/^after:08-kubeflow=[0-9a-f]{64}$/);
   });
 });
@@ -181,6 +202,8 @@ describe("invalid input: every problem at once", () => {
       kubeflowSource: { kind: "local", path: "relative/dir" },
       calicoSource: { kind: "mirror", url: "ftp://mirror" },
       dexPasswordHash: "plain-password",
+      kubeadmImageRepository: "https://registry.example.com/k8s",
+      imageArchives: [{ kind: "local", path: "images/k8s.tar" }, { kind: "mirror", url: "file:///k8s.tar" }, { kind: "upstream" } as never],
     } satisfies BootstrapOptionsInput;
     expect(() => planBootstrap(SAMPLE_1_3, bad)).toThrow(
       [
@@ -193,6 +216,10 @@ describe("invalid input: every problem at once", () => {
         'options.kubeflowSource.path: "relative/dir" is not an absolute path (give the directory on the master vNode, e.g. /opt/vk8s/bundle)',
         'options.calicoSource.url: "ftp://mirror" is not an http(s) URL (give the full URL of the mirrored file)',
         "options.kustomizeSource: downloads kustomize from upstream while the Kubeflow manifests come from a local source (set kustomizeSource to a mirror URL or a local path too)",
+        'options.kubeadmImageRepository: "https://registry.example.com/k8s" is not an image repository (give host[:port]/path without a scheme or tag, e.g. registry.example.com/k8s)',
+        'options.imageArchives[0].path: "images/k8s.tar" is not an absolute file path (give the archive\'s path on every vNode, e.g. /opt/vk8s/images/k8s-{version}.tar)',
+        'options.imageArchives[1].url: "file:///k8s.tar" is not an http(s) URL (give the full URL of the mirrored file)',
+        'options.imageArchives[2].kind: "upstream" is not an image archive source (use mirror or local)',
         "options.dexPasswordHash: is not a bcrypt hash (pass the result of hashDexPassword, never the password)",
       ].join("\n"),
     );

@@ -1,6 +1,7 @@
 /**
- * `shellcheck -s sh` over every rendered script (and delete script) of every fixture, with
- * each option variant that changes the text. shellcheck is the Debian package
+ * `shellcheck -s sh` over the step programs themselves (src/bootstrap/programs/*.sh, with
+ * lib.sh followed), and over every command text that carries them (and delete command) of
+ * every fixture, with each option variant that changes the data. shellcheck is the Debian package
  * (`apt-get install -y shellcheck`): in CI (CI=true) a missing shellcheck fails the suite;
  * elsewhere these tests are skipped, visibly.
  */
@@ -8,7 +9,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { renderBootstrapFiles } from "../src/bootstrap/files";
+import { programNames } from "../src/bootstrap/bundle";
+import { planBootstrap } from "../src/bootstrap/plan";
 import type { BootstrapOptionsInput } from "../src/bootstrap/types";
 import { ALL_FIXTURES, GPU_WORKERS } from "./fixtures/bootstrapClusters";
 
@@ -32,6 +34,7 @@ const VARIANTS: [string, BootstrapOptionsInput][] = [
     kustomizeSource: { kind: "local", path: "/opt/vk8s/bin/kustomize" },
     calicoSource: { kind: "local", path: "/opt/vk8s/calico" },
     devicePluginSource: { kind: "local", path: "/opt/vk8s/nvidia" },
+    imageArchives: [{ kind: "local", path: "/opt/vk8s/images/k8s.tar" }],
   }],
   ["mirrors", {
     kubeflowSource: { kind: "mirror", url: "https://mirror.example.com/kf-{version}.tar.gz" },
@@ -47,8 +50,20 @@ const cases = [
 ];
 
 (available ? describe : describe.skip)("shellcheck -s sh", () => {
-  test.each(cases)("%s: every script passes", (_, cluster, options) => {
-    const files = renderBootstrapFiles(cluster, options);
+  test("the step programs and lib.sh pass, as files in the repository", () => {
+    const dir = path.join(__dirname, "..", "src", "bootstrap", "programs");
+    const names = programNames();
+    expect(names).toEqual(expect.arrayContaining(["lib.sh", "kubeadm-init.sh", "join.sh", "calico.sh", "kubeflow.sh", "dex-login.sh"]));
+    const result = spawnSync("shellcheck", ["-s", "sh", "-x", ...names], { cwd: dir, encoding: "utf8" });
+    expect(result.stdout + result.stderr).toBe("");
+    expect(result.status).toBe(0);
+  });
+
+  test.each(cases)("%s: every command text passes", (_, cluster, options) => {
+    const files = planBootstrap(cluster, options).flatMap((step) => [
+      { path: `${step.id}.sh`, content: step.script },
+      ...(step.deleteScript ? [{ path: `${step.id}.delete.sh`, content: step.deleteScript }] : []),
+    ]);
     expect(files.length).toBeGreaterThan(5);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vk8s-shellcheck-"));
     try {

@@ -24,19 +24,27 @@ async function render(out: string): Promise<number> {
   return main(["render", SAMPLE, "--out", out], io);
 }
 
-test("render writes host manifests and the exact bootstrap scripts, never the password", async () => {
+test("render writes host manifests, the bootstrap programs, step environments and kubeadm configuration, never the password", async () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "vk8s-tree-"));
   expect(await render(out)).toBe(0);
   const tree = readTree(out);
   const names = [...tree.keys()].sort();
-  expect(names.filter((n) => n.startsWith("sample3/bootstrap/"))).toEqual([
-    "sample3/bootstrap/01-wait-master.sh", "sample3/bootstrap/02-kubeadm-init.sh",
-    "sample3/bootstrap/03-kubeconfig.sh", "sample3/bootstrap/04-calico.sh",
-    "sample3/bootstrap/08-kubeflow.sh", "sample3/bootstrap/09-dex-login.sh",
-    "sample3/bootstrap/10-expose.sh", "sample3/bootstrap/11-status.sh",
+  expect(names.filter((n) => n.startsWith("sample3/bootstrap/") && !n.startsWith("sample3/bootstrap/programs/"))).toEqual([
+    "sample3/bootstrap/01-wait-master.env", "sample3/bootstrap/02-kubeadm-init.env",
+    "sample3/bootstrap/03-kubeconfig.env", "sample3/bootstrap/04-calico.env",
+    "sample3/bootstrap/07-storage.env", "sample3/bootstrap/08-kubeflow.env", "sample3/bootstrap/09-dex-login.env",
+    "sample3/bootstrap/10-expose.env", "sample3/bootstrap/11-status.env",
+    "sample3/bootstrap/calico/calico-node-patch.yaml", "sample3/bootstrap/calico/kustomization.yaml",
+    "sample3/bootstrap/kubeadm/init.yaml", "sample3/bootstrap/kubeflow/components.patterns",
+    "sample3/bootstrap/storage/config-patch.yaml", "sample3/bootstrap/storage/kustomization.yaml",
+    "sample3/bootstrap/storage/provisioner-patch.yaml", "sample3/bootstrap/storage/storage-class-patch.yaml",
   ]);
+  expect(names).toContain("sample3/bootstrap/programs/kubeadm-init.sh");
   expect(names).toContain("sample3/host/statefulset-sample3-sample-master3.yaml");
-  expect(tree.get("sample3/bootstrap/04-calico.sh")).toContain("interface=eth0");
+  expect(tree.get("sample3/bootstrap/calico/calico-node-patch.yaml")).toContain("interface=eth0");
+  const init = tree.get("sample3/bootstrap/kubeadm/init.yaml")!;
+  expect(init).toContain("cgroupDriver: cgroupfs\nfailSwapOn: false\n");
+  expect(init).toContain("conntrack:\n  maxPerCore: 0\n");
   for (const [name, text] of tree) expect({ name, leaked: text.includes(PASSWORD) }).toEqual({ name, leaked: false });
   fs.rmSync(out, { recursive: true });
 });

@@ -10,6 +10,9 @@ import { record, valueOf, isSecret, type Registered } from "./helpers/pulumiMock
 import { Vk8sCluster, checkDeferredPassword, type Vk8sClusterArgs } from "../components/vk8sCluster";
 import { Vk8sValidationError } from "../src/spec/errors";
 
+// Each record() waits for the mocked SDK; on a shared, loaded machine one takes seconds.
+jest.setTimeout(60_000);
+
 const PASSWORD = "sentinel-Pa55word-7f3a";
 /** How the mock monitor sees a secret value (the SDK's secret sentinel). */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -88,13 +91,13 @@ describe("Vk8sCluster registration", () => {
     const cmds = commands(run.resources);
     expect(cmds.map(stepId)).toEqual([
       "01-wait-master", "02-kubeadm-init", "03-kubeconfig", "04-calico",
-      "05-join-token-gpu-1", "06-join-gpu-1", "06-join-gpu-1-cleanup", "07-nvidia-device-plugin",
+      "05-join-token-gpu-1", "06-join-gpu-1", "06-join-gpu-1-cleanup", "07-nvidia-device-plugin", "07-storage",
       "08-kubeflow", "09-dex-login", "10-expose", "11-status",
     ]);
     const dep = (id: string) => cmds.find((c) => stepId(c) === id)!.dependsOn.map((d) => cmds.find((c) => c.resource === d)).filter(Boolean).map((c) => stepId(c!));
     expect(dep("02-kubeadm-init")).toEqual(["01-wait-master"]);
     expect(dep("06-join-gpu-1")).toEqual(["05-join-token-gpu-1"]);
-    expect(dep("08-kubeflow")).toEqual(["04-calico"]);
+    expect(dep("08-kubeflow")).toEqual(["04-calico", "07-storage"]);
   });
 
   test("a removed worker is drained from the master: a companion command on the master holds the clean-up", () => {
@@ -205,20 +208,20 @@ describe("what a change re-runs", () => {
     const sts = resources.find((r) => r.name === "c1-statefulset-c1-master")!;
     expect(sts.inputs.metadata.labels.update).toBe("test");
     expect(sts.inputs.spec.selector.matchLabels.update).toBeUndefined();
-  });
+  }, 30_000);
 
   test("a new Kubeflow version re-runs only the Kubeflow steps", async () => {
     const base = await plan(args());
     const upgraded = await plan(args({ kubeflow: { version: "v1.4.0", email: "test@example.com", password: pulumi.secret(PASSWORD) } }));
     expect(changed(base, upgraded)).toEqual(["08-kubeflow", "09-dex-login", "10-expose", "11-status"]);
-  });
+  }, 30_000);
 
   test("adding a worker adds only its token and join steps", async () => {
     const base = await plan(args());
     const a = args();
     const grown = await plan({ ...a, nodes: [...a.nodes!, { name: "cpu-2", role: "worker", image: "registry.example.com/vk8s/kink:v1.20" }] });
     expect(changed(base, grown)).toEqual(["05-join-token-cpu-2", "06-join-cpu-2", "06-join-cpu-2-cleanup"]);
-  });
+  }, 30_000);
 });
 
 describe("provider and migration", () => {
@@ -236,7 +239,7 @@ describe("provider and migration", () => {
     const text = fs.readFileSync(path.join(__dirname, "fixtures/samples/two-tenants.yaml"), "utf8");
     const { result, resources } = await record((o) => Vk8sCluster.fromManifest(text, {}, o));
     expect(result.map((c) => c.cluster.name)).toEqual(["tenant-a", "tenant-b"]);
-    expect(result.map((c) => c.cluster.kubeflow.version)).toEqual(["v1.3.0", "v1.4.0"]);
+    expect(result.map((c) => c.cluster.kubeflow.version)).toEqual(["v1.3.1", "v1.4.1"]);
     expect(byType(resources, "vk8s:index:Vk8sCluster")).toHaveLength(2);
     expect(JSON.stringify(resources.map((r) => r.inputs))).not.toContain("tenant-a-password");
   });
@@ -246,7 +249,8 @@ describe("exposed API server", () => {
   test("the server certificate names hostAddress when the kubeconfig points there", async () => {
     const { result, resources } = await record((o) => new Vk8sCluster("c1", args({ apiServerNodePort: 30443, hostAddress: "10.1.2.3" }), o));
     const init = commands(resources).find((c) => stepId(c) === "02-kubeadm-init")!;
-    expect(init.inputs.create).toMatch(/--apiserver-cert-extra-sans[= ]'?[^\n]*10\.1\.2\.3/);
+    // the certificate names come from the ClusterConfiguration the command carries (kubeadm/init.yaml)
+    expect(init.inputs.create).toMatch(/\n  certSANs:\n    - [^\n]+\n(    - [^\n]+\n)*    - 10\.1\.2\.3\n/);
     expect(await valueOf(result.kubeconfig)).toContain("server: https://10.1.2.3:30443");
   });
 });

@@ -92,8 +92,8 @@ describe("Vk8sPlatform with user A (Kubeflow 1.3) and user B (Kubeflow 1.4)", ()
   test("outputs: each user's endpoints on its own NodePort, kubeconfigs secret", async () => {
     const out = await valueOf(run.result.users);
     const a = run.result.plan.tenants[0].nodePorts.ports;
-    expect(out["user-a"]).toMatchObject({ kubeflowUrl: `http://10.0.0.7:${a.kubeflow}`, sshEndpoint: `ssh://vk8s@10.0.0.7:${a.ssh}`, kubeflowVersion: "v1.3.0", kubernetesVersion: "1.20.15" });
-    expect(out["user-b"].kubeflowVersion).toBe("v1.4.0");
+    expect(out["user-a"]).toMatchObject({ kubeflowUrl: `http://10.0.0.7:${a.kubeflow}`, sshEndpoint: `ssh://vk8s@10.0.0.7:${a.ssh}`, kubeflowVersion: "v1.3.1", kubernetesVersion: "1.20.15" });
+    expect(out["user-b"].kubeflowVersion).toBe("v1.4.1");
     expect(await isSecret(run.result.kubeconfigs)).toBe(true);
   });
 

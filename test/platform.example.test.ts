@@ -17,8 +17,8 @@ describe("examples/platform", () => {
     const program = require("../examples/platform/index");
     const endpoints = await promiseOf(program.endpoints as pulumi.Output<Record<string, any>>);
     expect(Object.keys(endpoints)).toEqual(["user-a", "user-b"]);
-    expect(endpoints["user-a"]).toMatchObject({ kubeflowVersion: "v1.3.0", namespace: "vk8s-user-a", kubeflowUrl: `http://10.0.0.7:${program.nodePorts["user-a"].ports.kubeflow}` });
-    expect(endpoints["user-b"]).toMatchObject({ kubeflowVersion: "v1.4.0", namespace: "vk8s-user-b", kubeflowUrl: `http://10.0.0.7:${program.nodePorts["user-b"].ports.kubeflow}` });
+    expect(endpoints["user-a"]).toMatchObject({ kubeflowVersion: "v1.3.1", namespace: "vk8s-user-a", kubeflowUrl: `http://10.0.0.7:${program.nodePorts["user-a"].ports.kubeflow}` });
+    expect(endpoints["user-b"]).toMatchObject({ kubeflowVersion: "v1.4.1", namespace: "vk8s-user-b", kubeflowUrl: `http://10.0.0.7:${program.nodePorts["user-b"].ports.kubeflow}` });
     expect(program.nodePorts["user-a"].ports.kubeflow).not.toBe(program.nodePorts["user-b"].ports.kubeflow);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(registered.filter((r) => r.type === "vk8s:index:Vk8sCluster").map((r) => r.name)).toEqual(["platform-user-a", "platform-user-b"]);

@@ -38,14 +38,14 @@ describe("the example platform file", () => {
 
   test("renders both users with their Kubeflow lines, sorted by path", () => {
     expect(files.map((f) => f.path)).toEqual([...files.map((f) => f.path)].sort());
-    expect(content("user-a/bootstrap/08-kubeflow.sh")).toContain("v1.3");
-    expect(content("user-b/bootstrap/08-kubeflow.sh")).toContain("v1.4");
-    expect(content("user-a/bootstrap/08-kubeflow.sh")).not.toContain("v1.4");
+    expect(content("user-a/bootstrap/08-kubeflow.env")).toContain("VK8S_MANIFESTS_REF='v1.3.1'");
+    expect(content("user-b/bootstrap/08-kubeflow.env")).toContain("VK8S_MANIFESTS_REF='v1.4.1'");
+    expect(content("user-a/bootstrap/08-kubeflow.env")).not.toContain("v1.4");
     expect(files.filter((f) => f.path.startsWith("user-b/host/statefulset-")).map((f) => f.path)).toEqual([
       "user-b/host/statefulset-user-b-gpu-1.yaml", "user-b/host/statefulset-user-b-master.yaml",
     ]);
-    expect(content("user-b/bootstrap/07-nvidia-device-plugin.sh")).not.toBe("");
-    expect(content("user-a/bootstrap/07-nvidia-device-plugin.sh")).toBe("");
+    expect(content("user-b/bootstrap/07-nvidia-device-plugin.env")).not.toBe("");
+    expect(content("user-a/bootstrap/07-nvidia-device-plugin.env")).toBe("");
   });
 
   test("each user's host files: its namespace, tenant objects and storage; the virtual cluster's storage", () => {
@@ -114,8 +114,8 @@ describe("vk8s render|validate --platform", () => {
   test("validate prints each user's cluster and NodePorts", async () => {
     const r = await cli(["validate", "--platform", EXAMPLE]);
     expect(r.code).toBe(0);
-    expect(r.stdout.split("\n")[0]).toMatch(/^user-a: kubernetes 1\.20\.15 \(field-verified\), kubeflow v1\.3\.0, calico 3\.20\.6, 1 node\(s\), 0 GPU\(s\), nodePorts apiserver=\d+ kubeflow=\d+ ssh=\d+$/);
-    expect(r.stdout.split("\n")[1]).toMatch(/^user-b: .* kubeflow v1\.4\.0, .* 2 node\(s\), 1 GPU\(s\), /);
+    expect(r.stdout.split("\n")[0]).toMatch(/^user-a: kubernetes 1\.20\.15 \(field-verified\), kubeflow v1\.3\.1, calico 3\.20\.6, 1 node\(s\), 0 GPU\(s\), nodePorts apiserver=\d+ kubeflow=\d+ ssh=\d+$/);
+    expect(r.stdout.split("\n")[1]).toMatch(/^user-b: .* kubeflow v1\.4\.1, .* 2 node\(s\), 1 GPU\(s\), /);
   });
 
   test("a removed user's files go; hidden files stay", async () => {
@@ -127,7 +127,7 @@ describe("vk8s render|validate --platform", () => {
     fs.writeFileSync(onlyA, exampleText.slice(0, exampleText.indexOf("---\napiVersion: vk8s.dev/v1alpha1\nkind: Vk8s\nmetadata: { name: user-b }")));
     const r = await cli(["render", "--platform", onlyA, "--out", out]);
     expect(r.code).toBe(0);
-    expect(fs.readdirSync(out).sort()).toEqual([".keep", "_platform", "user-a"]);
+    expect(fs.readdirSync(out).sort()).toEqual([".keep", ".vk8s-rendered.json", "_platform", "user-a"]);
   });
 
   test("an invalid platform writes nothing and names the user; a repo root is refused", async () => {

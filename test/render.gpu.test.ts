@@ -224,4 +224,13 @@ describe("shellcheck", () => {
     expect(result.stdout).toBe("");
     expect(result.status).toBe(0);
   });
+
+  // The real-container check (run by the real tier, test/real/gpu-isolation.real.test.ts) and
+  // the one prepared for a GPU machine.
+  it.each(["gpu-isolation.sh", "gpu-device.sh"])(found ? "test/real/%s passes shellcheck -s bash" : "test/real/%s (SKIPPED: shellcheck not installed)", (file) => {
+    if (!found) return;
+    const result = spawnSync("shellcheck", ["-s", "bash", join(__dirname, "real", file)], { encoding: "utf8" });
+    expect(result.stdout).toBe("");
+    expect(result.status).toBe(0);
+  });
 });

@@ -18,8 +18,11 @@ describe("the original samples resolve", () => {
       name: "sample3",
       namespace: "vk8s-sample3",
       labels: {},
+      annotations: {}, // issue 11, item 7
       network: { podNetworkCidr: "80.244.0.0/16", serviceCidr: "80.96.0.0/12" },
-      kubeflow: { version: "v1.3.0", email: "test@example.com", password: "sample-password-3" },
+      // the matrix's resolved release of the line, not the spelling (v1.3.0 installs v1.3.1);
+      // issue 11: the password stays out of the resolved cluster
+      kubeflow: { version: "v1.3.1", email: "test@example.com", versionChange: "refuse" },
       access: { image: DEFAULTS.accessPodImage, port: 22 },
       ports: [{ name: "kubeflow", port: 30000, targetPort: 30000 }],
       kubeflowPort: { name: "kubeflow", port: 30000, targetPort: 30000 },
@@ -60,14 +63,14 @@ describe("the original samples resolve", () => {
 describe("defaults and normalisation", () => {
   test("only a Kubeflow version: one default master, Kubernetes from the matrix, default networks and access", () => {
     const cluster = resolveCluster("team-a", { kubeflow: { version: "1.9", ...LOGIN } });
-    expect(cluster.kubeflow.version).toBe("v1.9");
+    expect(cluster.kubeflow.version).toBe("v1.9.1");
     expect(cluster.matrix.kubernetesVersion).toBe("1.29.15");
     expect(cluster.matrix.imageTag).toBe("v1.29");
     expect(cluster.nodes.map((n) => [n.name, n.role, n.image, n.requests, n.limits])).toEqual([
       ["master", "master", "ghcr.io/vk8s/kink:v1.29", { cpu: "2", memory: "8Gi" }, {}],
     ]);
     expect(cluster.network).toEqual({ podNetworkCidr: "10.244.0.0/16", serviceCidr: "10.96.0.0/12" });
-    expect(cluster.access).toEqual({ image: "docker.io/panubo/sshd:1.9.0", port: 22 });
+    expect(cluster.access).toEqual({ image: "ghcr.io/vk8s/access:0.1.0", port: 22 });
     expect(cluster.ports).toEqual([]);
     expect(cluster.kubeflowPort).toBeUndefined();
   });
@@ -167,5 +170,20 @@ describe("all problems at once", () => {
         'kubeflow.email: "x" is not an email address (write it like team-a@example.com)\n' +
         "kubeflow.password: is the upstream default password, which is public (choose your own password of at least 8 characters)",
     );
+  });
+});
+
+describe("one canonical Kubeflow version", () => {
+  test.each(["1.4", "v1.4.0", "v1.4.1", " 1.4.0 "])("%p resolves to v1.4.1", (spelling) => {
+    const cluster = resolveCluster("team", { kubeflow: { version: spelling, email: "a@example.com", password: "pw-123456" } });
+    expect(cluster.kubeflow.version).toBe("v1.4.1");
+  });
+
+  test("an arm64 master with Kubeflow 1.3 is refused before anything is created", () => {
+    const spec = {
+      kubeflow: { version: "1.3", email: "a@example.com", password: "pw-123456" },
+      nodes: [{ name: "m", role: "master", nodeSelector: { "kubernetes.io/arch": "arm64" } }],
+    };
+    expect(() => resolveCluster("team", spec)).toThrow(/kubeflow\.version: Kubeflow 1\.3 builds with kustomize 3\.2\.0, which was published for amd64 only/);
   });
 });

@@ -131,10 +131,10 @@ const cases: Case[] = [
     `kubernetes.version: "one-twenty" is not a Kubernetes version (write it like 1.20, v1.20 or 1.20.15)`,
   ] },
   { rule: "Kubeflow version is in the matrix", mutate: (s) => (s.kubeflow.version = "v1.2.0"), expected: [
-    `kubeflow.version: Kubeflow 1.2 is not in the compatibility matrix (choose Kubeflow 1.3, 1.4, 1.5, 1.6, 1.7, 1.8, 1.9 or 1.10; ${SEE})`,
+    `kubeflow.version: Kubeflow 1.2 is not in the compatibility matrix (choose Kubeflow 1.3, 1.4, 1.5, 1.6, 1.7, 1.8, 1.9, 1.10, 1.11 or 26.03; ${SEE})`,
   ] },
   { rule: "Kubeflow 0.x is listed but not installable", mutate: (s) => (s.kubeflow.version = "v0.7.0"), expected: [
-    "kubeflow.version: Kubeflow 0.7 is listed in the matrix but vk8s cannot install it: 0.x releases were deployed with kfctl, not kubeflow/manifests (choose Kubeflow 1.3, 1.4, 1.5, 1.6, 1.7, 1.8, 1.9 or 1.10)",
+    "kubeflow.version: Kubeflow 0.7 is listed in the matrix but vk8s cannot install it: 0.x releases were deployed with kfctl, not kubeflow/manifests (choose Kubeflow 1.3, 1.4, 1.5, 1.6, 1.7, 1.8, 1.9, 1.10, 1.11 or 26.03)",
   ] },
   { rule: "Kubeflow version is a version", mutate: (s) => (s.kubeflow.version = "latest"), expected: [
     `kubeflow.version: "latest" is not a Kubeflow version (write it like v1.4.0 or 1.4)`,
@@ -227,7 +227,7 @@ const cases: Case[] = [
     delete s.nodes[0].resources;
   }, expected: ["nodes[0].resouces: unknown field (did you mean resources?)"] },
   { rule: "unknown fields list the known ones", mutate: (s) => (s.gpuSharing = true), expected: [
-    "gpuSharing: unknown field (remove it; known fields: accessPodImage, accessPodPort, imageRepository, nodes, kubernetes, kubeflow, ports, labels, hostCidrs)",
+    "gpuSharing: unknown field (remove it; known fields: accessPodImage, accessPodPort, imageRepository, nodes, kubernetes, kubeflow, ports, labels, annotations, hostCidrs)", // annotations: issue 11, item 7
   ] },
   { rule: "required fields are named", mutate: (s) => delete s.kubeflow, expected: ["kubeflow: is required (add kubeflow with version, email, password)"] },
   { rule: "enums list their values", mutate: (s) => (s.nodes[0].role = "primary"), expected: [`nodes[0].role: the string "primary" is not one of master, worker (use one of master, worker)`] },

@@ -16,19 +16,26 @@
  *   bootstrap                   bootstrap options (sources, retry bounds), JSON
  *   awaitVNodes                 wait for vNode pods to be ready @default true
  *   labels                      cluster labels, JSON
+ *   workers                     number of worker vNodes besides the master @default 0
+ *   nodeResources               resources of every vNode, JSON @default requests 1 CPU / 2Gi, limits 4 CPU / 8Gi
+ *   apiServerNodePort           host NodePort of the inner API server @default not exposed
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Vk8sCluster } from "../../components";
 
 const config = new pulumi.Config();
 
+const resources = config.getObject<{ requests?: Record<string, string>; limits?: Record<string, string> }>("nodeResources")
+  ?? { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "4", memory: "8Gi" } };
+const workers = config.getNumber("workers") ?? 0;
+
 const cluster = new Vk8sCluster("quickstart", {
   clusterName: config.get("clusterName"),
-  nodes: [{
-    name: "master",
-    role: "master",
-    resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "4", memory: "8Gi" } },
-  }],
+  nodes: [
+    { name: "master", role: "master", resources },
+    ...Array.from({ length: workers }, (_, i) => ({ name: `worker-${i + 1}`, role: "worker" as const, resources })),
+  ],
+  apiServerNodePort: config.getNumber("apiServerNodePort"),
   // Kubernetes follows from the Kubeflow version through the matrix (1.20 for v1.4.0).
   kubernetes: { version: config.get("kubernetesVersion"), podNetworkCidr: "80.244.0.0/16", serviceCidr: "80.96.0.0/12" },
   kubeflow: {

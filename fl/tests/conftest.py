@@ -44,7 +44,9 @@ def free_port() -> int:
 
 def child_env() -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(FL_ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    # FL_ROOT for vk8s_fl, tests/ for test-only entry points (misbehaving_client)
+    env["PYTHONPATH"] = os.pathsep.join([str(FL_ROOT), str(FL_ROOT / "tests")]) + (
+        os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env["FLWR_TELEMETRY_ENABLED"] = "0"
     env["PYTHONUNBUFFERED"] = "1"
     for key in [k for k in env if k.startswith("VK8S_FL_")]:

@@ -149,3 +149,49 @@ def test_federated_run_stores_fedavg_per_round_and_serves_it(tmp_path, processes
     np.testing.assert_allclose(proba, served_model.predict_proba(instances), atol=1e-9)
     report(f"served round {ROUNDS}: 20 predictions, accuracy "
            f"{np.mean(proba.argmax(axis=1) == held_out.y_test[:20]):.2f}")
+
+
+def test_bad_and_dead_clients_fail_alone_and_every_round_is_stored(tmp_path, processes, report):
+    """Two honest clients, three that answer bad updates every round (NaN weights, a layer
+    of the wrong shape, zero examples) and one that dies on receiving round 2. Every
+    round is stored, averaged over the good updates only; the server exits 0."""
+    store, capture = tmp_path / "store", tmp_path / "capture"
+    port, rounds = free_port(), 3
+    server = processes.start(
+        "server", "vk8s_fl.server",
+        "--address", f"127.0.0.1:{port}", "--rounds", str(rounds), "--min-clients", "6",
+        "--min-round-clients", "2", "--round-timeout", "60", "--storage", str(store),
+        "--group", GROUP, "--project", PROJECT,
+    )
+    common = ["--server", f"127.0.0.1:{port}", "--dataset", "digits", "--num-partitions", "2", "--max-wait", "60"]
+    honest = [processes.start(f"honest-{i}", "vk8s_fl.client", *common, "--partition-id", str(i),
+                              "--capture-dir", str(capture)) for i in range(2)]
+    bad = {mode: processes.start(mode, "misbehaving_client", mode, *common, "--partition-id", "0")
+           for mode in ("nan", "shape", "zero")}
+    dies = processes.start("die", "misbehaving_client", "die", *common, "--partition-id", "1",
+                           "--capture-dir", str(capture), "--client-id", "die")
+    server.wait(timeout=RUN_TIMEOUT_S)
+    server_log = processes.log("server", tail=200_000)
+    assert server.returncode == 0, server_log
+    assert dies.wait(timeout=30) == 3, processes.log("die")
+    for name, proc in [("honest-0", honest[0]), ("honest-1", honest[1]), *bad.items()]:
+        assert proc.wait(timeout=30) == 0, processes.log(name)
+
+    storage = LocalDirectoryStorage(store)
+    assert storage.list_rounds(GROUP, PROJECT) == list(range(1, rounds + 1))
+    # round 1: honest x2 + die averaged, 3 rejected; round 2: die lost too; round 3: die gone.
+    expected_counts = {1: (3, 3), 2: (2, 4), 3: (2, 3)}
+    for r in range(1, rounds + 1):
+        stored, meta = storage.load_round(GROUP, PROJECT, r)
+        updates = _captured_updates(capture, r)
+        assert (meta["num_clients"], meta["num_failures"]) == expected_counts[r], meta
+        assert len(updates) == meta["num_clients"]
+        assert meta["num_examples"] == sum(n for _, n in updates)
+        for got, want in zip(stored, _weighted_average(updates), strict=True):
+            assert np.all(np.isfinite(got))
+            np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)
+    for reason in ("layer 0 holds NaN or infinity", "layer 0 has shape [63, 32], the model's is [64, 32]",
+                   "num_examples is 0, not a positive integer"):
+        assert server_log.count(reason) == rounds, reason
+    report(f"robust rounds: {rounds} rounds stored with 2-3 of 6 clients; 3 rejected updates per round, "
+           "1 client lost in round 2")

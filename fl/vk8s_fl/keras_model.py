@@ -1,9 +1,12 @@
 """EfficientNetB0 (Keras) behind the `Model` interface: the production model.
 
 TensorFlow is imported only inside these functions, so the package, its CLIs for the
-numpy model and the tests never need it installed. The container image that trains
-EfficientNetB0 installs `tensorflow` itself (it is deliberately not in requirements.txt).
-Not executed in this repository's tests: ImageNet weights cannot be downloaded here.
+numpy model and the default tests never need it installed. It is the optional extra
+`requirements-tf.txt` (tensorflow-cpu 2.21.0): with it, tests/test_efficientnet.py builds
+this model from random initialisation, trains it one epoch and serves it
+(`FL_WITH_TF=1 bash fl/run-tests.sh`). ImageNet weights (`weights="imagenet"`, the
+default) are downloaded by Keras on first use and are not exercised here: the download
+cannot be made in this environment.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .model import Model, ModelSpec, build_model
 from .storage import WeightStorage
 
@@ -16,10 +18,18 @@ def load_model(
     Args:
         round_number: which round. Default: None, the latest stored round.
     Returns the model and the round's meta (round, num_examples, num_clients, model).
+    Raises ValueError when the stored weights hold NaN or infinity (such a model would
+    answer non-finite probabilities).
     """
     if round_number is None:
         round_number = storage.latest_round(group, project)
     weights, meta = storage.load_round(group, project, round_number)
+    broken = [i for i, w in enumerate(weights) if not np.all(np.isfinite(w))]
+    if broken:
+        raise ValueError(
+            f"weights: round {round_number} of {group}/{project} holds NaN or infinity in layers "
+            f"{broken} (serve an earlier round with --round)"
+        )
     spec = ModelSpec.from_json(meta["model"])
     if "weights" in spec.config:
         # Pretrained weights would be downloaded only to be overwritten: skip them.

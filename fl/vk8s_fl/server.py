@@ -2,6 +2,10 @@
 
 Serves the legacy Flower gRPC fleet API on `--address`, waits for `--min-clients`,
 runs `--rounds` rounds and stores every round's average at `{group}/{project}/{round}`.
+A client whose update is bad (NaN, wrong layer shapes, no examples) or that is lost
+mid-round counts as a failure of that round; the round is averaged over the others, and
+later rounds go on with the clients connected (at least `--min-round-clients`, default
+`--min-clients`, waiting up to `--round-timeout` for a lost client's replacement).
 """
 
 from __future__ import annotations
@@ -33,7 +37,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add_option(p, "--address", default="0.0.0.0:8080",
                help="host:port to listen on (0.0.0.0 in a container; 127.0.0.1 for local runs)")
     add_option(p, "--rounds", default=3, type=int, help="federated rounds")
-    add_option(p, "--min-clients", default=2, type=int, help="clients that must train in every round")
+    add_option(p, "--min-clients", default=2, type=int, help="clients that must connect before round 1")
+    add_option(p, "--min-round-clients", default=None, type=int,
+               help="clients a later round needs; it waits --round-timeout for them (a restarted client "
+                    "reconnects), then is skipped (default: --min-clients)")
     add_option(p, "--round-timeout", default=600.0, type=float, help="seconds a round may take")
     add_option(p, "--model", default="mlp", choices=MODEL_KINDS, help="model kind")
     add_option(p, "--model-config", default=None,
@@ -82,6 +89,8 @@ def build_strategy(args: argparse.Namespace) -> SavingFedAvg:
         group=args.group,
         project=args.project,
         model_spec=model.spec,
+        min_round_clients=args.min_round_clients or args.min_clients,
+        client_wait_timeout=args.round_timeout,
         fraction_fit=1.0,
         fraction_evaluate=0.0,
         min_fit_clients=args.min_clients,
@@ -91,7 +100,7 @@ def build_strategy(args: argparse.Namespace) -> SavingFedAvg:
         on_evaluate_config_fn=fit_config,
         evaluate_fn=evaluate_fn,
         initial_parameters=ndarrays_to_parameters(model.get_weights()),
-        accept_failures=False,
+        accept_failures=True,  # a bad or lost client fails alone; see SavingFedAvg
     )
 
 

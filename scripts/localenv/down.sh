@@ -24,6 +24,7 @@ done
 for d in "$state"/inner/*/; do
   [ -d "$d" ] && cp_stop "${d%/}"
 done
+"$LOCALENV_DIR/hostnode.sh" down "$state"
 "$LOCALENV_DIR/host.sh" down "$state"
 
 left=$(procs_mentioning "$state")

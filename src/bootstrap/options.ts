@@ -2,7 +2,75 @@
  * Bootstrap options: the defaults in one place, and their validation (every problem at
  * once, `<field path>: <what is wrong> (<how to fix>)`).
  */
-import type { ApplyRetry, BootstrapOptions, BootstrapOptionsInput, ManifestSource } from "./types";
+import { z } from "zod";
+import { FLANNEL_IMAGE, LOCAL_PATH_VERSION } from "./sources";
+import { CNIS, type ApplyRetry, type BootstrapOptions, type BootstrapOptionsInput, type ManifestSource } from "./types";
+
+/**
+ * Upper bounds of the numeric options. The scripts do shell arithmetic on them
+ * (`$(( ... ))`, 64-bit signed), and a number such as 1e21 is written `1e+21`: a bound
+ * keeps every value a plain integer far from overflow. A day of waiting, a week of applying.
+ */
+export const BOOTSTRAP_BOUNDS = {
+  attempts: 1000,
+  backoffSeconds: 86_400,
+  maxBackoffSeconds: 86_400,
+  timeoutSeconds: 604_800,
+  waitTimeoutSeconds: 86_400,
+} as const;
+
+// Types, known keys and upper bounds only: the lower bounds, whole numbers and allowed
+// values keep their own messages in `checkBootstrapOptions`.
+const upTo = (max: number) => z.number().max(max);
+const source = z.object({ kind: z.string(), url: z.string().optional(), path: z.string().optional() }).strict();
+
+/** The shape of `BootstrapOptionsInput`: strict (a misspelt option is an error), numbers bounded above. */
+export const bootstrapOptionsSchema = z.object({
+  kubeflowSource: source.optional(),
+  kustomizeSource: source.optional(),
+  calicoSource: source.optional(),
+  devicePluginSource: source.optional(),
+  apply: z.object({
+    attempts: upTo(BOOTSTRAP_BOUNDS.attempts).optional(),
+    backoffSeconds: upTo(BOOTSTRAP_BOUNDS.backoffSeconds).optional(),
+    maxBackoffSeconds: upTo(BOOTSTRAP_BOUNDS.maxBackoffSeconds).optional(),
+    timeoutSeconds: upTo(BOOTSTRAP_BOUNDS.timeoutSeconds).optional(),
+  }).strict().optional(),
+  waitTimeoutSeconds: upTo(BOOTSTRAP_BOUNDS.waitTimeoutSeconds).optional(),
+  exposure: z.string().optional(),
+  nodeInterface: z.string().optional(),
+  kubeadmIgnorePreflightErrors: z.array(z.string()).optional(),
+  apiServerExtraSans: z.array(z.string()).optional(),
+  dexPasswordHash: z.string().optional(),
+  kubeadmImageRepository: z.string().optional(),
+  kubeadmEtcdImageTag: z.string().optional(),
+  imageArchives: z.array(source).optional(),
+  cni: z.string().optional(),
+  flannelImage: z.string().optional(),
+  defaultStorageClass: z.string().optional(),
+  localPathSource: source.optional(),
+  localPathProvisionerImage: z.string().optional(),
+  localPathHelperImage: z.string().optional(),
+  localPathDir: z.string().optional(),
+}).strict();
+
+function shapeProblems(input: unknown): string[] {
+  const parsed = bootstrapOptionsSchema.safeParse(input);
+  if (parsed.success) return [];
+  return parsed.error.issues.flatMap((issue) => {
+    const at = ["options", ...issue.path.map(String)].join(".");
+    if (issue.code === "unrecognized_keys") return issue.keys.map((key) => `${at}.${key}: is not a bootstrap option (see BootstrapOptions in src/bootstrap/types.ts)`);
+    if (issue.code === "too_big" || issue.code === "too_small") {
+      const bound = issue.code === "too_big" ? `at most ${String(issue.maximum)}` : `at least ${String(issue.minimum)}`;
+      return `${at}: is out of range (use a whole number of ${bound})`;
+    }
+    if (issue.code === "invalid_type" && issue.expected === "number") {
+      return `${at}: is not a number (write a whole number, unquoted)`;
+    }
+    if (at === "options.dexPasswordHash") return `${at}: is not a string (pass the result of hashDexPassword)`;
+    return `${at}: ${issue.message.replace(/\(|\)/g, "")} (see BootstrapOptions in src/bootstrap/types.ts)`;
+  });
+}
 
 export const DEFAULT_APPLY_RETRY: ApplyRetry = {
   attempts: 30,
@@ -16,13 +84,30 @@ export const DEFAULT_BOOTSTRAP_OPTIONS: BootstrapOptions = {
   kustomizeSource: { kind: "upstream" },
   calicoSource: { kind: "upstream" },
   devicePluginSource: { kind: "upstream" },
+  defaultStorageClass: "local-path",
+  localPathSource: { kind: "upstream" },
+  localPathProvisionerImage: `docker.io/rancher/local-path-provisioner:v${LOCAL_PATH_VERSION}`,
+  localPathHelperImage: "docker.io/library/busybox:1.36",
+  localPathDir: "/opt/local-path-provisioner",
   apply: DEFAULT_APPLY_RETRY,
   waitTimeoutSeconds: 600,
   exposure: "http-nodeport",
   nodeInterface: "eth0",
   kubeadmIgnorePreflightErrors: ["Swap", "SystemVerification"],
   apiServerExtraSans: [],
+  imageArchives: [],
+  cni: "calico",
+  flannelImage: FLANNEL_IMAGE,
 };
+
+/** An image tag (OCI distribution spec). */
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+/** `host[:port]/path` of a container registry, lower case, no scheme, tag or digest. */
+const IMAGE_REPOSITORY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+
+/** `[registry/]path[:tag][@sha256:digest]`, lower-case path. */
+const IMAGE_REFERENCE = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 
 function checkWhole(problems: string[], path: string, value: number, min: number, fix: string): void {
   if (!Number.isInteger(value) || value < min) {
@@ -58,6 +143,8 @@ export function resolveBootstrapOptions(input: BootstrapOptionsInput = {}): Boot
 
 /** Defaults spread under the input, and every problem found, as `<path>: <problem> (<fix>)`. */
 export function checkBootstrapOptions(input: BootstrapOptionsInput = {}): { options: BootstrapOptions; problems: string[] } {
+  const shape = shapeProblems(input);
+  if (shape.length > 0) return { options: DEFAULT_BOOTSTRAP_OPTIONS, problems: shape };
   const options: BootstrapOptions = {
     ...DEFAULT_BOOTSTRAP_OPTIONS,
     ...stripUndefined(input),
@@ -93,10 +180,50 @@ export function checkBootstrapOptions(input: BootstrapOptionsInput = {}): { opti
   checkSource(problems, "options.kustomizeSource", options.kustomizeSource);
   checkSource(problems, "options.calicoSource", options.calicoSource);
   checkSource(problems, "options.devicePluginSource", options.devicePluginSource);
+  checkSource(problems, "options.localPathSource", options.localPathSource);
+  if (options.defaultStorageClass !== "local-path" && options.defaultStorageClass !== "none") {
+    problems.push(`options.defaultStorageClass: ${JSON.stringify(options.defaultStorageClass)} is not supported (use local-path or none)`);
+  }
+  for (const field of ["localPathProvisionerImage", "localPathHelperImage"] as const) {
+    if (!IMAGE_REFERENCE.test(options[field])) {
+      problems.push(`options.${field}: ${JSON.stringify(options[field])} is not an image reference (give registry/path:tag, e.g. registry.example.com/rancher/local-path-provisioner:v${LOCAL_PATH_VERSION})`);
+    }
+  }
+  if (!/^\/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/.test(options.localPathDir)) {
+    problems.push(`options.localPathDir: ${JSON.stringify(options.localPathDir)} is not an absolute directory path (e.g. /opt/local-path-provisioner)`);
+  }
   if (options.kubeflowSource.kind !== "upstream" && options.kustomizeSource.kind === "upstream") {
     problems.push(
       `options.kustomizeSource: downloads kustomize from upstream while the Kubeflow manifests come from a ${options.kubeflowSource.kind} source (set kustomizeSource to a mirror URL or a local path too)`,
     );
+  }
+  if (options.kubeadmImageRepository !== undefined && !IMAGE_REPOSITORY.test(options.kubeadmImageRepository)) {
+    problems.push(
+      `options.kubeadmImageRepository: ${JSON.stringify(options.kubeadmImageRepository)} is not an image repository (give host[:port]/path without a scheme or tag, e.g. registry.example.com/k8s)`,
+    );
+  }
+  if (options.kubeadmEtcdImageTag !== undefined && !IMAGE_TAG.test(options.kubeadmEtcdImageTag)) {
+    problems.push(`options.kubeadmEtcdImageTag: ${JSON.stringify(options.kubeadmEtcdImageTag)} is not an image tag (give the tag of the site's etcd image, e.g. 3.6.16)`);
+  }
+  if (!(CNIS as readonly string[]).includes(options.cni)) {
+    problems.push(`options.cni: ${JSON.stringify(options.cni)} is not a CNI vk8s installs (use ${CNIS.join(" or ")})`);
+  }
+  if (!IMAGE_REFERENCE.test(options.flannelImage)) {
+    problems.push(`options.flannelImage: ${JSON.stringify(options.flannelImage)} is not an image reference (give registry/path:tag, e.g. ${FLANNEL_IMAGE})`);
+  }
+  if (!Array.isArray(options.imageArchives)) {
+    problems.push("options.imageArchives: is not a list (give a list of { kind: mirror, url } or { kind: local, path })");
+  } else {
+    for (const [i, archive] of options.imageArchives.entries()) {
+      const path = `options.imageArchives[${i}]`;
+      if (archive.kind === "local" && !/^\/[^\s'"]*[^/\s'"]$/.test(archive.path)) {
+        problems.push(`${path}.path: ${JSON.stringify(archive.path)} is not an absolute file path (give the archive's path on every vNode, e.g. /opt/vk8s/images/k8s-{version}.tar)`);
+      } else if (archive.kind === "mirror") {
+        checkSource(problems, path, archive);
+      } else if (archive.kind !== "local") {
+        problems.push(`${path}.kind: ${JSON.stringify((archive as { kind: unknown }).kind)} is not an image archive source (use mirror or local)`);
+      }
+    }
   }
   if (options.dexPasswordHash !== undefined && !/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(options.dexPasswordHash)) {
     problems.push("options.dexPasswordHash: is not a bcrypt hash (pass the result of hashDexPassword, never the password)");

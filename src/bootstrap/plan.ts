@@ -3,26 +3,34 @@
  * dependency graph (reference, section 2):
  *
  *   01-wait-master -> 02-kubeadm-init -> 03-kubeconfig
- *                                     -> 04-calico -> 08-kubeflow -> 09-dex-login -> 11-status
+ *                                     -> 04-calico (or 04-flannel) -> 08-kubeflow -> 09-dex-login -> 11-status
  *                                                                 -> 10-expose    -> 11-status
  *                                     -> 05-join-token-<w> -> 06-join-<w>   (each worker, in parallel)
  *   04-calico + 06-join-<w with GPUs> -> 07-nvidia-device-plugin (only with GPUs) -> 11-status
+ *   04-calico -> 07-storage (the default StorageClass; unless defaultStorageClass is none) -> 08-kubeflow
  *
- * Triggers carry only the inputs a step depends on, so a label change re-runs nothing, a
- * Kubeflow version change re-runs only 08-11, and a new worker adds only its two steps.
+ * Each step runs a static program (`programs/`) with its data (`StepProgram`); its command
+ * text carries both (`bundle.ts`), so a data change re-runs exactly the steps that read
+ * it. Triggers carry only the inputs a step depends on, so a label change re-runs
+ * nothing, a Kubeflow version change re-runs only 08-11, and a new worker adds only its
+ * two steps.
  */
 import type { ResolvedCluster } from "../spec/resolved";
 import { checkBootstrapOptions } from "./options";
 import { digest } from "./password";
 import { describeSource, DEVICE_PLUGIN_VERSION } from "./sources";
-import { calicoScript } from "./steps/calico";
+import { bundle } from "./bundle";
+import { calicoRun } from "./steps/calico";
+import { flannelManifest, flannelRun } from "./steps/flannel";
 import { workers, type StepContext } from "./steps/context";
-import { devicePluginScript } from "./steps/devicePlugin";
-import { dexScript } from "./steps/dex";
-import { exposeScript } from "./steps/expose";
-import { kubeflowScript } from "./steps/kubeflow";
-import { joinScript, joinTokenScript, kubeadmInitScript, kubeconfigScript, removeWorkerScript, waitMasterScript } from "./steps/node";
-import { statusScript } from "./steps/status";
+import { devicePluginRun } from "./steps/devicePlugin";
+import { dexRun } from "./steps/dex";
+import { exposeRun } from "./steps/expose";
+import { kubeflowRun } from "./steps/kubeflow";
+import { imageArchivesList, joinRun, joinTokenRun, kubeadmInitRun, kubeconfigRun, removeWorkerRun, waitMasterRun } from "./steps/node";
+import { statusRun } from "./steps/status";
+import { storageRun } from "./steps/storage";
+import { LOCAL_PATH_VERSION } from "./sources";
 import type { BootstrapOptionsInput, BootstrapStep } from "./types";
 
 /** Step ids (the `<NN>-` prefix orders the rendered files). */
@@ -31,9 +39,11 @@ export const STEP_IDS = {
   kubeadmInit: "02-kubeadm-init",
   kubeconfig: "03-kubeconfig",
   calico: "04-calico",
+  flannel: "04-flannel",
   joinToken: (node: string) => `05-join-token-${node}`,
   join: (node: string) => `06-join-${node}`,
   devicePlugin: "07-nvidia-device-plugin",
+  storage: "07-storage",
   kubeflow: "08-kubeflow",
   dexLogin: "09-dex-login",
   expose: "10-expose",
@@ -96,6 +106,8 @@ export function stepDigest(step: BootstrapStep): string {
   return digest(JSON.stringify({ script: step.script, triggers: step.triggers, stdin: step.stdin ?? null }));
 }
 
+type PlannedStep = Omit<BootstrapStep, "secretOutput" | "script" | "deleteScript"> & { secretOutput?: boolean };
+
 /** Builds the steps of one virtual cluster, in a topological order of `dependsOn`. Throws on invalid input, listing every problem. */
 export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptionsInput): BootstrapStep[] {
   const checked = checkBootstrapOptions(options);
@@ -116,46 +128,67 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
   const opts = ctx.options;
   const steps: BootstrapStep[] = [];
   const byId = new Map<string, BootstrapStep>();
-  const add = (step: Omit<BootstrapStep, "secretOutput"> & { secretOutput?: boolean }) => {
-    const full: BootstrapStep = { ...step, secretOutput: step.secretOutput ?? false };
+  const add = (step: PlannedStep) => {
+    const full: BootstrapStep = {
+      ...step,
+      script: bundle(step.id, step.id, step.title, step.node, step.run),
+      ...(step.deleteRun ? { deleteScript: bundle(`${step.id}-delete`, `${step.id}.delete`, `undo ${step.title}`, step.deleteNode ?? step.node, step.deleteRun) } : {}),
+      secretOutput: step.secretOutput ?? false,
+    };
     steps.push(full);
     byId.set(full.id, full);
     return full;
   };
   const after = (...ids: string[]) => ids.map((id) => `after:${id}=${stepDigest(byId.get(id)!)}`);
   const ids = STEP_IDS;
+  const archives = imageArchivesList(ctx);
+  const imageTriggers = [
+    ...(opts.kubeadmImageRepository ? [`imageRepository=${opts.kubeadmImageRepository}`] : []),
+    ...(opts.kubeadmEtcdImageTag ? [`etcdImageTag=${opts.kubeadmEtcdImageTag}`] : []),
+    ...(archives ? [`imageArchives=sha256:${digest(archives)}`] : []),
+  ];
 
   add({
     id: ids.waitMaster, title: "wait for the master vNode", node: master.name, phase: "Waiting: creating node",
-    script: waitMasterScript(ctx, ids.waitMaster), dependsOn: [],
+    run: waitMasterRun(ctx), dependsOn: [],
     triggers: [`node=${master.name}`, `kubernetes=${ctx.kubernetesVersion}`, `gpus=${master.gpus}`],
   });
   add({
     id: ids.kubeadmInit, title: "kubeadm init on the master", node: master.name, phase: "Installing: configuring master node",
-    script: kubeadmInitScript(ctx, ids.kubeadmInit), dependsOn: [ids.waitMaster],
+    run: kubeadmInitRun(ctx), dependsOn: [ids.waitMaster],
     triggers: [
       `kubernetes=${ctx.kubernetesVersion}`, `podNetworkCidr=${network.podNetworkCidr}`, `serviceCidr=${network.serviceCidr}`,
-      `controlPlaneEndpoint=${ctx.controlPlaneEndpoint}`, `node=${master.name}`,
+      `controlPlaneEndpoint=${ctx.controlPlaneEndpoint}`, `node=${master.name}`, ...imageTriggers,
     ],
   });
   add({
     id: ids.kubeconfig, title: "print the admin kubeconfig", node: master.name, phase: "Installing: configuring master node",
-    script: kubeconfigScript(ctx, ids.kubeconfig), dependsOn: [ids.kubeadmInit], secretOutput: true,
+    run: kubeconfigRun(), dependsOn: [ids.kubeadmInit], secretOutput: true,
     triggers: after(ids.kubeadmInit),
   });
-  add({
-    id: ids.calico, title: `calico ${matrix.calico}`, node: master.name, phase: "Installing: configuring master node",
-    script: calicoScript(ctx, ids.calico), dependsOn: [ids.kubeadmInit],
-    triggers: [
-      `calico=${matrix.calico}`, `podNetworkCidr=${network.podNetworkCidr}`, `nodeInterface=${opts.nodeInterface}`,
-      `source=${describeSource(opts.calicoSource)}`,
-    ],
-  });
+  // The CNI: calico (the original system's) or flannel; everything that needs a pod network waits for it.
+  const networkId = opts.cni === "flannel" ? ids.flannel : ids.calico;
+  if (opts.cni === "flannel") {
+    add({
+      id: ids.flannel, title: "flannel (host-gw)", node: master.name, phase: "Installing: configuring master node",
+      run: flannelRun(ctx), dependsOn: [ids.kubeadmInit],
+      triggers: [`flannel=sha256:${digest(flannelManifest(ctx))}`],
+    });
+  } else {
+    add({
+      id: ids.calico, title: `calico ${matrix.calico}`, node: master.name, phase: "Installing: configuring master node",
+      run: calicoRun(ctx), dependsOn: [ids.kubeadmInit],
+      triggers: [
+        `calico=${matrix.calico}`, `podNetworkCidr=${network.podNetworkCidr}`, `nodeInterface=${opts.nodeInterface}`,
+        `source=${describeSource(opts.calicoSource)}`,
+      ],
+    });
+  }
   for (const worker of workers(ctx)) {
     const tokenId = ids.joinToken(worker.name);
     add({
       id: tokenId, title: `mint the join command of ${worker.name}`, node: master.name, phase: "Installing: configuring master node",
-      script: joinTokenScript(ctx, tokenId, worker), dependsOn: [ids.kubeadmInit], secretOutput: true,
+      run: joinTokenRun(worker), dependsOn: [ids.kubeadmInit], secretOutput: true,
       triggers: [`worker=${worker.name}`, `controlPlaneEndpoint=${ctx.controlPlaneEndpoint}`],
     });
   }
@@ -164,36 +197,55 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
     const joinId = ids.join(worker.name);
     add({
       id: joinId, title: `kubeadm join of ${worker.name}`, node: worker.name, phase: "Installing: configuring master node",
-      script: joinScript(ctx, joinId, worker, tokenId), stdin: { stepOutput: tokenId }, dependsOn: [tokenId], secretOutput: true,
-      triggers: [`node=${worker.name}`, `kubernetes=${ctx.kubernetesVersion}`, `gpus=${worker.gpus}`, `controlPlaneEndpoint=${ctx.controlPlaneEndpoint}`],
-      deleteScript: removeWorkerScript(ctx, joinId, worker), deleteNode: master.name,
+      run: joinRun(ctx, worker, tokenId), stdin: { stepOutput: tokenId }, dependsOn: [tokenId], secretOutput: true,
+      triggers: [
+        `node=${worker.name}`, `kubernetes=${ctx.kubernetesVersion}`, `gpus=${worker.gpus}`, `controlPlaneEndpoint=${ctx.controlPlaneEndpoint}`,
+        ...imageTriggers,
+      ],
+      deleteRun: removeWorkerRun(ctx, worker), deleteNode: master.name,
     });
   }
   const gpuNodes = cluster.nodes.filter((n) => n.gpus > 0);
   if (gpuNodes.length > 0) {
     add({
       id: ids.devicePlugin, title: `NVIDIA device plugin ${DEVICE_PLUGIN_VERSION}`, node: master.name, phase: "Installing: configuring master node",
-      script: devicePluginScript(ctx, ids.devicePlugin),
-      dependsOn: [ids.calico, ...gpuNodes.filter((n) => n.role === "worker").map((n) => ids.join(n.name))],
+      run: devicePluginRun(ctx),
+      dependsOn: [networkId, ...gpuNodes.filter((n) => n.role === "worker").map((n) => ids.join(n.name))],
       triggers: [
         `devicePlugin=${DEVICE_PLUGIN_VERSION}`, `source=${describeSource(opts.devicePluginSource)}`,
         `gpuNodes=${gpuNodes.map((n) => `${n.name}:${n.gpus}`).join(",")}`,
       ],
     });
   }
+  const storage = opts.defaultStorageClass === "local-path";
+  if (storage) {
+    add({
+      id: ids.storage, title: `default StorageClass (local-path-provisioner ${LOCAL_PATH_VERSION})`, node: master.name, phase: "Installing: configuring master node",
+      run: storageRun(ctx), dependsOn: [ids.calico],
+      triggers: [
+        `localPath=${LOCAL_PATH_VERSION}`, `source=${describeSource(opts.localPathSource)}`, `provisionerImage=${opts.localPathProvisionerImage}`,
+        `helperImage=${opts.localPathHelperImage}`, `dir=${opts.localPathDir}`,
+      ],
+    });
+  }
+  const kubeflow = cluster.kubeflow;
   add({
-    id: ids.kubeflow, title: `Kubeflow ${cluster.kubeflow.version}`, node: master.name, phase: "Installing: installing kubeflow",
-    script: kubeflowScript(ctx, ids.kubeflow), dependsOn: [ids.calico],
+    id: ids.kubeflow, title: `Kubeflow ${row.manifestsRef}`, node: master.name, phase: "Installing: installing kubeflow",
+    run: kubeflowRun(ctx), dependsOn: [networkId, ...(storage ? [ids.storage] : [])],
     triggers: [
-      `kubeflow=${cluster.kubeflow.version}`, `manifestsRef=${row.manifestsRef}`, `kustomize=${ctx.kustomizeVersion}`,
+      `kubeflow=${row.manifestsRef}`, `manifestsRef=${row.manifestsRef}`, `kustomize=${ctx.kustomizeVersion}`,
       `source=${describeSource(opts.kubeflowSource)}`, `kustomizeSource=${describeSource(opts.kustomizeSource)}`,
+      `components=${kubeflow.components?.join(",") ?? "all"}`, `profileOwner=${kubeflow.email}`,
+      // Shown by `pulumi preview` beside the version: what a change of line will do.
+      `versionChange=${kubeflow.versionChange ?? "refuse"} (on another installed Kubeflow line: ${kubeflow.versionChange === "reinstall" ? "delete it, then install" : "stop, change nothing"})`,
+      ...(storage ? [`defaultStorageClass=${opts.defaultStorageClass}`] : []),
     ],
   });
   add({
     id: ids.dexLogin, title: `Kubeflow login ${cluster.kubeflow.email}`, node: master.name, phase: "Installing: installing kubeflow",
-    script: dexScript(ctx, ids.dexLogin), stdin: { secret: "dexPasswordHash" }, dependsOn: [ids.kubeflow], secretOutput: true,
+    run: dexRun(ctx), stdin: { secret: "dexPasswordHash" }, dependsOn: [ids.kubeflow], secretOutput: true,
     triggers: [
-      `kubeflow=${cluster.kubeflow.version}`, `email=${cluster.kubeflow.email}`,
+      `kubeflow=${row.manifestsRef}`, `email=${cluster.kubeflow.email}`,
       ...(opts.dexPasswordHash ? [`passwordHash=sha256:${digest(opts.dexPasswordHash)}`] : []),
       ...after(ids.kubeflow),
     ],
@@ -202,14 +254,14 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
   if (port) {
     add({
       id: ids.expose, title: `expose Kubeflow on NodePort ${port.targetPort}`, node: master.name, phase: "Installing: installing kubeflow",
-      script: exposeScript(ctx, ids.expose, port), dependsOn: [ids.kubeflow],
+      run: exposeRun(ctx, port), dependsOn: [ids.kubeflow],
       triggers: [`exposure=${opts.exposure}`, `nodePort=${port.targetPort}`, ...after(ids.kubeflow)],
     });
   }
   const statusDeps = [ids.kubeflow, ids.dexLogin, ...(port ? [ids.expose] : []), ...(gpuNodes.length > 0 ? [ids.devicePlugin] : [])];
   add({
     id: ids.status, title: "check the cluster and report the phase", node: master.name, phase: "Running",
-    script: statusScript(ctx, ids.status, port), dependsOn: statusDeps,
+    run: statusRun(ctx, port), dependsOn: statusDeps,
     triggers: after(...statusDeps),
   });
   return steps;

@@ -1,27 +1,48 @@
 /**
  * Where the bootstrap gets what it installs: the upstream URLs (one place), mirrors and
- * local copies for air-gapped edge sites, and the shell that puts a file in place.
+ * local copies for air-gapped edge sites, and where a step program fetches a file from
+ * (`fetch_source KIND LOCATION` in programs/lib.sh).
  */
-import { shq } from "./shell";
 import type { ManifestSource } from "./types";
 
 /** NVIDIA k8s-device-plugin release whose static manifest is applied (device plugin API v1beta1: Kubernetes >= 1.10). */
-export const DEVICE_PLUGIN_VERSION = "0.17.1";
+export const DEVICE_PLUGIN_VERSION = "0.17.4";
+
+/**
+ * flannel release of vk8s's flannel image (images/flannel; scripts/toolchain.sh FLANNEL_VERSION
+ * builds the same flanneld: a test keeps the two equal).
+ */
+export const FLANNEL_VERSION = "0.28.10";
+/** vk8s's flannel image, the `flannel` CNI's default `flannelImage` (built by scripts/images.sh). */
+export const FLANNEL_IMAGE = `ghcr.io/vk8s/flannel:v${FLANNEL_VERSION}`;
+
+/**
+ * rancher/local-path-provisioner release whose `deploy/local-path-storage.yaml` gives the
+ * virtual cluster its default StorageClass (a release from best knowledge, early 2025; not
+ * fetched here). Its images are set by `localPathProvisionerImage`/`localPathHelperImage`.
+ */
+export const LOCAL_PATH_VERSION = "0.0.31";
 
 /** File names looked up in a `local` source directory. */
-export const LOCAL_FILE_NAMES = { calico: "calico.yaml", devicePlugin: "nvidia-device-plugin.yml" } as const;
+export const LOCAL_FILE_NAMES = { calico: "calico.yaml", devicePlugin: "nvidia-device-plugin.yml", localPath: "local-path-storage.yaml" } as const;
+
+/** The provisioner's deploy manifest at its release tag. */
+export function upstreamLocalPathUrl(version: string): string {
+  return `https://raw.githubusercontent.com/rancher/local-path-provisioner/v${version}/deploy/local-path-storage.yaml`;
+}
 
 /**
  * calico.yaml of a calico release. From 3.24 the manifests are in the calico repository at
- * the release tag (patch-exact); older releases are served from the docs archive of their
- * minor line (that line's last patch).
+ * the release tag (patch-exact); older releases are served from the docs site's archive of
+ * their minor line (that line's last published manifest: the patch is not pinned there),
+ * on the docs site's current host (docs.tigera.io; projectcalico.docs.tigera.io redirects).
  */
 export function upstreamCalicoUrl(calico: string): string {
   const [major, minor] = calico.split(".").map(Number);
   if (major > 3 || (major === 3 && minor >= 24)) {
     return `https://raw.githubusercontent.com/projectcalico/calico/v${calico}/manifests/calico.yaml`;
   }
-  return `https://projectcalico.docs.tigera.io/archive/v${major}.${minor}/manifests/calico.yaml`;
+  return `https://docs.tigera.io/archive/v${major}.${minor}/manifests/calico.yaml`;
 }
 
 /** The static device plugin manifest (moved to `deployments/static/` in 0.15). */
@@ -35,15 +56,16 @@ export function upstreamKubeflowArchiveUrl(ref: string): string {
 }
 
 /**
- * The kustomize release for linux/`arch` (`$arch` at run time). 3.2.0, which Kubeflow 1.3-1.6
- * want, was published as a bare binary; later releases as `.tar.gz` under a `kustomize/` tag.
+ * The kustomize release for linux/`{arch}` (replaced at run time). 3.2.0, which Kubeflow
+ * 1.3-1.6 want, was published as a bare binary for amd64 only; later releases as `.tar.gz`
+ * under a `kustomize/` tag.
  */
 export function upstreamKustomize(version: string): { url: string; archive: boolean } {
   if (version === "3.2.0") {
-    return { url: `https://github.com/kubernetes-sigs/kustomize/releases/download/v3.2.0/kustomize_3.2.0_linux_$arch`, archive: false };
+    return { url: `https://github.com/kubernetes-sigs/kustomize/releases/download/v3.2.0/kustomize_3.2.0_linux_{arch}`, archive: false };
   }
   return {
-    url: `https://github.com/kubernetes-sigs/kustomize/releases/download/kustomize%2Fv${version}/kustomize_v${version}_linux_$arch.tar.gz`,
+    url: `https://github.com/kubernetes-sigs/kustomize/releases/download/kustomize%2Fv${version}/kustomize_v${version}_linux_{arch}.tar.gz`,
     archive: true,
   };
 }
@@ -65,36 +87,20 @@ export function describeSource(source: ManifestSource): string {
   }
 }
 
-/**
- * `curl` with retries and timeouts, failing on HTTP errors; writes `dest` atomically.
- * `expand`: the URL holds shell variables (e.g. `$arch`) and is double-quoted.
- */
-export function download(url: string, dest: string, expand = false): string {
-  const q = (s: string) => (expand ? `"${s}"` : shq(s));
-  return [
-    `curl -fsSL --retry 5 --retry-delay 3 --connect-timeout 20 --max-time 600 -o "${dest}.download" ${q(url)} \\`,
-    `  || fail ${q(`download of ${url} failed (check the network or set a mirror/local source)`)}`,
-    `mv "${dest}.download" "${dest}"`,
-  ].join("\n");
+/** Where a program fetches a file: a URL (`url`) or a path on the vNode (`local`). */
+export interface FetchFrom {
+  kind: "url" | "local";
+  location: string;
 }
 
-/**
- * Shell that puts a manifest file at `dest` (a shell word, e.g. `"$work/calico.yaml"`
- * without quotes): downloaded from the upstream URL or the mirror, or copied from
- * `<local dir>/<fileName>`.
- */
-export function fetchManifest(source: ManifestSource, upstreamUrl: string, version: string, fileName: string, dest: string): string {
+/** The upstream URL, the mirror URL, or `<local dir>/<fileName>`, with `{version}` replaced. */
+export function fetchFrom(source: ManifestSource, upstreamUrl: string, version: string, fileName: string): FetchFrom {
   switch (source.kind) {
     case "upstream":
-      return download(upstreamUrl, dest);
+      return { kind: "url", location: upstreamUrl };
     case "mirror":
-      return download(withVersion(source.url, version), dest);
-    case "local": {
-      const file = `${withVersion(source.path, version).replace(/\/+$/, "")}/${fileName}`;
-      return [
-        `[ -f ${shq(file)} ] || fail ${shq(`${file} is missing (copy it onto the master vNode, or use another source)`)}`,
-        `cp ${shq(file)} "${dest}"`,
-      ].join("\n");
-    }
+      return { kind: "url", location: withVersion(source.url, version) };
+    case "local":
+      return { kind: "local", location: `${withVersion(source.path, version).replace(/\/+$/, "")}/${fileName}` };
   }
 }

@@ -1,15 +1,31 @@
 /**
- * The bootstrap of a virtual cluster as a graph of steps. Each step is one complete POSIX
- * shell script that runs on one vNode (over SSH, through the access pod); the component
- * turns each step into one `command.remote.Command`, chained with `dependsOn`.
+ * The bootstrap of a virtual cluster as a graph of steps. Each step runs one static
+ * program of `src/bootstrap/programs/` on one vNode (over SSH, through the access pod) with
+ * its data (`StepProgram`); the component turns each step into one
+ * `command.remote.Command`, chained with `dependsOn`, whose text carries program and data
+ * (`bundle.ts`).
  *
- * What a kink vNode image must provide for these scripts (checked by `01-wait-master` and
+ * What a kink vNode image must provide for these programs (checked by `01-wait-master` and
  * by every `06-join-<node>`): POSIX `sh`, `kubeadm`, `kubelet` and `kubectl` of the
  * cluster's Kubernetes version, a container runtime socket (containerd, Docker,
  * cri-dockerd or CRI-O), systemd running kubelet with the kubeadm drop-in (which reads
  * `KUBELET_EXTRA_ARGS` from `/etc/default/kubelet`: the bootstrap owns that file), and
- * `curl`, `tar`, `awk`, `sed`, `grep`, `timeout`, `mktemp`, `ip` (iproute2).
+ * `curl`, `tar`, `awk`, `sed`, `grep`, `timeout`, `mktemp`, `ip` (iproute2), and `ctr` when
+ * image archives are preloaded.
  */
+
+/** What a step runs: a static program and the data it reads. */
+export interface StepProgram {
+  /** File name in `src/bootstrap/programs/`, e.g. `calico.sh`. */
+  program: string;
+  /** The `VK8S_*` variables the program reads (its `step.env`); never a secret. */
+  env: Record<string, string>;
+  /**
+   * Data files, by path relative to the step directory (and to `bootstrap/` in
+   * `vk8s render`), e.g. `kubeadm/init.yaml`; never a secret.
+   */
+  files: { path: string; content: string }[];
+}
 
 /** Install phases, in order, as the original system reported them (reference, section 2). */
 export type Phase =
@@ -38,7 +54,9 @@ export interface BootstrapStep {
   node: string;
   /** The install phase this step belongs to. */
   phase: Phase;
-  /** Complete POSIX sh script: `#!/bin/sh`, then `set -eu`; idempotent; deterministic text. */
+  /** The static program and the data it runs with. */
+  run: StepProgram;
+  /** The command text (`bundle.ts`): carries `run` to the vNode and runs it; deterministic. */
   script: string;
   /** What to pipe into the script, if anything. */
   stdin?: StepStdin;
@@ -55,6 +73,8 @@ export interface BootstrapStep {
    */
   triggers: string[];
   /** Runs when the step is deleted (e.g. a worker removed from the spec). */
+  deleteRun?: StepProgram;
+  /** The command text of `deleteRun`. */
   deleteScript?: string;
   /** Node whose vNode runs `deleteScript`. @default `node` */
   deleteNode?: string;
@@ -71,6 +91,17 @@ export type ManifestSource =
   /** An HTTP(S) mirror, for sites that cannot reach the upstream hosts. */
   | { kind: "mirror"; url: string }
   /** Already copied onto the master vNode (air-gapped edge sites): an absolute path. */
+  | { kind: "local"; path: string };
+
+/**
+ * An image archive (`ctr images export` / `docker save` format) imported into each vNode's
+ * containerd (namespace `k8s.io`) before `kubeadm init`/`join`. `{version}` in the URL or
+ * path is replaced by the cluster's Kubernetes version (e.g. `1.20.15`).
+ */
+export type ImageArchiveSource =
+  /** Downloaded by each vNode from an HTTP(S) mirror. */
+  | { kind: "mirror"; url: string }
+  /** A file already on every vNode: an absolute path. */
   | { kind: "local"; path: string };
 
 /** The bounded retry loop of the Kubeflow `kustomize build | kubectl apply`. */
@@ -96,6 +127,10 @@ export interface ApplyRetry {
  *   cookies stay on.
  */
 export type Exposure = "http-nodeport" | "tls";
+
+/** CNIs the bootstrap installs (see `BootstrapOptions.cni`). */
+export const CNIS = ["calico", "flannel"] as const;
+export type Cni = (typeof CNIS)[number];
 
 export interface BootstrapOptions {
   /**
@@ -125,6 +160,32 @@ export interface BootstrapOptions {
    * @default { kind: "upstream" }
    */
   devicePluginSource: ManifestSource;
+  /**
+   * The default StorageClass inside the virtual cluster (Kubeflow's PVCs: pipelines MySQL
+   * and MinIO, Katib's database): `local-path`, rancher/local-path-provisioner
+   * (`LOCAL_PATH_VERSION`) storing volumes under `localPathDir` on the vNode that runs the
+   * pod, installed before Kubeflow (step `07-storage`); `none` leaves storage to you (then
+   * Kubeflow's claims stay Pending unless your cluster has a default class).
+   * @default "local-path"
+   */
+  defaultStorageClass: "local-path" | "none";
+  /**
+   * The provisioner's manifest (`local-path-storage.yaml`). mirror = URL of the file;
+   * local = directory on the master vNode holding `local-path-storage.yaml`.
+   * @default { kind: "upstream" }
+   */
+  localPathSource: ManifestSource;
+  /** Image of the provisioner (a mirror for sites that cannot pull Docker Hub). @default "docker.io/rancher/local-path-provisioner:v0.0.31" */
+  localPathProvisionerImage: string;
+  /** Image of the helper pod that creates and removes volume directories (needs `sh`, `mkdir`, `rm`). @default "docker.io/library/busybox:1.36" */
+  localPathHelperImage: string;
+  /**
+   * Where volumes live on each vNode (local-path-provisioner's own default directory).
+   * The vNode does not mount its data volume there yet, so volumes live on the vNode
+   * container's filesystem and do not survive the vNode pod being recreated.
+   * @default "/opt/local-path-provisioner"
+   */
+  localPathDir: string;
   /** Bounded retry of the Kubeflow apply. @default { attempts: 30, backoffSeconds: 10, maxBackoffSeconds: 120, timeoutSeconds: 1800 } */
   apply: ApplyRetry;
   /** Timeout of each readiness wait (prerequisites, API server, rollouts, `kubectl wait`). @default 600 */
@@ -133,6 +194,32 @@ export interface BootstrapOptions {
   exposure: Exposure;
   /** The vNode interface that reaches the other vNodes (calico, kubelet node IP, API server address). @default "eth0" */
   nodeInterface: string;
+  /**
+   * Registry (and path) of kubeadm's control-plane images (kube-apiserver, etcd, coredns,
+   * pause...), e.g. `registry.example.com/k8s`, for sites that cannot reach
+   * registry.k8s.io. Written as `imageRepository` of the ClusterConfiguration.
+   * @default undefined (kubeadm's default registry)
+   */
+  kubeadmImageRepository?: string;
+  /**
+   * Tag of the etcd image under `kubeadmImageRepository` when the site's etcd image is not the
+   * one kubeadm pins for its version (written as `etcd.local.imageTag`), e.g. `3.6.16`.
+   * @default undefined (kubeadm's pin)
+   */
+  kubeadmEtcdImageTag?: string;
+  /**
+   * The inner cluster's CNI. `calico` (the original system's, patched for the vNode interface)
+   * or `flannel` (host-gw backend, vk8s's flannel image `flannelImage`), for sites that cannot
+   * have calico's images. @default "calico"
+   */
+  cni: Cni;
+  /** Image of the `flannel` CNI (vk8s's images/flannel). @default ghcr.io/vk8s/flannel:v<FLANNEL_VERSION> */
+  flannelImage: string;
+  /**
+   * Image archives preloaded into every vNode's containerd before `kubeadm init`/`join`
+   * (air-gapped sites: the control-plane, calico and Kubeflow images). @default []
+   */
+  imageArchives: ImageArchiveSource[];
   /** kubeadm preflight checks that cannot pass inside a container. @default ["Swap", "SystemVerification"] */
   kubeadmIgnorePreflightErrors: string[];
   /**

@@ -144,7 +144,7 @@ export const FL_DEFAULTS = {
   rounds: 3,
   minClients: 2,
   dataset: "cifar10" as FlDataset,
-  /** Built from `fl/` (Dockerfile there); pin your own registry's copy in production. */
+  /** Built by `scripts/images.sh build fl` (images/fl/Dockerfile, context fl/; no TensorFlow); pin your own registry's copy in production. */
   image: "ghcr.io/vk8s/vk8s-fl:0.1.0",
   modelName: "fl-model",
   /** The model each dataset gets when `model.kind` is not given. */

@@ -4,15 +4,42 @@
  */
 import type { Problem } from "../spec/errors";
 import { CALICO_ROWS, KUBEFLOW_ROWS, KUBERNETES_RELEASES } from "./table";
-import type { KubeflowRow, MatrixDecision } from "./types";
+import type { Evidence, KubeflowRow, MatrixDecision } from "./types";
 
-const KUBEFLOW_VERSION = /^v?(\d+)\.(\d+)(?:\.(\d+))?(?:-[0-9A-Za-z.-]+)?$/;
-const KUBERNETES_VERSION = /^v?(\d+)\.(\d+)(?:\.(\d+))?$/;
+// Each number has at most 4 digits: `1.20.999999999999999999999` would print as `1.20.1e+21`.
+const KUBEFLOW_VERSION = /^v?(\d{1,4})\.(\d{1,4})(?:\.(\d{1,4}))?(?:-[0-9A-Za-z.-]{1,64})?$/;
+const KUBERNETES_VERSION = /^v?(\d{1,4})\.(\d{1,4})(?:\.(\d{1,4}))?$/;
 
-/** `v1.3.0` -> `1.3`, `1.10` -> `1.10`; `undefined` when it is not a version. */
+/**
+ * `v1.3.0` -> `1.3`, `1.10` -> `1.10`, `26.3` / `v26.03.0` -> `26.03` (the matrix row's
+ * spelling when a row has the same numbers); `undefined` when it is not a version.
+ */
 export function kubeflowLine(version: string): string | undefined {
   const m = KUBEFLOW_VERSION.exec(version.trim());
-  return m ? `${Number(m[1])}.${Number(m[2])}` : undefined;
+  if (!m) return undefined;
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  const row = KUBEFLOW_ROWS.find((r) => {
+    const [a, b] = r.kubeflow.split(".").map(Number);
+    return a === major && b === minor;
+  });
+  return row?.kubeflow ?? `${major}.${minor}`;
+}
+
+/** Kubeflow 1.3-1.6 build with kustomize 3.2.0, which was published for linux/amd64 only. */
+export const AMD64_ONLY_KUSTOMIZE = "3.2.0";
+
+/**
+ * The problem of running a Kubeflow line's kustomize on a CPU architecture (the value of the
+ * master vNode's `kubernetes.io/arch` node selector), or `undefined` when it can run.
+ */
+export function checkKustomizeArch(row: KubeflowRow, arch: string | undefined): Problem | undefined {
+  if (arch === undefined || arch === "amd64" || row.kustomize !== AMD64_ONLY_KUSTOMIZE) return undefined;
+  const newer = KUBEFLOW_ROWS.filter((r) => r.installable && r.kustomize !== AMD64_ONLY_KUSTOMIZE).map((r) => r.kubeflow);
+  return {
+    path: "kubeflow.version",
+    message: `Kubeflow ${row.kubeflow} builds with kustomize ${AMD64_ONLY_KUSTOMIZE}, which was published for amd64 only, and the master vNode is placed on ${arch} (nodeSelector kubernetes.io/arch)`,
+    fix: `place the master on amd64 nodes, or choose Kubeflow ${listChoices(newer)}`,
+  };
 }
 
 /** `v1.20` / `1.20` / `1.20.15` -> minor `1.20` (and the patch version when given). */
@@ -31,6 +58,11 @@ export function calicoFor(kubernetesMinor: string): string | undefined {
 /** Kubeflow lines that run on a Kubernetes minor (installable ones only). */
 function kubeflowLinesFor(kubernetesMinor: string): string[] {
   return KUBEFLOW_ROWS.filter((r) => r.installable && r.kubernetes.some((k) => k.version === kubernetesMinor)).map((r) => r.kubeflow);
+}
+
+function minorBelow(a: string, b: string): boolean {
+  const [x, y] = [a, b].map((v) => v.split(".").map(Number));
+  return x[0] < y[0] || (x[0] === y[0] && x[1] < y[1]);
 }
 
 /** `a`, `a or b`, `a, b or c`. */
@@ -79,9 +111,11 @@ export function decideMatrix(
   if (!entry) {
     const others = kubeflowLinesFor(minor);
     const alternative = others.length > 0 ? `, or Kubeflow ${listChoices(others)} for Kubernetes ${minor}` : "";
+    const lowest = row.kubernetes[0].version;
+    const reason = row.lowerBoundReason && minorBelow(minor, lowest) ? `: ${row.lowerBoundReason}` : "";
     return fail(
       "kubernetes.version",
-      `Kubeflow ${line} does not run on Kubernetes ${minor}`,
+      `Kubeflow ${line} does not run on Kubernetes ${minor}${reason}`,
       `choose Kubernetes ${listChoices(row.kubernetes.map((k) => k.version))} for Kubeflow ${line}${alternative}; ${SEE_MATRIX}`,
     );
   }
@@ -111,21 +145,27 @@ export function renderMatrix(): string {
   const rows = KUBEFLOW_ROWS.map((r) => [
     r.kubeflow,
     r.manifestsRef,
-    r.kubernetes.map((k) => `${k.version} ${k.evidence === "tested-upstream" ? "tested" : "field"}${k.version === r.defaultKubernetes ? "*" : ""}`).join(", "),
+    r.kubernetes.map((k) => `${k.version} ${EVIDENCE_WORD[k.evidence]}${k.version === r.defaultKubernetes ? "*" : ""}`).join(", "),
     r.kustomize,
     r.installable ? (calicoFor(r.defaultKubernetes) ?? "-") : "-",
     notes(r),
   ]);
-  const calicoRows = CALICO_ROWS.map((c) => [c.calico, c.kubernetes.join(", ")]);
+  const calicoRows = CALICO_ROWS.map((c) => [
+    c.calico, c.kubernetes.join(", "), c.patchPinned ? "release tag (patch-exact)" : `docs archive v${c.calico.split(".").slice(0, 2).join(".")} (patch not pinned)`,
+  ]);
   return [
-    "Kubeflow x Kubernetes (tested = kubeflow/manifests README or Kubeflow 0.x docs; field = verified in the original vk8s system)",
+    "Kubeflow x Kubernetes (tested = kubeflow/manifests README or Kubeflow 0.x docs; field = verified in the original vk8s system; ours = a bound vk8s chose, untested upstream; ci = upstream CI only)",
     ...table([header, ...rows]),
     "",
     "calico x Kubernetes (tigera docs; the newest calico supporting the cluster's minor is installed)",
-    ...table([["CALICO", "KUBERNETES"], ...calicoRows]),
+    ...table([["CALICO", "KUBERNETES", "MANIFEST"], ...calicoRows]),
     "",
   ].join("\n");
 }
+
+const EVIDENCE_WORD: Record<Evidence, string> = {
+  "tested-upstream": "tested", "field-verified": "field", ours: "ours", "ci-only": "ci",
+};
 
 function notes(r: KubeflowRow): string {
   const out: string[] = [];
@@ -133,6 +173,7 @@ function notes(r: KubeflowRow): string {
   if (r.installable) out.push(r.dexPassword === "secret" ? "dex password in secret dex-passwords" : "dex password in config map");
   if (r.wellDefinedFilter) out.push("awk '!/well-defined/' filter");
   if (r.serverSideApply) out.push("server-side apply");
+  if (r.installable && r.kustomize === AMD64_ONLY_KUSTOMIZE) out.push("amd64 masters only (kustomize 3.2.0)");
   return out.join("; ");
 }
 

@@ -3,18 +3,18 @@
  * one data table (reference, section 4). `resolve.ts` reads it; nothing else hard-codes a
  * version.
  *
- * Evidence: `tested-upstream` = stated by the kubeflow/manifests README (or the Kubeflow
- * 0.x docs) of that release; `field-verified` = observed working in the original vk8s system.
- *
- * Where the README only says "up to 1.X", we list 1.X and the two minors below it (the
- * usual three-minor window) and mark them tested-upstream: the lower bound is ours, not
- * upstream's. Patch versions and manifests refs are pinned from best knowledge on
- * 2026-02 and were not re-fetched from the internet on this machine.
+ * Evidence (`types.ts`): `tested-upstream` only where the release README names the minor;
+ * a bound we chose is `ours`; CI-only evidence is `ci-only`. Patch versions and manifests
+ * refs are pinned from best knowledge (2026-02 for the 1.x lines; Kubeflow 1.11 and 26.03
+ * as the lead's brief states them) and were not re-fetched from the internet on this
+ * machine: each row's `source` says what it rests on.
  */
 import type { CalicoRow, KubeflowRow } from "./types";
 
 const tested = (...versions: string[]) => versions.map((version) => ({ version, evidence: "tested-upstream" as const }));
 const field = (...versions: string[]) => versions.map((version) => ({ version, evidence: "field-verified" as const }));
+const ours = (...versions: string[]) => versions.map((version) => ({ version, evidence: "ours" as const }));
+const ciOnly = (...versions: string[]) => versions.map((version) => ({ version, evidence: "ci-only" as const }));
 
 /** Kubeflow 0.x: listed for reference, installed with kfctl/ksonnet, so not installable here. */
 const KFCTL_ERA = {
@@ -60,34 +60,45 @@ export const KUBEFLOW_ROWS: KubeflowRow[] = [
     source: "kubeflow/manifests v1.4 README: tested on Kubernetes 1.19, kustomize 3.2.0; 1.20 field-verified by the original vk8s system",
   },
   {
-    kubeflow: "1.5", manifestsRef: "v1.5.1", kubernetes: tested("1.19", "1.20", "1.21"), defaultKubernetes: "1.21",
+    kubeflow: "1.5", manifestsRef: "v1.5.1", kubernetes: [...ours("1.19", "1.20"), ...tested("1.21")], defaultKubernetes: "1.21",
     kustomize: "3.2.0", dexPassword: "configmap", ...MANIFESTS_ERA,
-    source: "kubeflow/manifests v1.5 README: Kubernetes up to 1.21 (not 1.22+), kustomize 3.2.0; lower bound 1.19 is our window",
+    source: "kubeflow/manifests v1.5 README: Kubernetes up to 1.21 (not 1.22+), kustomize 3.2.0; lower bound 1.19 is ours",
   },
   {
-    kubeflow: "1.6", manifestsRef: "v1.6.1", kubernetes: tested("1.20", "1.21", "1.22"), defaultKubernetes: "1.22",
+    kubeflow: "1.6", manifestsRef: "v1.6.1", kubernetes: [...ours("1.21"), ...tested("1.22")], defaultKubernetes: "1.22",
     kustomize: "3.2.0", dexPassword: "configmap", ...MANIFESTS_ERA,
-    source: "kubeflow/manifests v1.6 README: Kubernetes up to 1.22, kustomize 3.2.0; lower bound 1.20 is our window",
+    source: "kubeflow/manifests v1.6 README: Kubernetes up to 1.22, kustomize 3.2.0; lower bound 1.21 is ours and is the lowest its objects allow (knative-serving's PodDisruptionBudgets are policy/v1, served from Kubernetes 1.21)",
+    lowerBoundReason: "its knative-serving PodDisruptionBudgets are policy/v1, which Kubernetes serves from 1.21",
   },
   {
-    kubeflow: "1.7", manifestsRef: "v1.7.0", kubernetes: tested("1.23", "1.24", "1.25"), defaultKubernetes: "1.25",
+    kubeflow: "1.7", manifestsRef: "v1.7.0", kubernetes: [...ours("1.23", "1.24"), ...tested("1.25")], defaultKubernetes: "1.25",
     kustomize: "5.0.0", dexPassword: "configmap", ...MANIFESTS_ERA, wellDefinedFilter: true,
-    source: "kubeflow/manifests v1.7 README: Kubernetes up to 1.25, kustomize 5.0.0, build piped through awk '!/well-defined/'; lower bound 1.23 is our window",
+    source: "kubeflow/manifests v1.7 README: Kubernetes up to 1.25, kustomize 5.0.0, build piped through awk '!/well-defined/'; lower bound 1.23 is ours",
   },
   {
-    kubeflow: "1.8", manifestsRef: "v1.8.1", kubernetes: tested("1.25", "1.26", "1.27"), defaultKubernetes: "1.27",
+    kubeflow: "1.8", manifestsRef: "v1.8.1", kubernetes: [...ours("1.25"), ...tested("1.26", "1.27")], defaultKubernetes: "1.27",
     kustomize: "5.0.3", dexPassword: "configmap", ...MANIFESTS_ERA,
-    source: "kubeflow/manifests v1.8 README: Kubernetes up to 1.26, 1.8.1 up to 1.27, kustomize 5.0.3; lower bound 1.25 is our window",
+    source: "kubeflow/manifests v1.8 README: Kubernetes up to 1.26, 1.8.1 up to 1.27, kustomize 5.0.3; lower bound 1.25 is ours",
   },
   {
-    kubeflow: "1.9", manifestsRef: "v1.9.1", kubernetes: tested("1.27", "1.28", "1.29"), defaultKubernetes: "1.29",
+    kubeflow: "1.9", manifestsRef: "v1.9.1", kubernetes: [...ours("1.27", "1.28"), ...tested("1.29")], defaultKubernetes: "1.29",
     kustomize: "5.2.1", dexPassword: "secret", ...MANIFESTS_ERA,
-    source: "kubeflow/manifests v1.9 README: Kubernetes 1.27-1.29 (targets 1.29+), kustomize 5.2.1+; oauth2-proxy, dex password in secret dex-passwords",
+    source: "kubeflow/manifests v1.9 README: Kubernetes 1.29, kustomize 5.2.1+; lower bound 1.27 is ours; oauth2-proxy, dex password in secret dex-passwords",
   },
   {
-    kubeflow: "1.10", manifestsRef: "v1.10.2", kubernetes: tested("1.30", "1.31", "1.32"), defaultKubernetes: "1.32",
+    kubeflow: "1.10", manifestsRef: "v1.10.2", kubernetes: [...ours("1.30", "1.31"), ...tested("1.32")], defaultKubernetes: "1.32",
     kustomize: "5.4.3", dexPassword: "secret", ...MANIFESTS_ERA, serverSideApply: true,
-    source: "kubeflow/manifests v1.10 README: targets Kubernetes 1.32, kustomize 5.4.3+, apply with --server-side --force-conflicts; 1.30-1.31 is our window",
+    source: "kubeflow/manifests v1.10 README: targets Kubernetes 1.32, kustomize 5.4.3+, apply with --server-side --force-conflicts; 1.30-1.31 is ours",
+  },
+  {
+    kubeflow: "1.11", manifestsRef: "v1.11.0", kubernetes: tested("1.34"), defaultKubernetes: "1.34",
+    kustomize: "5.7.1", dexPassword: "secret", ...MANIFESTS_ERA, serverSideApply: true,
+    source: "kubeflow/manifests v1.11.0 README (read at the tag): \"targets Kubernetes version 1.34+\", Kustomize 5.7.1, a default StorageClass required, inotify 2280/1255360; its KinD test cluster runs kindest/node v1.34.0; the single-command install applies --server-side",
+  },
+  {
+    kubeflow: "26.03", manifestsRef: "26.03", kubernetes: ciOnly("1.34"), defaultKubernetes: "1.34",
+    kustomize: "5.8.1", dexPassword: "secret", ...MANIFESTS_ERA, serverSideApply: true,
+    source: "kubeflow/manifests tag 26.03 (first calendar-versioned release; the tag has no v): its README defers the Kubernetes version to the release notes; tests/install_KinD_create_KinD_cluster_install_kustomize.sh at the tag runs kindest/node v1.34.0 with KUSTOMIZE_VERSION v5.8.1 (ci-only evidence)",
   },
 ];
 
@@ -96,22 +107,24 @@ export const KUBEFLOW_ROWS: KubeflowRow[] = [
  * requirements of each release), newest patch of each line from best knowledge.
  * 3.17 is not in the reference: it is added so that Kubeflow 1.3's tested Kubernetes 1.17
  * has a CNI (calico 3.17 requirements: Kubernetes 1.17-1.19; v3.17.6 released 2021-11,
- * projectcalico/calico#5081).
+ * projectcalico/calico#5081). Before 3.24 the manifest comes from the docs archive of the
+ * minor line, so the patch is not pinned there (`patchPinned: false`).
  */
 export const CALICO_ROWS: CalicoRow[] = [
-  { calico: "3.17.6", kubernetes: ["1.17", "1.18", "1.19"] },
-  { calico: "3.20.6", kubernetes: ["1.19", "1.20", "1.21"] },
-  { calico: "3.22.5", kubernetes: ["1.21", "1.22", "1.23"] },
-  { calico: "3.25.2", kubernetes: ["1.23", "1.24", "1.25", "1.26"] },
-  { calico: "3.26.4", kubernetes: ["1.24", "1.25", "1.26", "1.27"] },
-  { calico: "3.28.5", kubernetes: ["1.27", "1.28", "1.29", "1.30"] },
-  { calico: "3.29.5", kubernetes: ["1.29", "1.30", "1.31", "1.32"] },
-  { calico: "3.30.3", kubernetes: ["1.31", "1.32", "1.33", "1.34", "1.35"] },
+  { calico: "3.17.6", kubernetes: ["1.17", "1.18", "1.19"], patchPinned: false },
+  { calico: "3.20.6", kubernetes: ["1.19", "1.20", "1.21"], patchPinned: false },
+  { calico: "3.22.5", kubernetes: ["1.21", "1.22", "1.23"], patchPinned: false },
+  { calico: "3.25.2", kubernetes: ["1.23", "1.24", "1.25", "1.26"], patchPinned: true },
+  { calico: "3.26.5", kubernetes: ["1.24", "1.25", "1.26", "1.27"], patchPinned: true },
+  { calico: "3.28.5", kubernetes: ["1.27", "1.28", "1.29", "1.30"], patchPinned: true },
+  { calico: "3.29.7", kubernetes: ["1.29", "1.30", "1.31", "1.32"], patchPinned: true },
+  { calico: "3.30.6", kubernetes: ["1.31", "1.32", "1.33", "1.34", "1.35"], patchPinned: true },
 ];
 
 /**
  * Kubernetes minor -> the patch release kubeadm installs (the last patch of the line; for
- * lines still maintained in 2026-02, the newest we know: 1.32.13).
+ * lines still maintained in 2026-02, the newest we know: 1.32.13, 1.33.8; 1.34.4 is the
+ * release vk8s's toolchain builds and runs).
  */
 export const KUBERNETES_RELEASES: Record<string, string> = {
   "1.11": "1.11.10",
@@ -136,4 +149,6 @@ export const KUBERNETES_RELEASES: Record<string, string> = {
   "1.30": "1.30.14",
   "1.31": "1.31.14",
   "1.32": "1.32.13",
+  "1.33": "1.33.8",
+  "1.34": "1.34.4",
 };

@@ -1,5 +1,14 @@
-/** How a compatibility fact is known. */
-export type Evidence = "tested-upstream" | "field-verified";
+/**
+ * How a compatibility fact is known:
+ * - `tested-upstream`: the kubeflow/manifests README of that release (or the Kubeflow 0.x
+ *   docs) names this Kubernetes minor as tested;
+ * - `field-verified`: observed working in the original vk8s system;
+ * - `ours`: a bound vk8s chose (the usual three-minor window below a README's "up to 1.X",
+ *   or one minor past it): nobody has tested it upstream;
+ * - `ci-only`: upstream's CI ran it (e.g. the kind image of its GitHub workflows) but the
+ *   README does not promise it.
+ */
+export type Evidence = "tested-upstream" | "field-verified" | "ours" | "ci-only";
 
 /** One Kubeflow release line and what it runs with. One row per Kubeflow line. */
 export interface KubeflowRow {
@@ -23,12 +32,20 @@ export interface KubeflowRow {
   installable: boolean;
   /** Free text: the source of the row (README of the release, field report). */
   source: string;
+  /** Why a Kubernetes minor below the lowest listed cannot work, when a reason is known (said in the refusal). */
+  lowerBoundReason?: string;
 }
 
 /** One calico release and the Kubernetes minors it supports (tigera docs). */
 export interface CalicoRow {
   calico: string;
   kubernetes: string[];
+  /**
+   * Whether the installed manifest is exactly `calico`'s patch. Before 3.24 the manifests
+   * are served from the docs site's archive of the minor line (`/archive/v3.20/`), which
+   * holds that line's last published manifest: the patch is not pinned there.
+   */
+  patchPinned: boolean;
 }
 
 /** What the matrix decides for one cluster. */

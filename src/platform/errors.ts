@@ -1,5 +1,5 @@
 /** Problems of a platform (many tenants), reported all at once in the `<path>: <problem> (<fix>)` form. */
-import { formatProblem, type Problem } from "../spec/errors";
+import { formatProblem, type Problem, quote } from "../spec/errors";
 
 /** Thrown by `planPlatform()` with every problem of every tenant. */
 export class Vk8sPlatformError extends Error {
@@ -14,5 +14,5 @@ export class Vk8sPlatformError extends Error {
 
 /** `users["team-a"]`: how a tenant's fields are addressed in messages (by name, else by index). */
 export function userPath(name: unknown, index: number): string {
-  return typeof name === "string" && name !== "" ? `users[${JSON.stringify(name)}]` : `users[${index}]`;
+  return typeof name === "string" && name !== "" ? `users[${quote(name)}]` : `users[${index}]`;
 }

@@ -14,8 +14,9 @@
  * Passwords are refused here: a file in git is no place for them. Each user's Kubeflow
  * password is a Pulumi config secret (`kubeflowPasswords.<user>`), see examples/platform.
  */
+import { quote } from "../spec/errors";
 import { LineCounter, parseAllDocuments } from "yaml";
-import { VK8S_API_VERSIONS, VK8S_KIND, Vk8sManifestError, type ManifestIssue } from "../manifest";
+import { safeYamlMessage, specWithMetadata, VK8S_API_VERSIONS, VK8S_KIND, Vk8sManifestError, yamlNodeIssues, type ManifestIssue } from "../manifest";
 import type { PlatformSettings, TenantClusterSpec, TenantInput } from "./types";
 import { setPasswordCommand } from "./secrets";
 
@@ -46,24 +47,31 @@ export function parsePlatformFile(text: string, source = "<input>"): PlatformFil
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
         const at = lineCounter.linePos(e.pos[0]);
-        issues.push({ line: at.line, col: at.col, message: e.message });
+        issues.push({ line: at.line, col: at.col, message: safeYamlMessage(e) });
       }
       return;
     }
-    const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    const nodeIssues = yamlNodeIssues(doc, lineCounter);
+    if (nodeIssues.length > 0) return void issues.push(...nodeIssues);
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch {
+      return issue("cannot be read as data (too many or circular aliases)");
+    }
     if (value === null || value === undefined) return;
     if (!isMap(value)) return issue(`is not a map (expected kind: ${VK8S_KIND} or ${PLATFORM_KIND})`);
     const { apiVersion, kind, metadata, spec, tenant } = value;
     if (kind === PLATFORM_KIND) {
-      if (apiVersion !== PLATFORM_API_VERSION) return issue(`has apiVersion ${JSON.stringify(apiVersion ?? null)} (use ${PLATFORM_API_VERSION})`);
+      if (apiVersion !== PLATFORM_API_VERSION) return issue(`has apiVersion ${quote(apiVersion ?? null)} (use ${PLATFORM_API_VERSION})`);
       if (settings) return issue(`is a second ${PLATFORM_KIND} (the first is at line ${settings.line}; keep one)`);
       if (spec !== undefined && !isMap(spec)) return issue(`spec is not a map of platform settings`);
       settings = { value: (spec ?? {}) as PlatformSettings, line: start.line };
       return;
     }
-    if (kind !== VK8S_KIND) return issue(`has kind ${JSON.stringify(kind ?? null)} (use ${VK8S_KIND} for a user, ${PLATFORM_KIND} for settings)`);
+    if (kind !== VK8S_KIND) return issue(`has kind ${quote(kind ?? null)} (use ${VK8S_KIND} for a user, ${PLATFORM_KIND} for settings)`);
     if (typeof apiVersion !== "string" || !(VK8S_API_VERSIONS as readonly string[]).includes(apiVersion)) {
-      return issue(`has apiVersion ${JSON.stringify(apiVersion ?? null)} (use one of ${VK8S_API_VERSIONS.join(", ")})`);
+      return issue(`has apiVersion ${quote(apiVersion ?? null)} (use one of ${VK8S_API_VERSIONS.join(", ")})`);
     }
     const name = isMap(metadata) ? metadata.name : undefined;
     if (typeof name !== "string" || name === "") return issue(`has no metadata.name (name the user: metadata: { name: user-a })`);
@@ -76,7 +84,9 @@ export function parsePlatformFile(text: string, source = "<input>"): PlatformFil
     const extra = Object.keys(tenant ?? {}).filter((k) => !(TENANT_KEYS as readonly string[]).includes(k));
     if (extra.length > 0) issue(`user ${name}: tenant.${extra[0]} is not a tenant field (use ${TENANT_KEYS.join(", ")})`);
     const t = (tenant ?? {}) as Pick<TenantInput, "quota" | "storage" | "nodePorts">;
-    users.push({ name, cluster: spec as unknown as TenantClusterSpec, quota: t.quota, storage: t.storage, nodePorts: t.nodePorts });
+    const carried = specWithMetadata(metadata as Record<string, unknown>, spec);
+    if ("error" in carried) return issue(`user ${name}: ${carried.error}`);
+    users.push({ name, cluster: carried.spec as TenantClusterSpec, quota: t.quota, storage: t.storage, nodePorts: t.nodePorts });
   });
   if (issues.length > 0) throw new Vk8sManifestError(source, issues);
   return { users, settings: settings?.value ?? {} };

@@ -29,7 +29,11 @@ export interface PlatformFilesOptions {
 
 /** Every file of the platform, sorted by path. */
 export function renderPlatformFiles(plan: PlatformPlan, options: PlatformFilesOptions = {}): RenderedFile[] {
-  const files: RenderedFile[] = [{ path: `${PLATFORM_DIR}/nodeports.yaml`, content: renderNodePortsFile(plan) }];
+  const files: RenderedFile[] = [
+    { path: `${PLATFORM_DIR}/nodeports.yaml`, content: renderNodePortsFile(plan) },
+    // The host-preparation DaemonSet, only when settings.hostPreparation turns it on.
+    ...(plan.hostObjects ?? []).map((o) => ({ path: `${PLATFORM_DIR}/${o.kind.toLowerCase()}-${o.metadata.name}.yaml`, content: toYaml(o) })),
+  ];
   for (const tenant of plan.tenants) {
     const own = [
       ...renderClusterFiles(tenant.cluster, tenant.hostRender),

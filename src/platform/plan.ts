@@ -18,6 +18,8 @@ import { checkQuotaFit, renderLimitRange, renderResourceQuota, resolveQuota, typ
 import { renderStorageClaim, renderVirtualStorage, resolveStorage, storageClaimName, type ResolvedStorage } from "./storage";
 import { PLATFORM_DEFAULTS, TENANT_LABEL, type PlatformSettings, type TenantClusterSpec, type TenantInput } from "./types";
 import { setPasswordCommand } from "./secrets";
+import { checkPlatformSettings, checkTenantFields } from "./settings";
+import { renderHostPreparation } from "./hostPreparation";
 
 /**
  * Stands in for the Kubeflow password while planning: passwords are secrets the plan never
@@ -43,7 +45,7 @@ export interface TenantPlan {
   name: string;
   /** Path prefix of the user's fields in messages, e.g. `users["team-a"]`. */
   path: string;
-  /** The validated cluster (its password is `PLAN_PASSWORD_PLACEHOLDER`). */
+  /** The validated cluster (it holds no password, see `ResolvedCluster`). */
   cluster: ResolvedCluster;
   /** The spec to give `Vk8sCluster`: the user's, with every NodePort filled in and no password. */
   spec: Omit<TenantClusterSpec, "ports"> & { ports: PortInput[] };
@@ -64,6 +66,8 @@ export interface TenantPlan {
 export interface PlatformPlan {
   settings: ResolvedPlatformSettings;
   tenants: TenantPlan[];
+  /** Host objects of the platform as a whole: the host-preparation DaemonSet when turned on. */
+  hostObjects: K8sObject[];
 }
 
 export function resolvePlatformSettings(settings: PlatformSettings = {}): ResolvedPlatformSettings {
@@ -91,12 +95,12 @@ function portRequest(user: TenantInput, path: string, ports: NonNullable<TenantC
   const given = spec.ports ?? [];
   const wants: PortWant[] = [];
   const indexOf = (name: string) => (Array.isArray(given) ? given.findIndex((p) => p?.name === name) : -1);
-  const kubeflow = ports.find((p) => p.name === "kubeflow")!;
+  const kubeflow = ports.find((p) => p?.name === "kubeflow")!;
   wants.push({ name: "kubeflow", port: kubeflow.port, path: `${path}.cluster.ports[${indexOf("kubeflow")}].port` });
   wants.push({ name: "ssh", port: user.nodePorts?.ssh, path: `${path}.nodePorts.ssh` });
   if (user.nodePorts?.apiServer !== false) wants.push({ name: "apiserver", port: user.nodePorts?.apiServer, path: `${path}.nodePorts.apiServer` });
   for (const p of ports) {
-    if (p.name === "kubeflow" || typeof p.name !== "string") continue;
+    if (!p || p.name === "kubeflow" || typeof p.name !== "string") continue; // a malformed entry is reported by the validation
     wants.push({ name: p.name, port: p.port, path: `${path}.cluster.ports[${indexOf(p.name)}].port` });
   }
   return { user: user.name, path, wants, block: user.nodePorts?.block };
@@ -104,8 +108,13 @@ function portRequest(user: TenantInput, path: string, ports: NonNullable<TenantC
 
 /** Checks every user and plans the platform; throws `Vk8sPlatformError` with every problem. */
 export function planPlatform(users: readonly TenantInput[], settingsInput: PlatformSettings = {}): PlatformPlan {
+  // The settings shape every user's plan: nothing is planned on settings that are wrong.
+  const settingsProblems = checkPlatformSettings(settingsInput);
+  if (settingsProblems.length > 0) throw new Vk8sPlatformError(settingsProblems);
   const settings = resolvePlatformSettings(settingsInput);
   const problems: Problem[] = [];
+  const tenantProblems = users.map((u, i) => checkTenantFields(userPath(u.name, i), u));
+  problems.push(...tenantProblems.flat());
   const seen = new Map<string, number>();
   users.forEach((u, i) => {
     const first = seen.get(u.name);
@@ -121,6 +130,7 @@ export function planPlatform(users: readonly TenantInput[], settingsInput: Platf
 
   const tenants: TenantPlan[] = [];
   users.forEach((user, i) => {
+    if (tenantProblems[i].length > 0) return; // its quota, storage or nodePorts are not what planning reads
     const path = userPath(user.name, i);
     const nodePorts = allocation.allocations[i];
     const result = planTenant(user, path, ports[i], nodePorts, settings);
@@ -130,7 +140,7 @@ export function planPlatform(users: readonly TenantInput[], settingsInput: Platf
     if (result.tenant) tenants.push(result.tenant);
   });
   if (problems.length > 0) throw new Vk8sPlatformError(problems);
-  return { settings, tenants };
+  return { settings, tenants, hostObjects: renderHostPreparation(settingsInput.hostPreparation) };
 }
 
 function planTenant(
@@ -150,7 +160,8 @@ function planTenant(
       fix: `remove it and keep it as a secret: ${setPasswordCommand(user.name)}`,
     });
   }
-  const filledPorts = ports.map((p) => ({ ...p, port: p.port ?? nodePorts.ports[p.name] })) as PortInput[];
+  const allocated = (name: unknown) => (typeof name === "string" && Object.hasOwn(nodePorts.ports, name) ? nodePorts.ports[name] : undefined);
+  const filledPorts = ports.map((p) => (p !== null && typeof p === "object" ? { ...p, port: p.port ?? allocated(p.name) } : p)) as PortInput[];
   const { password: _ignored, ...kubeflowSpec } = kubeflow;
   const filled = { ...spec, kubeflow: kubeflowSpec, ports: filledPorts };
   const validation = validateCluster(user.name, { ...filled, kubeflow: { ...kubeflowSpec, password: PLAN_PASSWORD_PLACEHOLDER } }, { hostCidrs: settings.hostCidrs });

@@ -87,7 +87,7 @@ export function homeBlock(user: string, blocks: number): number {
 export function blockLayout(wants: readonly PortWant[]): Map<string, number> {
   const layout = new Map<string, number>();
   let next = FIRST_EXTRA_OFFSET;
-  for (const w of wants) layout.set(w.name, BLOCK_OFFSETS[w.name] ?? next++);
+  for (const w of wants) layout.set(w.name, Object.hasOwn(BLOCK_OFFSETS, w.name) ? BLOCK_OFFSETS[w.name] : next++);
   return layout;
 }
 

@@ -11,6 +11,7 @@
  * pod) `defaultRequest`, which the fit check counts. The quota also allows exactly the
  * NodePort Services vk8s creates and no LoadBalancer.
  */
+import { quote } from "../spec/errors";
 import type { Problem } from "../spec/errors";
 import { Quantity } from "../spec/quantity";
 import type { ResolvedCluster } from "../spec/resolved";
@@ -54,14 +55,14 @@ export function resolveQuota(path: string, input: TenantQuotaInput | undefined, 
     }
     const q = typeof value === "string" || typeof value === "number" ? parse(value) : undefined;
     if (!q) {
-      problems.push({ path: `${path}.quota.${field}`, message: `${JSON.stringify(value)} is not a quantity of zero or more`, fix: `write it like ${example}` });
+      problems.push({ path: `${path}.quota.${field}`, message: `${quote(value)} is not a quantity of zero or more`, fix: `write it like ${example}` });
       continue;
     }
     out[field] = formatQuantity(q.nanos, binary);
   }
   const gpus = merged.gpus ?? 0;
   if (!Number.isInteger(gpus) || gpus < 0) {
-    problems.push({ path: `${path}.quota.gpus`, message: `${JSON.stringify(gpus)} is not a whole number of GPUs`, fix: "give 0 or more whole GPUs" });
+    problems.push({ path: `${path}.quota.gpus`, message: `${quote(gpus)} is not a whole number of GPUs`, fix: "give 0 or more whole GPUs" });
   } else {
     out.gpus = gpus;
   }

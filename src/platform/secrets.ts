@@ -2,19 +2,22 @@
  * Users' Kubeflow passwords come from a secret map (the stack's `kubeflowPasswords` config
  * object), never from the users file. This picks one user's, or says how to set it.
  */
+import { quote } from "../spec/errors";
 
 /** The config key holding every user's Kubeflow password (`pulumi config set --secret --path 'kubeflowPasswords.<user>'`). */
 export const PASSWORDS_CONFIG_KEY = "kubeflowPasswords";
 
 /** How to set one user's password. */
 export function setPasswordCommand(user: string): string {
-  return `pulumi config set --secret --path '${PASSWORDS_CONFIG_KEY}.${user}' <password>`;
+  // Quoted for a POSIX shell whatever the name holds: the command is meant to be pasted.
+  const key = `${PASSWORDS_CONFIG_KEY}.${user}`.replace(/'/g, `'\\''`);
+  return `pulumi config set --secret --path '${key}' <password>`;
 }
 
 /** `passwords[user]`, or throws `kubeflowPasswords["user"]: ... (run: ...)` without quoting any value. */
 export function requirePassword(passwords: Record<string, unknown> | undefined, user: string): string {
-  const value = passwords?.[user];
+  const value = passwords && Object.hasOwn(passwords, user) ? passwords[user] : undefined;
   if (typeof value === "string" && value !== "") return value;
   const what = value === undefined ? "is not set" : "is not a non-empty string";
-  throw new Error(`${PASSWORDS_CONFIG_KEY}[${JSON.stringify(user)}]: the Kubeflow password of user ${user} ${what} (run: ${setPasswordCommand(user)})`);
+  throw new Error(`${PASSWORDS_CONFIG_KEY}[${quote(user)}]: the Kubeflow password of user ${user} ${what} (run: ${setPasswordCommand(user)})`);
 }

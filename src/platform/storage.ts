@@ -16,6 +16,7 @@
  * `vk8s render --platform` writes it under `<user>/virtual/` for a GitOps tool pointed at
  * the virtual cluster.
  */
+import { quote } from "../spec/errors";
 import type { Problem } from "../spec/errors";
 import { Quantity } from "../spec/quantity";
 import type { ResolvedCluster } from "../spec/resolved";
@@ -47,16 +48,16 @@ export function resolveStorage(
   const size = input?.size ?? defaults?.size ?? PLATFORM_DEFAULTS.storageSize;
   const parsed = Quantity.parse(size);
   if ("error" in parsed || parsed.quantity.isNegative() || parsed.quantity.nanos === 0n) {
-    problems.push({ path: `${path}.storage.size`, message: `${JSON.stringify(size)} is not a storage size`, fix: "write it like 50Gi" });
+    problems.push({ path: `${path}.storage.size`, message: `${quote(size)} is not a storage size`, fix: "write it like 50Gi" });
   }
   const storageClassName = input?.storageClassName ?? defaults?.storageClassName;
   if (storageClassName !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(storageClassName)) {
-    problems.push({ path: `${path}.storage.storageClassName`, message: `${JSON.stringify(storageClassName)} is not a storage class name`, fix: "name a class of the host cluster, e.g. standard" });
+    problems.push({ path: `${path}.storage.storageClassName`, message: `${quote(storageClassName)} is not a storage class name`, fix: "name a class of the host cluster, e.g. standard" });
   }
   const accessModes = input?.accessModes ?? defaults?.accessModes ?? [cluster.nodes.length > 1 ? "ReadWriteMany" : "ReadWriteOnce"];
   const bad = accessModes.find((m) => !ACCESS_MODES.includes(m));
   if (bad !== undefined || accessModes.length === 0) {
-    problems.push({ path: `${path}.storage.accessModes`, message: `${JSON.stringify(bad ?? [])} is not a list of access modes`, fix: `use ${ACCESS_MODES.join(", ")}` });
+    problems.push({ path: `${path}.storage.accessModes`, message: `${quote(bad ?? [])} is not a list of access modes`, fix: `use ${ACCESS_MODES.join(", ")}` });
   }
   if (problems.length > 0) return { problems };
   return { storage: { size: String((parsed as { quantity: Quantity }).quantity), storageClassName, accessModes: [...accessModes], mountPath }, problems };

@@ -16,7 +16,7 @@ export type TenantPortInput = Omit<PortInput, "port"> & {
  * part of it (it comes from a secret, see `Vk8sPlatform`) and NodePorts may be omitted.
  */
 export type TenantClusterSpec = Omit<ClusterSpecInput, "kubeflow" | "ports"> & {
-  kubeflow: { version: string; email: string };
+  kubeflow: { version: string; email: string; components?: string[]; versionChange?: "refuse" | "reinstall" };
   /**
    * NodePorts to the master vNode. An entry named `kubeflow` is added when missing
    * (target port `PlatformSettings.kubeflowTargetPort`). @default [kubeflow]
@@ -111,6 +111,24 @@ export interface PlatformSettings {
   storageMountPath?: string;
   /** Target port (NodePort inside the virtual cluster) of an added `kubeflow` entry. @default 30000 */
   kubeflowTargetPort?: number;
+  /**
+   * A DaemonSet that prepares the host nodes for Kubeflow (`hostPreparation.ts`): with
+   * `inotify: true`, it raises the host kernel's inotify limits to what Kubeflow 1.9+ needs.
+   * Off by default: it changes host kernel settings. @default undefined (off)
+   */
+  hostPreparation?: HostPreparationSettings;
+}
+
+/** `PlatformSettings.hostPreparation`. */
+export interface HostPreparationSettings {
+  /** Raise `fs.inotify.max_user_instances`/`max_user_watches` (never lowers them). @default false */
+  inotify?: boolean;
+  /** Image with POSIX `sh`. @default HOST_PREPARATION_DEFAULTS.image */
+  image?: string;
+  /** Namespace of the DaemonSet. @default "kube-system" */
+  namespace?: string;
+  /** Host nodes to prepare (those that run vNodes). @default every node */
+  nodeSelector?: Record<string, string>;
 }
 
 /** Every default of the platform, in one place. */

@@ -2,7 +2,7 @@
  * All host-cluster objects of one virtual cluster, as plain data (no Pulumi). The
  * `Vk8sCluster` component registers them; `vk8s render` writes them as YAML.
  */
-import { formatProblem, type Problem } from "../spec/errors";
+import { formatProblem, type Problem, quote } from "../spec/errors";
 import type { ResolvedCluster } from "../spec/resolved";
 import { renderAccessDeployment, renderSshConfigMap, renderSshService } from "./access";
 import { clusterObjectLabels } from "./labels";
@@ -70,12 +70,12 @@ function checkUserStorage(options: HostRenderOptions): Problem[] {
   if (!storage) return [];
   const problems: Problem[] = [];
   if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(storage.claimName) || storage.claimName.length > 253) {
-    problems.push({ path: "options.userStorage.claimName", message: `${JSON.stringify(storage.claimName)} is not a claim name`, fix: "use lower-case letters, digits, - and ." });
+    problems.push({ path: "options.userStorage.claimName", message: `${quote(storage.claimName)} is not a claim name`, fix: "use lower-case letters, digits, - and ." });
   }
   const mountPath = storage.mountPath ?? USER_STORAGE_MOUNT_PATH;
   const clash = VNODE_MOUNTED.find((p) => mountPath === p || mountPath.startsWith(`${p}/`) || p.startsWith(`${mountPath}/`));
   if (!mountPath.startsWith("/") || mountPath === "/" || mountPath.includes("..")) {
-    problems.push({ path: "options.userStorage.mountPath", message: `${JSON.stringify(mountPath)} is not an absolute directory`, fix: `use a path such as ${USER_STORAGE_MOUNT_PATH}` });
+    problems.push({ path: "options.userStorage.mountPath", message: `${quote(mountPath)} is not an absolute directory`, fix: `use a path such as ${USER_STORAGE_MOUNT_PATH}` });
   } else if (clash) {
     problems.push({ path: "options.userStorage.mountPath", message: `${mountPath} overlaps ${clash}, which the vNode already mounts`, fix: `use a path of its own such as ${USER_STORAGE_MOUNT_PATH}` });
   }
@@ -87,7 +87,7 @@ function checkExtraObjects(cluster: ResolvedCluster, options: HostRenderOptions)
     const path = `options.extraObjects[${i}]`;
     if (o.kind === "Namespace") return [{ path, message: `Namespace ${o.metadata.name} cannot be an extra object`, fix: "vk8s renders the cluster's namespace itself" }];
     if (o.metadata.namespace !== cluster.namespace) {
-      return [{ path: `${path}.metadata.namespace`, message: `${o.kind} ${o.metadata.name} is in ${JSON.stringify(o.metadata.namespace ?? null)}, not ${cluster.namespace}`, fix: `put it in ${cluster.namespace}` }];
+      return [{ path: `${path}.metadata.namespace`, message: `${o.kind} ${o.metadata.name} is in ${quote(o.metadata.namespace ?? null)}, not ${cluster.namespace}`, fix: `put it in ${cluster.namespace}` }];
     }
     return [];
   });

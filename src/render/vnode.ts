@@ -133,7 +133,13 @@ export function renderVNodeStatefulSet(cluster: ResolvedCluster, node: ResolvedN
   return {
     apiVersion: "apps/v1",
     kind: "StatefulSet",
-    metadata: { name: node.statefulSetName, namespace: cluster.namespace, labels },
+    metadata: {
+      name: node.statefulSetName,
+      namespace: cluster.namespace,
+      labels,
+      // The cluster's annotations (e.g. carried over from a migrated kind: Vk8s document).
+      ...(Object.keys(cluster.annotations ?? {}).length > 0 ? { annotations: cluster.annotations } : {}),
+    },
     spec: {
       replicas: 1,
       serviceName: headlessServiceName(cluster),

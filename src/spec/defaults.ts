@@ -17,11 +17,12 @@ export const DEFAULTS = {
   /** `kubernetes.serviceCidr`: the inner cluster's service network (kubeadm default). */
   serviceCidr: "10.96.0.0/12",
   /**
-   * `accessPodImage`: the SSH access pod. panubo/sshd is a small OpenSSH server image that
-   * listens on port 22 and takes users and keys from env/volumes. The tag is pinned from
-   * best knowledge (not pulled on this machine); override it to use a mirror.
+   * `accessPodImage`: the SSH access pod (jump host). vk8s's own image, built from
+   * images/access by scripts/images.sh and tagged with the vk8s package version: an OpenSSH
+   * server on port 22 following panubo/sshd's conventions (`SSH_USERS`, keys in
+   * /etc/authorized_keys/<user>), so panubo/sshd or a mirror of it also works.
    */
-  accessPodImage: "docker.io/panubo/sshd:1.9.0",
+  accessPodImage: "ghcr.io/vk8s/access:0.1.0",
   /** `accessPodPort`: the port sshd listens on in the access pod. */
   accessPodPort: 22,
   /**

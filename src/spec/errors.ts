@@ -24,11 +24,29 @@ export class Vk8sValidationError extends Error {
   readonly clusterName: string;
 
   constructor(clusterName: string, problems: Problem[]) {
-    super(`invalid virtual cluster "${clusterName}":\n${problems.map(formatProblem).join("\n")}`);
+    super(`invalid virtual cluster ${quote(clusterName)}:\n${problems.map(formatProblem).join("\n")}`);
     this.name = "Vk8sValidationError";
     this.clusterName = clusterName;
     this.problems = problems;
   }
+}
+
+/** Longest value, in characters, that messages quote in full. */
+export const MAX_QUOTED = 80;
+
+/**
+ * A value quoted for a message: JSON-quoted (so control characters show as escapes), and
+ * shortened past `MAX_QUOTED` characters to its start, an ellipsis and its length, so a
+ * 5 MB value gives a short error, not a copy of itself. Never use it on a secret.
+ */
+export function quote(value: unknown): string {
+  if (typeof value !== "string") {
+    const json = JSON.stringify(value) ?? String(value);
+    return json.length <= MAX_QUOTED ? json : `${json.slice(0, MAX_QUOTED - 16)}... (${json.length} characters)`;
+  }
+  const chars = [...value];
+  if (chars.length <= MAX_QUOTED) return JSON.stringify(value);
+  return `${JSON.stringify(chars.slice(0, MAX_QUOTED - 16).join(""))}... (${chars.length} characters)`;
 }
 
 /** A path segment: an object key or an array index. */
@@ -45,7 +63,7 @@ export function formatPath(segments: readonly PathSegment[]): string {
   for (const s of segments) {
     if (typeof s === "number") out += `[${s}]`;
     else if (IDENTIFIER.test(s)) out += out === "" ? s : `.${s}`;
-    else out += `[${JSON.stringify(s)}]`;
+    else out += `[${quote(s)}]`;
   }
   return out === "" ? "spec" : out;
 }

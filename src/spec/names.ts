@@ -2,6 +2,7 @@
  * Kubernetes name rules (apimachinery `validation`), each returning why a value breaks
  * them, or `undefined` when it is fine.
  */
+import { quote } from "./errors";
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -9,16 +10,16 @@ const QUALIFIED_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
 /** A DNS-1123 label: namespaces, node names, service port names. */
 export function dns1123LabelError(value: string): string | undefined {
-  if (value.length > 63) return `${JSON.stringify(value)} is ${value.length} characters, over the 63 of a DNS-1123 label`;
+  if (value.length > 63) return `${quote(value)} is ${value.length} characters, over the 63 of a DNS-1123 label`;
   if (!DNS1123_LABEL.test(value)) {
-    return `${JSON.stringify(value)} is not a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit)`;
+    return `${quote(value)} is not a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit)`;
   }
   return undefined;
 }
 
 function subdomainError(value: string): string | undefined {
-  if (value.length > 253) return `prefix ${JSON.stringify(value)} is over the 253 characters of a DNS subdomain`;
-  if (!DNS1123_SUBDOMAIN.test(value)) return `prefix ${JSON.stringify(value)} is not a DNS-1123 subdomain`;
+  if (value.length > 253) return `prefix ${quote(value)} is over the 253 characters of a DNS subdomain`;
+  if (!DNS1123_SUBDOMAIN.test(value)) return `prefix ${quote(value)} is not a DNS-1123 subdomain`;
   return undefined;
 }
 
@@ -29,10 +30,10 @@ export function labelKeyError(key: string): string | undefined {
   const name = slash >= 0 ? key.slice(slash + 1) : key;
   if (prefix !== undefined) {
     const e = subdomainError(prefix);
-    if (e) return `label key ${JSON.stringify(key)}: ${e}`;
+    if (e) return `label key ${quote(key)}: ${e}`;
   }
   if (name.length > 63 || !QUALIFIED_NAME_PART.test(name)) {
-    return `label key ${JSON.stringify(key)} is not valid (an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)`;
+    return `label key ${quote(key)} is not valid (an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)`;
   }
   return undefined;
 }
@@ -41,7 +42,7 @@ export function labelKeyError(key: string): string | undefined {
 export function labelValueError(value: string): string | undefined {
   if (value === "") return undefined;
   if (value.length > 63 || !QUALIFIED_NAME_PART.test(value)) {
-    return `label value ${JSON.stringify(value)} is not valid (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)`;
+    return `label value ${quote(value)} is not valid (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)`;
   }
   return undefined;
 }
@@ -52,8 +53,8 @@ const STANDARD_RESOURCES = ["cpu", "memory", "ephemeral-storage"];
 /** Container resource names: `cpu`, `memory`, `ephemeral-storage`, `hugepages-<size>`, or `<domain>/<name>`. */
 export function resourceNameError(name: string): string | undefined {
   if (STANDARD_RESOURCES.includes(name) || /^hugepages-\d+(Ki|Mi|Gi)$/.test(name)) return undefined;
-  if (name.includes("/")) return labelKeyError(name) ? `resource name ${JSON.stringify(name)} is not a qualified name` : undefined;
-  return `unknown resource ${JSON.stringify(name)}`;
+  if (name.includes("/")) return labelKeyError(name) ? `resource name ${quote(name)} is not a qualified name` : undefined;
+  return `unknown resource ${quote(name)}`;
 }
 
 /**
@@ -65,4 +66,39 @@ export function isExtendedResource(name: string): boolean {
   if (slash < 0) return false;
   const prefix = name.slice(0, slash);
   return prefix !== "kubernetes.io" && !prefix.endsWith(".kubernetes.io");
+}
+
+/*
+ * Image references, by the grammar of distribution/reference (`reference.go`), which
+ * containerd and the kubelet parse: `[domain[:port]/]path[/path...][:tag][@digest]`.
+ */
+const DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+const DOMAIN = `${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*(?::[0-9]+)?`;
+const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*";
+const REPOSITORY = `(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
+const TAG = "[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}";
+const DIGEST = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
+const IMAGE_REFERENCE = new RegExp(`^${REPOSITORY}(?::${TAG})?(?:@${DIGEST})?$`);
+const IMAGE_REPOSITORY = new RegExp(`^${REPOSITORY}$`);
+/** distribution/reference: the repository name is at most 255 characters. */
+const MAX_REPOSITORY = 255;
+
+/**
+ * An image reference such as `docker.io/panubo/sshd:1.9.0` or `repo@sha256:...`:
+ * `[registry[:port]/]path[:tag][@digest]`, lower-case path, at most 255 characters before the tag.
+ */
+export function imageReferenceError(value: string): string | undefined {
+  const repository = value.split("@")[0].replace(/:[^/]*$/, "");
+  if (!IMAGE_REFERENCE.test(value) || repository.length > MAX_REPOSITORY) {
+    return `${quote(value)} is not an image reference`;
+  }
+  return undefined;
+}
+
+/** An image repository without tag or digest, such as `ghcr.io/vk8s/kink`. */
+export function imageRepositoryError(value: string): string | undefined {
+  if (!IMAGE_REPOSITORY.test(value) || value.length > MAX_REPOSITORY) {
+    return `${quote(value)} is not an image repository`;
+  }
+  return undefined;
 }

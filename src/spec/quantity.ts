@@ -7,6 +7,7 @@
  * Values are held as a whole number of nano-units (BigInt); like Kubernetes, anything finer
  * than 1n is rounded up.
  */
+import { quote } from "./errors";
 
 /** How the value was written; decides how it is printed back (as in apimachinery). */
 export type QuantityFormat = "BinarySI" | "DecimalSI" | "DecimalExponent";
@@ -31,7 +32,7 @@ export class Quantity {
   static parse(input: string | number): { quantity: Quantity } | { error: string } {
     const text = typeof input === "number" ? String(input) : input.trim();
     const m = GRAMMAR.exec(text);
-    if (!m) return { error: `${JSON.stringify(text)} is not a Kubernetes quantity` };
+    if (!m) return { error: `${quote(text)} is not a Kubernetes quantity` };
     const [, sign, number, suffix = ""] = m;
     const [whole, fraction = ""] = number.split(".");
     const mantissa = BigInt(`${whole}${fraction}` || "0");
@@ -47,7 +48,7 @@ export class Quantity {
       if (/^[eE]/.test(suffix)) {
         format = "DecimalExponent";
         exponent = Number(suffix.slice(1));
-        if (exponent > 30) return { error: `${JSON.stringify(text)} is too large for a Kubernetes quantity` };
+        if (exponent > 30) return { error: `${quote(text)} is too large for a Kubernetes quantity` };
         exponent = Math.max(exponent, -30);
       } else {
         exponent = DECIMAL_SUFFIXES[suffix];
@@ -55,7 +56,7 @@ export class Quantity {
       const shift = exponent + 9 - scale;
       nanos = shift >= 0 ? mantissa * 10n ** BigInt(shift) : ceilDiv(mantissa, 10n ** BigInt(-shift));
     }
-    if (nanos > MAX_NANOS) return { error: `${JSON.stringify(text)} is too large for a Kubernetes quantity` };
+    if (nanos > MAX_NANOS) return { error: `${quote(text)} is too large for a Kubernetes quantity` };
     return { quantity: new Quantity(sign === "-" ? -nanos : nanos, format) };
   }
 

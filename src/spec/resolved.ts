@@ -44,14 +44,26 @@ export interface ResolvedCluster {
   namespace: string;
   /** User labels of the cluster (also put on every StatefulSet). */
   labels: Record<string, string>;
+  /** User annotations of the cluster, keys sorted (put on every vNode StatefulSet). */
+  annotations: Record<string, string>;
   matrix: MatrixDecision;
   network: { podNetworkCidr: string; serviceCidr: string };
   kubeflow: {
-    /** As the user wrote it, normalised with a leading `v`, e.g. `v1.3.0`. */
+    /**
+     * The release installed: the matrix's resolved ref of the user's Kubeflow line, e.g.
+     * `v1.4.1` for `1.4`, `v1.4.0` and `v1.4.1` alike (so respelling changes nothing).
+     */
     version: string;
     email: string;
-    /** Plain password: only ever turned into a bcrypt hash; never rendered. */
-    password: string;
+    // No password: the resolved cluster is public (a component field, rendered files); the
+    // password stays in the component's input, which only hashes it (src/bootstrap/password.ts).
+    /**
+     * The components installed (`expandComponents`: the chosen apps, what they need and the
+     * platform ones), sorted; `undefined` = the line's full example.
+     */
+    components?: string[];
+    /** What a change to another Kubeflow line does (`kubeflow.versionChange`); `resolveCluster` always sets it. @default "refuse" */
+    versionChange?: "refuse" | "reinstall";
   };
   /** Nodes in input order. */
   nodes: ResolvedNode[];

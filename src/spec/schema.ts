@@ -72,10 +72,30 @@ export const clusterSpecSchema = z.object({
     version: z.string(),
     email: z.string(),
     password: z.string(),
+    /**
+     * The apps to install, from the manifests' own folders (`vk8s matrix` lists each
+     * line's; e.g. `[pipelines]` or `[notebooks, katib]`); cert-manager, istio, dex, the
+     * auth proxy, Profiles and the Central Dashboard are always added, and what an app needs
+     * (KServe: knative) is added with it. @default the full example of the line
+     */
+    components: z.array(z.string()).optional(),
+    /**
+     * What a change of `version` to another Kubeflow line does on a cluster where a line is
+     * installed (upstream does not upgrade across lines in place): `refuse` stops the
+     * Kubeflow step with a message; `reinstall` deletes the installed release's objects
+     * first. A new patch of the same line is always applied in place. @default "refuse"
+     */
+    versionChange: z.enum(["refuse", "reinstall"]).optional(),
   }).strict(),
   ports: z.array(portSchema).optional(),
   /** Labels of the cluster; they also go on every vNode StatefulSet. */
   labels: stringMap.optional(),
+  /**
+   * Annotations of the cluster, put on every vNode StatefulSet (a migrated `kind: Vk8s`
+   * document's `metadata.annotations` land here). Keys as label keys; 256 KiB in total.
+   * @default none
+   */
+  annotations: stringMap.optional(),
   /** The host cluster's own pod/service CIDRs: the virtual cluster's must not overlap them. */
   hostCidrs: z.array(z.string()).optional(),
 }).strict();

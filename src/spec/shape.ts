@@ -4,7 +4,7 @@
  * so the domain rules can still check everything that is well-formed (all problems at once).
  */
 import type { z } from "zod";
-import { formatPath, type PathSegment, type Problem } from "./errors";
+import { formatPath, type PathSegment, type Problem, quote } from "./errors";
 import { clusterSpecSchema, type ClusterSpecInput } from "./schema";
 
 /** Recursively optional: what the domain rules see when the shape check failed somewhere. */
@@ -75,6 +75,10 @@ function translate(issue: z.core.$ZodIssue, path: PathSegment[], value: unknown)
   if (issue.code === "invalid_union") {
     return { path: p, message: `expected a quantity, got ${describe(value, secret)}`, fix: `write a quantity such as "1", "500m" or 16Gi` };
   }
+  if (issue.code === "too_big" || issue.code === "too_small") {
+    const bound = issue.code === "too_big" ? `at most ${String(issue.maximum)}` : `at least ${String(issue.minimum)}`;
+    return { path: p, message: `${describe(value, secret)} is out of range`, fix: `use a value of ${bound}` };
+  }
   return { path: p, message: issue.message, fix: "see the field documentation in src/spec/schema.ts" };
 }
 
@@ -96,7 +100,7 @@ function describe(value: unknown, secret: boolean): string {
   if (typeof value === "object") return "a map";
   if (typeof value === "function") return "a function";
   if (secret) return `a ${typeof value}`;
-  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
+  if (typeof value === "string") return `the string ${quote(value)}`;
   return `the ${typeof value} ${String(value)}`;
 }
 

@@ -6,18 +6,21 @@
  * tolerations, labels); Kubernetes version vs node image tags; Kubeflow x Kubernetes via the
  * matrix; CIDRs; ports and access pod; Kubeflow login; cluster labels.
  */
-import { decideMatrix } from "../matrix/resolve";
+import { checkKustomizeArch, decideMatrix } from "../matrix/resolve";
 import { accessName, apiServerServiceName, bootConfigMapName } from "../render/names";
 import type { MatrixDecision } from "../matrix/types";
 import { DEFAULTS } from "./defaults";
-import { Vk8sValidationError, type Problem } from "./errors";
+import { Vk8sValidationError, type Problem, quote } from "./errors";
 import { dns1123LabelError } from "./names";
 import { headlessServiceNameFor, namespaceFor, podNameFor, statefulSetNameFor, vNodeHostname } from "./naming";
 import type { ResolvedCluster, ResolvedNode, ResolvedPort } from "./resolved";
 import type { ClusterSpecInput } from "./schema";
 import { checkShape, type LooseSpec } from "./shape";
+import { checkText } from "./rules/text";
 import { checkKubeflowLogin } from "./rules/kubeflow";
-import { checkLabels } from "./rules/labels";
+import { checkKubeflowComponents } from "./rules/kubeflowComponents";
+import { expandComponents } from "../matrix/components";
+import { checkAnnotations, checkLabels } from "./rules/labels";
 import { checkNetwork, type HostCidr } from "./rules/network";
 import { checkNodes, nodesOf } from "./rules/nodes";
 import { checkAccess, checkPorts } from "./rules/ports";
@@ -33,29 +36,43 @@ export type ValidationResult = { ok: true; cluster: ResolvedCluster } | { ok: fa
 
 /** Checks a cluster spec (any value, e.g. parsed YAML) and resolves it, or lists every problem. */
 export function validateCluster(name: string, input: unknown, options: ValidateOptions = {}): ValidationResult {
+  const text = checkText(input);
   const problems: Problem[] = [...checkClusterName(name)];
   const shape = checkShape(input);
   problems.push(...shape.problems);
   const loose = shape.loose;
-  if (!loose) return { ok: false, problems };
+  if (!loose) return { ok: false, problems: withText(text, problems) };
 
   problems.push(...checkNodes(name, loose));
   problems.push(...checkLabels(["labels"], loose.labels, true));
+  problems.push(...checkAnnotations(["annotations"], loose.annotations));
   const { requested, problems: versionProblems } = requestedKubernetes(loose);
   problems.push(...versionProblems);
   let decision: MatrixDecision | undefined;
   if (loose.kubeflow?.version !== undefined) {
     const matrix = decideMatrix(loose.kubeflow.version, requested.version);
-    if (matrix.ok) decision = matrix.decision;
+    if (matrix.ok) {
+      decision = matrix.decision;
+      const master = nodesOf(loose).find((n) => n?.role === "master");
+      const arch = checkKustomizeArch(matrix.decision.kubeflow, master?.nodeSelector?.["kubernetes.io/arch"]);
+      if (arch) problems.push(arch);
+    }
     else problems.push(matrix.problem.path === "kubernetes.version" ? { ...matrix.problem, path: requested.source } : matrix.problem);
   }
   problems.push(...checkNetwork(loose, hostCidrsOf(loose, options)));
   problems.push(...checkPorts(name, loose));
   problems.push(...checkAccess(loose));
   problems.push(...checkKubeflowLogin(loose));
+  problems.push(...checkKubeflowComponents(loose, decision?.kubeflow.kubeflow));
 
-  if (problems.length > 0 || !shape.spec || !decision) return { ok: false, problems };
+  if (problems.length > 0 || text.length > 0 || !shape.spec || !decision) return { ok: false, problems: withText(text, problems) };
   return { ok: true, cluster: buildCluster(name, shape.spec, decision) };
+}
+
+/** The unsafe-character problems first; other rules' problems on the same field would only repeat them. */
+function withText(text: Problem[], problems: Problem[]): Problem[] {
+  const paths = new Set(text.map((p) => p.path));
+  return [...text, ...problems.filter((p) => !paths.has(p.path))];
 }
 
 /** Like `validateCluster`, but throws `Vk8sValidationError` listing every problem. */
@@ -71,12 +88,13 @@ export function resolveCluster(name: string, input: unknown, options: ValidateOp
  * each must stay within 63 characters.
  */
 function checkClusterName(name: string): Problem[] {
+  if (typeof name !== "string") return [{ path: "name", message: `expected a string, got ${typeof name}`, fix: "name the cluster like team-a or sample3" }];
   const error = dns1123LabelError(name);
   if (error) return [{ path: "name", message: error, fix: "name the cluster like team-a or sample3" }];
   const named = { name } as ResolvedCluster;
   const derived = [namespaceFor(name), headlessServiceNameFor(name), bootConfigMapName(named), apiServerServiceName(named), accessName(named)];
   const longest = derived.find((d) => d.length > 63);
-  if (longest) return [{ path: "name", message: `${JSON.stringify(longest)} derived from it is over 63 characters`, fix: "shorten the cluster name" }];
+  if (longest) return [{ path: "name", message: `${quote(longest)} derived from it is over 63 characters`, fix: "shorten the cluster name" }];
   return [];
 }
 
@@ -115,12 +133,18 @@ function buildCluster(name: string, spec: ClusterSpecInput, matrix: MatrixDecisi
     name,
     namespace: namespaceFor(name),
     labels,
+    annotations: sortedRecord(spec.annotations),
     matrix,
     network: {
       podNetworkCidr: spec.kubernetes?.podNetworkCidr ?? DEFAULTS.podNetworkCidr,
       serviceCidr: spec.kubernetes?.serviceCidr ?? DEFAULTS.serviceCidr,
     },
-    kubeflow: { version: `v${spec.kubeflow.version.trim().replace(/^v/, "")}`, email: spec.kubeflow.email, password: spec.kubeflow.password },
+    kubeflow: {
+      version: matrix.kubeflow.manifestsRef,
+      email: spec.kubeflow.email,
+      ...(spec.kubeflow.components === undefined ? {} : { components: expandComponents(matrix.kubeflow.kubeflow, spec.kubeflow.components) }),
+      versionChange: spec.kubeflow.versionChange ?? "refuse",
+    },
     nodes,
     master: nodes.find((n) => n.role === "master") as ResolvedNode,
     access: { image: spec.accessPodImage ?? DEFAULTS.accessPodImage, port: spec.accessPodPort ?? DEFAULTS.accessPodPort },

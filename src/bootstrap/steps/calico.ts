@@ -1,68 +1,52 @@
 /**
- * calico, the CNI of the inner cluster (reference, section 2): a vNode has two interfaces,
- * and calico's first-found autodetection picks the wrong one. The manifest is patched
- * BEFORE it is applied, so calico-node never starts on the wrong interface:
- *   - `IP_AUTODETECTION_METHOD=interface=<nodeInterface>` next to `IP=autodetect` in the
- *     calico-node container env;
- *   - `CALICO_IPV4POOL_CIDR=<pod CIDR>` (the manifest ships it commented out).
- * Existing entries of either (commented or not) are dropped first, so patching an already
- * patched copy gives the same file. The patch fails unless it found exactly one
- * `IP=autodetect`, rather than apply a manifest it did not understand.
+ * calico, the CNI of the inner cluster (program calico.sh). A vNode has two interfaces,
+ * and calico's first-found autodetection picks the wrong one, so the calico-node
+ * DaemonSet is patched structurally before it is first applied: a kustomization over the
+ * fetched calico.yaml with one JSON patch on DaemonSet kube-system/calico-node that
+ *   - tests that the first container is `calico-node` (else the build fails: nothing is applied),
+ *   - adds `IP_AUTODETECTION_METHOD=interface=<nodeInterface>` to its env,
+ *   - adds `CALICO_IPV4POOL_CIDR=<pod CIDR>` (the upstream manifest ships it commented out).
+ * The node's own kubectl builds it (`kubectl kustomize`, kustomize inside kubectl since
+ * 1.14). Kubernetes before 1.21 embed kustomize 2.0.3, which knows `patchesJson6902` only;
+ * 1.21+ get the `patches` field (`patchesJson6902` is deprecated in kustomize 5).
  */
-import { USE_ADMIN_KUBECONFIG, header, script, shq } from "../shell";
-import { LOCAL_FILE_NAMES, fetchManifest, upstreamCalicoUrl } from "../sources";
+import { stringify } from "yaml";
+import { jsonPatchKustomization } from "../kustomization";
+import { fetchFrom, LOCAL_FILE_NAMES, upstreamCalicoUrl } from "../sources";
+import type { StepProgram } from "../types";
 import type { StepContext } from "./context";
 
-/** awk program: reads calico.yaml, writes it patched; exit 3 when `IP=autodetect` was not found exactly once. */
-export const CALICO_PATCH_AWK = String.raw`
-drop_value {
-  drop_value = 0
-  if ($0 ~ /^ *#? *value:/) next
+/** The JSON patch of calico-node (as YAML), for `interface` and `pool`. */
+export function calicoNodePatch(nodeInterface: string, podNetworkCidr: string): string {
+  const container = "/spec/template/spec/containers/0";
+  return stringify([
+    { op: "test", path: `${container}/name`, value: "calico-node" },
+    { op: "add", path: `${container}/env/-`, value: { name: "IP_AUTODETECTION_METHOD", value: `interface=${nodeInterface}` } },
+    { op: "add", path: `${container}/env/-`, value: { name: "CALICO_IPV4POOL_CIDR", value: podNetworkCidr } },
+  ]);
 }
-/^ *#? *- name: (IP_AUTODETECTION_METHOD|CALICO_IPV4POOL_CIDR) *$/ { drop_value = 1; next }
-after_ip {
-  after_ip = 0
-  print
-  if ($0 ~ /^ *value: "?autodetect"? *$/) {
-    print indent "- name: IP_AUTODETECTION_METHOD"
-    print indent "  value: \"" autodetect "\""
-    print indent "- name: CALICO_IPV4POOL_CIDR"
-    print indent "  value: \"" pool "\""
-    added++
-  }
-  next
-}
-/^ *- name: IP *$/ { match($0, /^ */); indent = substr($0, 1, RLENGTH); after_ip = 1; print; next }
-{ print }
-END { if (added != 1) exit 3 }
-`.trim();
 
-export function calicoScript(ctx: StepContext, id: string): string {
+/** The kustomization over `calico.yaml`, in the field the node's kubectl knows. */
+export function calicoKustomization(kubernetesMinor: string): string {
+  const target = { group: "apps", version: "v1", kind: "DaemonSet", name: "calico-node", namespace: "kube-system" };
+  return jsonPatchKustomization(kubernetesMinor, ["calico.yaml"], [{ target, path: "calico-node-patch.yaml" }]);
+}
+
+export function calicoRun(ctx: StepContext): StepProgram {
   const version = ctx.cluster.matrix.calico;
-  const autodetect = `interface=${ctx.options.nodeInterface}`;
-  const pool = ctx.cluster.network.podNetworkCidr;
-  const t = ctx.options.waitTimeoutSeconds;
-  return script(
-    header({ id, title: `calico ${version} with the ${ctx.options.nodeInterface} patch`, node: ctx.cluster.master.name }),
-    USE_ADMIN_KUBECONFIG,
-    [
-      `mkdir -p "$work/calico"`,
-      `manifest="$work/calico/calico-${version}.yaml"`,
-      fetchManifest(ctx.options.calicoSource, upstreamCalicoUrl(version), version, LOCAL_FILE_NAMES.calico, "$manifest.orig"),
-    ].join("\n"),
-    [
-      `# Patch before apply: calico-node must use ${ctx.options.nodeInterface} from its first start, and the pool must be the pod CIDR.`,
-      `awk -v autodetect=${shq(autodetect)} -v pool=${shq(pool)} '`,
-      CALICO_PATCH_AWK,
-      `' "$manifest.orig" > "$manifest" || fail "calico manifest: expected exactly one calico-node env entry IP=autodetect (is this a calico.yaml of ${version}?)"`,
-      `grep -q ${shq(`value: "${autodetect}"`)} "$manifest" || fail "calico manifest: IP_AUTODETECTION_METHOD patch missing"`,
-      `grep -q ${shq(`value: "${pool}"`)} "$manifest" || fail "calico manifest: CALICO_IPV4POOL_CIDR patch missing"`,
-    ].join("\n"),
-    [
-      `kubectl apply -f "$manifest" >&2`,
-      `kubectl rollout status daemonset/calico-node -n kube-system --timeout=${t}s >&2`,
-      `kubectl wait --for=condition=Ready ${shq(`node/${ctx.cluster.master.name}`)} --timeout=${t}s >&2`,
-      `log "calico ${version} running with IP_AUTODETECTION_METHOD=${autodetect} and pool ${pool}"`,
-    ].join("\n"),
-  );
+  const from = fetchFrom(ctx.options.calicoSource, upstreamCalicoUrl(version), version, LOCAL_FILE_NAMES.calico);
+  return {
+    program: "calico.sh",
+    env: {
+      VK8S_CALICO_VERSION: version,
+      VK8S_CALICO_SOURCE_KIND: from.kind,
+      VK8S_CALICO_SOURCE: from.location,
+      VK8S_MASTER: ctx.cluster.master.name,
+      VK8S_WAIT_TIMEOUT: String(ctx.options.waitTimeoutSeconds),
+    },
+    files: [
+      { path: "calico/kustomization.yaml", content: calicoKustomization(ctx.kubernetesMinor) },
+      { path: "calico/calico-node-patch.yaml", content: calicoNodePatch(ctx.options.nodeInterface, ctx.cluster.network.podNetworkCidr) },
+    ],
+  };
 }

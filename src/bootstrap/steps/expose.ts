@@ -1,44 +1,18 @@
 /**
- * Kubeflow on the user's port. The host NodePort Service forwards `port` to `targetPort`
- * on the master vNode; inside the vNode, `istio-ingressgateway` (namespace
- * `istio-system`) listens on the inner NodePort `targetPort`. See `Exposure` for what
- * `http-nodeport` and `tls` mean.
+ * Kubeflow on the user's port (program expose.sh). The host NodePort Service forwards
+ * `port` to `targetPort` on the master vNode; inside the vNode, `istio-ingressgateway`
+ * (namespace `istio-system`) listens on the inner NodePort `targetPort`. See `Exposure`
+ * for what `http-nodeport` and `tls` mean; with `tls` the Certificate and the gateway
+ * patch travel as data files.
  */
 import type { ResolvedPort } from "../../spec/resolved";
-import { USE_ADMIN_KUBECONFIG, header, script, shq } from "../shell";
+import type { StepProgram } from "../types";
 import type { StepContext } from "./context";
 
 /** Secret holding the self-signed certificate of the ingress gateway (`tls`). */
 export const TLS_SECRET = "kubeflow-ingressgateway-certs";
 
-function nodePortPatch(servicePort: number, nodePort: number, name: string): string {
-  return JSON.stringify({ spec: { type: "NodePort", ports: [{ name, port: servicePort, nodePort }] } });
-}
-
-function exposeGateway(servicePort: number, portName: string, target: number): string {
-  return [
-    `current=$(kubectl get service istio-ingressgateway -n istio-system -o jsonpath='{.spec.type} {.spec.ports[?(@.port==${servicePort})].nodePort}')`,
-    `if [ "$current" = "NodePort ${target}" ]; then`,
-    `  log "istio-ingressgateway port ${servicePort} is already NodePort ${target}"`,
-    "else",
-    `  kubectl patch service istio-ingressgateway -n istio-system -p ${shq(nodePortPatch(servicePort, target, portName))} >&2`,
-    "fi",
-  ].join("\n");
-}
-
-function insecureCookies(ctx: StepContext): string {
-  const t = ctx.options.waitTimeoutSeconds;
-  return [
-    "# Plain HTTP: the web apps' secure cookies would never come back, so turn them off.",
-    `web_apps=$(kubectl get deployments -n kubeflow -o name | grep -e '-web-app' || true)`,
-    "for app in $web_apps; do",
-    `  kubectl set env -n kubeflow "$app" APP_SECURE_COOKIES=false >&2`,
-    `  kubectl rollout status -n kubeflow "$app" --timeout=${t}s >&2`,
-    "done",
-  ].join("\n");
-}
-
-function selfSignedTls(ctx: StepContext): string {
+function tlsFiles(ctx: StepContext): StepProgram["files"] {
   const certificate = {
     apiVersion: "cert-manager.io/v1",
     kind: "Certificate",
@@ -59,27 +33,23 @@ function selfSignedTls(ctx: StepContext): string {
       ],
     },
   };
-  const t = ctx.options.waitTimeoutSeconds;
   return [
-    "# TLS: a self-signed certificate from the manifests' cert-manager issuer, served by kubeflow-gateway.",
-    `printf '%s\\n' ${shq(JSON.stringify(certificate))} | kubectl apply -f - >&2`,
-    `kubectl wait --for=condition=Ready certificate/${TLS_SECRET} -n istio-system --timeout=${t}s >&2`,
-    `kubectl patch gateway.networking.istio.io kubeflow-gateway -n kubeflow --type merge -p ${shq(JSON.stringify(gateway))} >&2`,
-  ].join("\n");
+    { path: "expose/certificate.json", content: `${JSON.stringify(certificate, null, 2)}\n` },
+    { path: "expose/gateway-patch.json", content: `${JSON.stringify(gateway, null, 2)}\n` },
+  ];
 }
 
-export function exposeScript(ctx: StepContext, id: string, port: ResolvedPort): string {
+export function exposeRun(ctx: StepContext, port: ResolvedPort): StepProgram {
   const tls = ctx.options.exposure === "tls";
-  const t = ctx.options.waitTimeoutSeconds;
-  return script(
-    header({ id, title: `expose Kubeflow on NodePort ${port.targetPort} (${ctx.options.exposure})`, node: ctx.cluster.master.name }),
-    USE_ADMIN_KUBECONFIG,
-    `kubectl get service istio-ingressgateway -n istio-system >/dev/null || fail "service istio-ingressgateway is missing in istio-system (did the Kubeflow step finish?)"`,
-    tls ? selfSignedTls(ctx) : insecureCookies(ctx),
-    exposeGateway(tls ? 443 : 80, tls ? "https" : "http2", port.targetPort),
-    [
-      `kubectl rollout status deployment/istio-ingressgateway -n istio-system --timeout=${t}s >&2`,
-      `log "Kubeflow on ${tls ? "https" : "http"}://<host node>:${port.port} (inner NodePort ${port.targetPort})"`,
-    ].join("\n"),
-  );
+  return {
+    program: "expose.sh",
+    env: {
+      VK8S_EXPOSURE: ctx.options.exposure,
+      VK8S_NODE_PORT: String(port.targetPort),
+      VK8S_HOST_PORT: String(port.port),
+      VK8S_TLS_SECRET: TLS_SECRET,
+      VK8S_WAIT_TIMEOUT: String(ctx.options.waitTimeoutSeconds),
+    },
+    files: tls ? tlsFiles(ctx) : [],
+  };
 }

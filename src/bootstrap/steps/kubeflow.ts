@@ -1,18 +1,26 @@
 /**
  * Kubeflow from kubeflow/manifests at the matrix's ref, built with the matrix's kustomize
- * and applied in a BOUNDED retry loop (upstream's `while ! ...; do sleep 10; done` retries
- * forever: CRDs must be established before their objects apply, so a few failures are
- * normal, endless ones are not).
+ * and applied in a BOUNDED retry loop (program kubeflow.sh; upstream's `while ! ...; do
+ * sleep 10; done` retries forever).
  *
  * Per-version differences (reference, section 4): 1.7 pipes the build through
  * `awk '!/well-defined/'`; 1.10+ applies with `--server-side --force-conflicts`.
- * The build goes to a file before the apply: POSIX sh has no `pipefail`, and a failed
- * build piped straight into `kubectl apply` could apply half a Kubeflow and "succeed".
+ *
+ * What is built is the tree's own `example/kustomization.yaml` entries, selected by
+ * component (`src/matrix/components.ts`), with `common/user-namespace` replaced by a copy
+ * whose `params.env` (`user=`, `profile-name=`: the parameters upstream documents for
+ * changing the example user) names the login user and `profileName(email)`. Also: the
+ * host inotify check (`inotifyNeeds`), the version-change policy and the default
+ * StorageClass check, all before anything is downloaded.
  */
 import type { KubeflowRow } from "../../matrix/types";
+import { AMD64_ONLY_KUSTOMIZE } from "../../matrix/resolve";
+import { inotifyNeeds, KUBEFLOW_COMPONENTS } from "../../matrix/components";
+import { LOCAL_PATH_STORAGE_CLASS } from "./storage";
 import { digest } from "../password";
-import { USE_ADMIN_KUBECONFIG, atLeast, header, phaseMarker, script, shq } from "../shell";
-import { download, upstreamKubeflowArchiveUrl, upstreamKustomize, withVersion } from "../sources";
+import { atLeast } from "../shell";
+import { upstreamKubeflowArchiveUrl, upstreamKustomize, withVersion } from "../sources";
+import type { StepProgram } from "../types";
 import type { StepContext } from "./context";
 
 /** Namespaces whose deployments must be Available before Kubeflow counts as installed. */
@@ -21,160 +29,82 @@ export function kubeflowNamespaces(row: KubeflowRow): string[] {
   return atLeast(row.kubeflow, "1.9") ? [...namespaces, "oauth2-proxy"] : namespaces;
 }
 
-function installKustomize(ctx: StepContext): string {
+function kustomizeEnv(ctx: StepContext): Record<string, string> {
   const v = ctx.kustomizeVersion;
   const source = ctx.options.kustomizeSource;
-  let fetch: string;
-  switch (source.kind) {
-    case "upstream": {
-      const release = upstreamKustomize(v);
-      fetch = release.archive
-        ? [
-            download(release.url, "$kustomize.tar.gz", true),
-            `mkdir -p "$kustomize.d"`,
-            `tar -xzf "$kustomize.tar.gz" -C "$kustomize.d" kustomize || fail "kustomize archive of ${v} has no kustomize binary"`,
-            `mv "$kustomize.d/kustomize" "$kustomize"`,
-            `rm -rf "$kustomize.d" "$kustomize.tar.gz"`,
-          ].join("\n")
-        : download(release.url, "$kustomize", true);
-      break;
-    }
-    case "mirror":
-      fetch = download(withVersion(source.url, v), "$kustomize");
-      break;
-    case "local": {
-      const path = withVersion(source.path, v);
-      fetch = [
-        `[ -f ${shq(path)} ] || fail ${shq(`${path} is missing (copy kustomize ${v} onto the master vNode, or use another kustomizeSource)`)}`,
-        `cp ${shq(path)} "$kustomize"`,
-      ].join("\n");
-      break;
-    }
-  }
-  // The upstream release is per architecture; a mirror or local copy is the binary for this vNode.
-  const arch = source.kind === "upstream"
-    ? [
-        `case "$(uname -m)" in`,
-        "  x86_64) arch=amd64 ;;",
-        "  aarch64 | arm64) arch=arm64 ;;",
-        `  *) fail "unsupported CPU architecture $(uname -m)" ;;`,
-        "esac",
-      ]
-    : [];
-  return [
-    `# kustomize ${v}, as kubeflow/manifests ${ctx.row.manifestsRef} wants.`,
-    ...arch,
-    `mkdir -p "$work/bin" "$work/kubeflow"`,
-    `kustomize="$work/bin/kustomize-${v}"`,
-    `if [ ! -x "$kustomize" ]; then`,
-    ...fetch.split("\n").map((l) => `  ${l}`),
-    `  chmod +x "$kustomize"`,
-    "fi",
-    `"$kustomize" version 2>&1 | grep -qF ${shq(v)} || fail "$kustomize is not kustomize ${v}"`,
-  ].join("\n");
+  const upstream = upstreamKustomize(v);
+  const [kind, location] =
+    source.kind === "upstream" ? [upstream.archive ? "archive" : "binary", upstream.url]
+      : source.kind === "mirror" ? ["binary", withVersion(source.url, v)]
+        : ["local", withVersion(source.path, v)];
+  return {
+    VK8S_KUSTOMIZE_VERSION: v,
+    VK8S_KUSTOMIZE_KIND: kind,
+    VK8S_KUSTOMIZE_SOURCE: location,
+    VK8S_KUSTOMIZE_AMD64_ONLY: v === AMD64_ONLY_KUSTOMIZE ? "1" : "0",
+  };
 }
 
-function fetchManifests(ctx: StepContext): string {
+function manifestsEnv(ctx: StepContext): Record<string, string> {
   const ref = ctx.row.manifestsRef;
   const source = ctx.options.kubeflowSource;
   if (source.kind === "local") {
-    return `src=${shq(withVersion(source.path, ref).replace(/\/+$/, ""))}`;
+    return { VK8S_MANIFESTS_KIND: "local", VK8S_MANIFESTS_SOURCE: withVersion(source.path, ref).replace(/\/+$/, ""), VK8S_MANIFESTS_CACHE: "" };
   }
   const url = source.kind === "mirror" ? withVersion(source.url, ref) : upstreamKubeflowArchiveUrl(ref);
-  return [
-    `# kubeflow/manifests ${ref} from ${url}`,
-    `src="$work/kubeflow/manifests-${ref}-${digest(url).slice(0, 12)}"`,
-    `if [ ! -f "$src/.vk8s-complete" ]; then`,
-    `  rm -rf "$src" "$src.tmp"`,
-    `  mkdir -p "$src.tmp"`,
-    ...download(url, "$src.tar.gz").split("\n").map((l) => `  ${l}`),
-    `  tar -xzf "$src.tar.gz" -C "$src.tmp" --strip-components=1 || fail "cannot extract the kubeflow/manifests archive of ${ref}"`,
-    `  touch "$src.tmp/.vk8s-complete"`,
-    `  mv "$src.tmp" "$src"`,
-    `  rm -f "$src.tar.gz"`,
-    "fi",
-  ].join("\n");
+  return { VK8S_MANIFESTS_KIND: "url", VK8S_MANIFESTS_SOURCE: url, VK8S_MANIFESTS_CACHE: `manifests-${ref}-${digest(url).slice(0, 12)}` };
 }
 
-function buildAndApply(ctx: StepContext): string {
+/** The Profile and login of the upstream example (`common/user-namespace/base/params.env`), removed when an earlier install left it. */
+export const EXAMPLE_PROFILE = { name: "kubeflow-user-example-com", user: "user@example.com" } as const;
+
+/**
+ * The user's Profile (and namespace) name, the way the example names its user's:
+ * `kubeflow-` + the email in lower case with every run of other characters than a-z and
+ * 0-9 turned into `-` (`user@example.com` -> `kubeflow-user-example-com`, the example's
+ * `profile-name`). Over 63 characters (a namespace name's limit), it is cut and ends with
+ * 8 hex digits of the email's sha256, so two long emails never share a namespace.
+ */
+export function profileName(email: string): string {
+  const name = `kubeflow-${email.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "")}`;
+  if (name.length <= 63) return name;
+  return `${name.slice(0, 54).replace(/-+$/, "")}-${digest(email).slice(0, 8)}`;
+}
+
+/** `kubeflow/components.patterns`: `<component> <glob>` per line, in the table's match order. */
+export function componentPatterns(): string {
+  return KUBEFLOW_COMPONENTS.flatMap((c) => c.patterns.map((p) => `${c.name} ${p}`)).join("\n") + "\n";
+}
+
+export function kubeflowRun(ctx: StepContext): StepProgram {
   const { attempts, backoffSeconds, maxBackoffSeconds, timeoutSeconds } = ctx.options.apply;
-  const filter = ctx.row.wellDefinedFilter
-    ? [`    # Kubeflow ${ctx.row.kubeflow}: drop kustomize's "well-defined" warning lines from the build output.`,
-       `    awk '!/well-defined/' "$built.raw" > "$built" || return 1`]
-    : [`    mv "$built.raw" "$built"`];
-  const apply = ctx.row.serverSideApply ? "kubectl apply --server-side --force-conflicts" : "kubectl apply";
-  return [
-    `[ -d "$src/example" ] || fail "$src/example is missing (expected a kubeflow/manifests tree of ${ctx.row.manifestsRef})"`,
-    `attempts=${attempts}`,
-    `backoff=${backoffSeconds}`,
-    `max_backoff=${maxBackoffSeconds}`,
-    `timeout_s=${timeoutSeconds}`,
-    `built="$work/kubeflow/kubeflow-${ctx.row.manifestsRef}.yaml"`,
-    `errors="$work/kubeflow/apply.err"`,
-    `rm -f "$built"`,
-    "start=$(date +%s)",
-    "# One attempt: build (once), then apply; nothing runs past the total timeout.",
-    "build_and_apply() {",
-    "  remaining=$(( timeout_s - ($(date +%s) - start) ))",
-    `  if [ "$remaining" -le 0 ]; then echo "no time left of the \${timeout_s}s timeout" >&2; return 1; fi`,
-    `  if [ ! -s "$built" ]; then`,
-    `    timeout "$remaining" "$kustomize" build "$src/example" > "$built.raw" \\`,
-    `      || { echo "kustomize build failed or timed out (exit $?)" >&2; return 1; }`,
-    ...filter,
-    "  fi",
-    `  timeout "$remaining" ${apply} -f "$built" > "$work/kubeflow/apply.log" \\`,
-    `    || { echo "kubectl apply failed or timed out (exit $?)" >&2; return 1; }`,
-    "}",
-    "attempt=1",
-    "delay=$backoff",
-    "while :; do",
-    `  echo "kubeflow apply: attempt $attempt/$attempts"`,
-    `  if build_and_apply 2> "$errors"; then`,
-    `    echo "kubeflow apply: attempt $attempt/$attempts succeeded"`,
-    "    break",
-    "  fi",
-    "  elapsed=$(( $(date +%s) - start ))",
-    `  if [ "$attempt" -ge "$attempts" ]; then`,
-    `    log "kubeflow apply: attempt $attempt/$attempts failed, no attempts left after \${elapsed}s; last error:"`,
-    `    tail -n 20 "$errors" >&2`,
-    "    exit 1",
-    "  fi",
-    `  if [ $(( elapsed + delay )) -ge "$timeout_s" ]; then`,
-    `    log "kubeflow apply: attempt $attempt/$attempts failed, and the \${timeout_s}s timeout leaves no time for another after \${elapsed}s; last error:"`,
-    `    tail -n 20 "$errors" >&2`,
-    "    exit 1",
-    "  fi",
-    `  log "kubeflow apply: attempt $attempt/$attempts failed: $(tail -n 2 "$errors" | tr '\\n' ' ')retrying in \${delay}s"`,
-    `  sleep "$delay"`,
-    "  delay=$(( delay * 2 ))",
-    `  if [ "$delay" -gt "$max_backoff" ]; then delay=$max_backoff; fi`,
-    "  attempt=$(( attempt + 1 ))",
-    "done",
-  ].join("\n");
-}
-
-function waitAvailable(ctx: StepContext): string {
-  const t = ctx.options.waitTimeoutSeconds;
-  return [
-    `for ns in ${kubeflowNamespaces(ctx.row).join(" ")}; do`,
-    `  if [ -n "$(kubectl get deployments -n "$ns" -o name 2>/dev/null)" ]; then`,
-    `    log "waiting for the deployments in $ns (timeout ${t}s)"`,
-    `    kubectl wait --for=condition=Available deployment --all -n "$ns" --timeout=${t}s >&2`,
-    "  fi",
-    "done",
-    `echo "kubeflow ${ctx.row.manifestsRef} applied and available"`,
-  ].join("\n");
-}
-
-export function kubeflowScript(ctx: StepContext, id: string): string {
-  return script(
-    header({ id, title: `Kubeflow ${ctx.cluster.kubeflow.version} (kubeflow/manifests ${ctx.row.manifestsRef})`, node: ctx.cluster.master.name }),
-    phaseMarker("Installing: installing kubeflow"),
-    USE_ADMIN_KUBECONFIG,
-    `command -v timeout >/dev/null 2>&1 || fail "timeout (coreutils) is missing on the vNode"`,
-    installKustomize(ctx),
-    fetchManifests(ctx),
-    buildAndApply(ctx),
-    waitAvailable(ctx),
-  );
+  const kubeflow = ctx.cluster.kubeflow;
+  const inotify = inotifyNeeds(ctx.row.kubeflow);
+  return {
+    program: "kubeflow.sh",
+    env: {
+      ...kustomizeEnv(ctx),
+      ...manifestsEnv(ctx),
+      VK8S_MANIFESTS_REF: ctx.row.manifestsRef,
+      VK8S_WELL_DEFINED_FILTER: ctx.row.wellDefinedFilter ? "1" : "0",
+      VK8S_SERVER_SIDE_APPLY: ctx.row.serverSideApply ? "1" : "0",
+      VK8S_KUBEFLOW_NAMESPACES: kubeflowNamespaces(ctx.row).join(" "),
+      VK8S_RETRY_ATTEMPTS: String(attempts),
+      VK8S_RETRY_BACKOFF: String(backoffSeconds),
+      VK8S_RETRY_MAX_BACKOFF: String(maxBackoffSeconds),
+      VK8S_RETRY_TIMEOUT: String(timeoutSeconds),
+      VK8S_WAIT_TIMEOUT: String(ctx.options.waitTimeoutSeconds),
+      VK8S_KUBEFLOW_LINE: ctx.row.kubeflow,
+      VK8S_KUBEFLOW_COMPONENTS: (kubeflow.components ?? []).join(" "),
+      VK8S_PROFILE_NAME: profileName(kubeflow.email),
+      VK8S_PROFILE_USER: kubeflow.email,
+      VK8S_EXAMPLE_PROFILE: EXAMPLE_PROFILE.name,
+      VK8S_EXAMPLE_USER: EXAMPLE_PROFILE.user,
+      VK8S_VERSION_CHANGE: kubeflow.versionChange ?? "refuse",
+      VK8S_INOTIFY_INSTANCES: inotify ? String(inotify.maxUserInstances) : "",
+      VK8S_INOTIFY_WATCHES: inotify ? String(inotify.maxUserWatches) : "",
+      VK8S_DEFAULT_STORAGE_CLASS: ctx.options.defaultStorageClass === "local-path" ? LOCAL_PATH_STORAGE_CLASS : "",
+    },
+    files: [{ path: "kubeflow/components.patterns", content: componentPatterns() }],
+  };
 }

@@ -2,6 +2,7 @@
  * Rules for `kubernetes.podNetworkCidr` / `kubernetes.serviceCidr`: IPv4 blocks, big enough,
  * not overlapping each other nor the host cluster's networks (`hostCidrs`).
  */
+import { quote } from "../errors";
 import { cidrsOverlap, parseIpv4Cidr, type Ipv4Cidr } from "../cidr";
 import { DEFAULTS } from "../defaults";
 import type { Problem } from "../errors";
@@ -24,7 +25,7 @@ export function checkNetwork(spec: LooseSpec, hostCidrs: HostCidr[]): Problem[] 
   const parse = (path: string, text: string, example: string): Ipv4Cidr | undefined => {
     const cidr = parseIpv4Cidr(text);
     if (!cidr) {
-      problems.push({ path, message: `${JSON.stringify(text)} is not an IPv4 CIDR`, fix: `write it like ${example}` });
+      problems.push({ path, message: `${quote(text)} is not an IPv4 CIDR`, fix: `write it like ${example}` });
     } else if (cidr.hostBitsSet) {
       problems.push({ path, message: `${text} has address bits set after the /${cidr.prefix} prefix`, fix: `write ${cidr.text}` });
       return undefined;

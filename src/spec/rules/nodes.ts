@@ -1,11 +1,14 @@
 /** Rules for `nodes[]`: names, one master, tolerations, per-node labels and resources. */
 import { DEFAULTS } from "../defaults";
-import { formatPath, type Problem } from "../errors";
-import { dns1123LabelError } from "../names";
+import { formatPath, type Problem, quote } from "../errors";
+import { dns1123LabelError, imageReferenceError, labelKeyError, labelValueError } from "../names";
 import { MAX_STATEFULSET_NAME, statefulSetNameFor } from "../naming";
 import type { LooseSpec } from "../shape";
 import { checkLabels } from "./labels";
 import { checkResources } from "./resources";
+
+/** Upper bound of `tolerations[].tolerationSeconds`: a year (Kubernetes takes an int64; no real taint waits longer). */
+export const MAX_TOLERATION_SECONDS = 365 * 24 * 3600;
 
 type LooseNode = NonNullable<NonNullable<LooseSpec["nodes"]>[number]>;
 
@@ -26,6 +29,8 @@ export function checkNodes(cluster: string, spec: LooseSpec): Problem[] {
     problems.push(...checkLabels(["nodes", i, "labels"], node.labels, true));
     problems.push(...checkLabels(["nodes", i, "nodeSelector"], node.nodeSelector, false));
     problems.push(...checkTolerations(node, i));
+    const imageError = node.image === undefined ? undefined : imageReferenceError(node.image);
+    if (imageError) problems.push({ path: `nodes[${i}].image`, message: imageError, fix: "write a kink image like ghcr.io/vk8s/kink:v1.20, or omit it" });
   });
   problems.push(...checkMaster(nodes));
   return problems;
@@ -36,13 +41,13 @@ function checkNodeName(cluster: string, name: string, i: number, firstByName: Ma
   const nameError = dns1123LabelError(name);
   if (nameError) return [{ path, message: nameError, fix: "rename the node, e.g. master or worker-1" }];
   const first = firstByName.get(name);
-  if (first !== undefined) return [{ path, message: `${JSON.stringify(name)} is already the name of nodes[${first}]`, fix: "give every node a unique name" }];
+  if (first !== undefined) return [{ path, message: `${quote(name)} is already the name of nodes[${first}]`, fix: "give every node a unique name" }];
   firstByName.set(name, i);
   const sts = statefulSetNameFor(cluster, name);
   if (sts.length > MAX_STATEFULSET_NAME) {
     return [{
       path,
-      message: `StatefulSet name ${JSON.stringify(sts)} (<cluster>-<node>) is ${sts.length} characters, over the ${MAX_STATEFULSET_NAME} Kubernetes allows`,
+      message: `StatefulSet name ${quote(sts)} (<cluster>-<node>) is ${sts.length} characters, over the ${MAX_STATEFULSET_NAME} Kubernetes allows`,
       fix: "shorten the cluster name or the node name",
     }];
   }
@@ -71,6 +76,14 @@ function checkTolerations(node: LooseNode, i: number): Problem[] {
     }
     if (!t.key && t.operator !== "Exists") {
       problems.push({ path: path("key"), message: "is required unless operator is Exists", fix: "set key, or use operator: Exists to tolerate every taint" });
+    }
+    // The Kubernetes rules of a toleration (core validation ValidateTolerations): key a label key, value a label value.
+    const keyError = t.key ? labelKeyError(t.key) : undefined;
+    if (keyError) problems.push({ path: path("key"), message: keyError.replace(/^label key/, "toleration key"), fix: "write the taint's key, e.g. nvidia.com/gpu or dedicated" });
+    const valueError = t.value ? labelValueError(t.value) : undefined;
+    if (valueError) problems.push({ path: path("value"), message: valueError.replace(/^label value/, "toleration value"), fix: "write the taint's value, e.g. ml-team-a" });
+    if (t.tolerationSeconds !== undefined && (t.tolerationSeconds < 0 || t.tolerationSeconds > MAX_TOLERATION_SECONDS)) {
+      problems.push({ path: path("tolerationSeconds"), message: `${t.tolerationSeconds} is not within 0-${MAX_TOLERATION_SECONDS} seconds`, fix: "give the seconds to stay after the taint appears, e.g. 300" });
     }
     if (t.tolerationSeconds !== undefined && t.effect !== "NoExecute") {
       problems.push({ path: path("tolerationSeconds"), message: "only applies to effect NoExecute", fix: "set effect: NoExecute or remove tolerationSeconds" });

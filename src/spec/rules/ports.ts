@@ -1,7 +1,8 @@
 /** Rules for `ports[]` (NodePorts to the master vNode), the access pod and the image repository. */
+import { quote } from "../errors";
 import { RESERVED_PORT_NAMES } from "../../render/names";
 import type { Problem } from "../errors";
-import { dns1123LabelError } from "../names";
+import { dns1123LabelError, imageReferenceError, imageRepositoryError } from "../names";
 import type { LooseSpec } from "../shape";
 
 /** The host's NodePort range (kube-apiserver default `--service-node-port-range`). */
@@ -34,7 +35,29 @@ export function checkPorts(cluster: string, spec: LooseSpec): Problem[] {
     }
     if (entry.targetPort !== undefined) problems.push(...checkPortNumber(`ports[${i}].targetPort`, entry.targetPort));
   });
+  problems.push(...checkKubeflowTargetPort(spec));
   return problems;
+}
+
+/**
+ * The entry serving Kubeflow (named `kubeflow`, else the first) targets the NodePort that
+ * the expose step gives istio-ingressgateway inside the master vNode: it must lie in the
+ * inner cluster's NodePort range (the kube-apiserver default, as on the host).
+ */
+function checkKubeflowTargetPort(spec: LooseSpec): Problem[] {
+  const ports = spec.ports ?? [];
+  const named = ports.findIndex((p) => p?.name === "kubeflow");
+  const i = named >= 0 ? named : 0;
+  const entry = ports[i];
+  if (!entry || entry.targetPort === undefined) return []; // without targetPort it is the (checked) port
+  const { targetPort } = entry;
+  if (targetPort < 1 || targetPort > 65535) return []; // not a port at all: reported as such
+  if (targetPort >= NODE_PORT_RANGE.min && targetPort <= NODE_PORT_RANGE.max) return [];
+  return [{
+    path: `ports[${i}].targetPort`,
+    message: `${targetPort} is outside the inner cluster's NodePort range ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}; ports[${i}] serves Kubeflow, and istio-ingressgateway listens on its targetPort as a NodePort inside the master vNode`,
+    fix: `pick a targetPort in ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}, e.g. 30000`,
+  }];
 }
 
 /** A port name is a DNS label, unique, not a vk8s Service's, and `<cluster>-<name>` fits 63 characters. */
@@ -44,12 +67,12 @@ function portNameProblem(cluster: string, name: string, i: number, first: number
   const nameError = dns1123LabelError(name);
   if (nameError) return { path, message: nameError, fix: "name the port like kubeflow or flower" };
   if ((RESERVED_PORT_NAMES as readonly string[]).includes(name)) {
-    return { path, message: `${JSON.stringify(name)} is taken by a vk8s Service (${service})`, fix: `choose a name other than ${RESERVED_PORT_NAMES.join(", ")}` };
+    return { path, message: `${quote(name)} is taken by a vk8s Service (${service})`, fix: `choose a name other than ${RESERVED_PORT_NAMES.join(", ")}` };
   }
   if (service.length > 63) {
-    return { path, message: `Service name ${JSON.stringify(service)} (<cluster>-<port name>) is ${service.length} characters, over 63`, fix: "shorten the port name or the cluster name" };
+    return { path, message: `Service name ${quote(service)} (<cluster>-<port name>) is ${service.length} characters, over 63`, fix: "shorten the port name or the cluster name" };
   }
-  if (first !== undefined) return { path, message: `${JSON.stringify(name)} is already the name of ports[${first}]`, fix: "give every port a unique name" };
+  if (first !== undefined) return { path, message: `${quote(name)} is already the name of ports[${first}]`, fix: "give every port a unique name" };
   return undefined;
 }
 
@@ -57,17 +80,16 @@ function portNameProblem(cluster: string, name: string, i: number, first: number
 export function checkAccess(spec: LooseSpec): Problem[] {
   const problems: Problem[] = [];
   if (spec.accessPodPort !== undefined) problems.push(...checkPortNumber("accessPodPort", spec.accessPodPort));
-  if (spec.accessPodImage !== undefined && !/^[^\s]+$/.test(spec.accessPodImage)) {
-    problems.push({ path: "accessPodImage", message: `${JSON.stringify(spec.accessPodImage)} is not an image reference`, fix: "write it like docker.io/panubo/sshd:1.9.0, or omit it for the default" });
+  const imageError = spec.accessPodImage === undefined ? undefined : imageReferenceError(spec.accessPodImage);
+  if (imageError) {
+    problems.push({ path: "accessPodImage", message: imageError, fix: "write it like docker.io/panubo/sshd:1.9.0, or omit it for the default" });
   }
   const repo = spec.imageRepository;
-  if (repo !== undefined) {
-    const lastSegment = repo.slice(repo.lastIndexOf("/") + 1);
-    if (!/^[^\s]+$/.test(repo) || lastSegment === "") {
-      problems.push({ path: "imageRepository", message: `${JSON.stringify(repo)} is not an image repository`, fix: "write it like ghcr.io/vk8s/kink" });
-    } else if (lastSegment.includes(":") || repo.includes("@")) {
-      problems.push({ path: "imageRepository", message: `${repo} carries a tag or digest; the tag comes from the Kubernetes version`, fix: `drop the tag: ${repo.split("@")[0].replace(/:[^/]*$/, "")}` });
-    }
+  if (repo !== undefined && imageRepositoryError(repo)) {
+    const tagged = imageReferenceError(repo) === undefined;
+    problems.push(tagged
+      ? { path: "imageRepository", message: `${repo} carries a tag or digest; the tag comes from the Kubernetes version`, fix: `drop the tag: ${repo.split("@")[0].replace(/:[^/]*$/, "")}` }
+      : { path: "imageRepository", message: imageRepositoryError(repo) as string, fix: "write it like ghcr.io/vk8s/kink" });
   }
   return problems;
 }

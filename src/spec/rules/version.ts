@@ -3,6 +3,7 @@
  * node images (`kink:v1.20` means 1.20), else none (the matrix picks). Every node image
  * must agree with it.
  */
+import { quote } from "../errors";
 import { parseKubernetesVersion } from "../../matrix/resolve";
 import type { Problem } from "../errors";
 import type { LooseSpec } from "../shape";
@@ -16,7 +17,7 @@ export interface RequestedKubernetes {
   source: string;
 }
 
-const TAG_VERSION = /^v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-_+].*)?$/;
+const TAG_VERSION = /^v?(\d{1,4})\.(\d{1,4})(?:\.(\d{1,4}))?(?:[-_+].*)?$/;
 
 /** The tag of an image reference (`repo:tag@digest`), `undefined` when untagged. */
 export function imageTag(image: string): string | undefined {
@@ -46,7 +47,7 @@ export function requestedKubernetes(spec: LooseSpec): { requested: RequestedKube
     const tag = imageTag(node.image);
     const version = tag === undefined ? undefined : kubernetesVersionOfTag(tag);
     if (tag === undefined || version === undefined) {
-      const what = tag === undefined ? "has no tag" : `tag ${JSON.stringify(tag)} names no Kubernetes version`;
+      const what = tag === undefined ? "has no tag" : `tag ${quote(tag)} names no Kubernetes version`;
       problems.push({ path, message: `${what}; the kink image tag gives the node's Kubernetes version`, fix: "use a kink image tagged like :v1.20" });
       return;
     }

@@ -6,6 +6,9 @@
 # Simulated subcommands (anything else exits 2 with "not simulated"):
 #   init [--pod-network-cidr X] [--service-cidr Y (default 10.96.0.0/12)]
 #        [--kubernetes-version vZ] [--node-name N] [other flags recorded, ignored]
+#   init --config FILE: the same values read from vk8s's rendered configuration
+#        (podSubnet, serviceSubnet, kubernetesVersion, nodeRegistration.name, and the
+#        kubelet's node-labels, written to /var/lib/kubelet/kubeadm-flags.env as kubeadm does)
 #       starts or reuses the cluster's INNER etcd + kube-apiserver under
 #       STATE_DIR/inner/<CLUSTER>/ (the API's --service-cluster-ip-range is Y),
 #       writes /etc/kubernetes/{admin.conf,kubelet.conf,pki/ca.crt,manifests/*},
@@ -14,6 +17,8 @@
 #   token create [--ttl D] [--print-join-command]
 #       mints a fresh token (recorded in STATE_DIR/inner/<CLUSTER>/tokens).
 #   join 127.0.0.1:PORT --token T --discovery-token-ca-cert-hash sha256:H [--node-name N]
+#   join --config FILE: apiServerEndpoint, token, caCertHashes[0], nodeRegistration.name
+#        and node-labels read from vk8s's rendered JoinConfiguration
 #       checks address, token (minted, not expired) and CA hash, writes
 #       /etc/kubernetes/{kubelet.conf,pki/ca.crt}, creates a Ready worker Node.
 #   reset -f|--force
@@ -62,6 +67,23 @@ node_name() {
   echo "$n" | tr '[:upper:]' '[:lower:]'
 }
 
+# config_value KEY FILE: the first scalar "KEY: value" of a rendered kubeadm config (quotes dropped).
+config_value() { sed -n "s/^ *$1: *//p" "$2" | head -n 1 | tr -d '"'; }
+
+# config_labels FILE: the kubelet's node-labels (a map entry up to v1beta3, a name/value item in v1beta4).
+config_labels() {
+  awk '/^ *node-labels:/ { sub(/^ *node-labels: */, ""); print; exit }
+       /- name: node-labels/ { getline; sub(/^ *value: */, ""); print; exit }' "$1" | tr -d '"'
+}
+
+# kubeadm_flags FILE: writes /var/lib/kubelet/kubeadm-flags.env as kubeadm does (labels only).
+kubeadm_flags() {
+  local labels
+  labels=$(config_labels "$1")
+  mkdir -p /var/lib/kubelet
+  printf 'KUBELET_KUBEADM_ARGS="%s"\n' "${labels:+--node-labels=$labels}" >/var/lib/kubelet/kubeadm-flags.env
+}
+
 inner_kubectl() { kubectl --kubeconfig "$inner/admin.conf" --request-timeout=20s "$@"; }
 
 # The vNode image's Kubernetes version (lib/standin.sh); the inner API server runs the
@@ -80,12 +102,13 @@ preflight() {
   done
 }
 
-# kubelet_labels: the --node-labels of KUBELET_EXTRA_ARGS in /etc/default/kubelet, one
-# "key: value" YAML line each (a real kubelet registers its Node with them).
+# kubelet_labels: the --node-labels of KUBELET_KUBEADM_ARGS in /var/lib/kubelet/kubeadm-flags.env
+# and of KUBELET_EXTRA_ARGS in /etc/default/kubelet, one "key: value" YAML line each (a
+# real kubelet registers its Node with them).
 kubelet_labels() {
   local args labels kv
-  [ -f /etc/default/kubelet ] || return 0
-  args=$(sed -n 's/^KUBELET_EXTRA_ARGS=//p' /etc/default/kubelet | tr -d '"'"'")
+  args=$(cat /var/lib/kubelet/kubeadm-flags.env /etc/default/kubelet 2>/dev/null \
+    | sed -n 's/^KUBELET_\(KUBEADM\|EXTRA\)_ARGS=//p' | tr -d '"'"'" | tr '\n' ' ')
   labels=$(printf '%s\n' "$args" | tr ' ' '\n' | sed -n 's/^--node-labels=//p')
   for kv in ${labels//,/ }; do
     printf '    %s: "%s"\n' "${kv%%=*}" "${kv#*=}"
@@ -177,14 +200,23 @@ node_kubeconfig() {
 }
 
 cmd_init() {
-  local pod svc version name
-  has_flag --config "$@" && not_simulated "init --config"
-  pod=$(flag_value pod-network-cidr "$@")
-  svc=$(flag_value service-cidr "$@")
+  local pod svc version name cfg
+  cfg=$(flag_value config "$@")
+  if [ -n "$cfg" ]; then
+    [ -f "$cfg" ] || fail "init: unable to read config from \"$cfg\""
+    pod=$(config_value podSubnet "$cfg")
+    svc=$(config_value serviceSubnet "$cfg")
+    version=$(config_value kubernetesVersion "$cfg")
+    name=$(config_value name "$cfg" | tr '[:upper:]' '[:lower:]')
+  else
+    pod=$(flag_value pod-network-cidr "$@")
+    svc=$(flag_value service-cidr "$@")
+    name=$(node_name "$@")
+    version=$(flag_value kubernetes-version "$@")
+  fi
   svc=${svc:-10.96.0.0/12}
-  name=$(node_name "$@")
-  version=$(flag_value kubernetes-version "$@")
   preflight "$K/manifests/kube-apiserver.yaml" "$K/manifests/etcd.yaml" "$K/kubelet.conf"
+  [ -z "$cfg" ] || kubeadm_flags "$cfg"
   echo "[init] Using Kubernetes version: ${version:-$(node_version)}"
   echo "[preflight] Running pre-flight checks (simulated)"
   (
@@ -285,12 +317,21 @@ token_valid() {
 }
 
 cmd_join() {
-  local addr="" token hash name a
-  for a in "$@"; do case $a in -*) break ;; *) addr=$a; break ;; esac; done
+  local addr="" token hash name a cfg
   has_flag --control-plane "$@" && not_simulated "join --control-plane"
-  token=$(flag_value token "$@")
-  hash=$(flag_value discovery-token-ca-cert-hash "$@")
-  name=$(node_name "$@")
+  cfg=$(flag_value config "$@")
+  if [ -n "$cfg" ]; then
+    [ -f "$cfg" ] || fail "join: unable to read config from \"$cfg\""
+    addr=$(config_value apiServerEndpoint "$cfg")
+    token=$(config_value token "$cfg")
+    hash=$(awk '/caCertHashes:/ { getline; sub(/^ *- */, ""); print; exit }' "$cfg" | tr -d '"')
+    name=$(config_value name "$cfg" | tr '[:upper:]' '[:lower:]')
+  else
+    for a in "$@"; do case $a in -*) break ;; *) addr=$a; break ;; esac; done
+    token=$(flag_value token "$@")
+    hash=$(flag_value discovery-token-ca-cert-hash "$@")
+    name=$(node_name "$@")
+  fi
   preflight "$K/kubelet.conf" "$K/pki/ca.crt"
   [ -s "$inner/ports.env" ] || fail "preflight: couldn't validate the identity of the API Server: no control plane was initialised for cluster $cluster"
   # shellcheck disable=SC1091
@@ -306,6 +347,7 @@ cmd_join() {
       || fail "preflight: cluster CA found in cluster-info ConfigMap is invalid: none of the public keys \"$(pki_ca_hash "$inner/pki")\" are pinned"
   fi
   echo "[preflight] Running pre-flight checks (simulated)"
+  [ -z "$cfg" ] || kubeadm_flags "$cfg"
   (
     flock 8
     mkdir -p "$K/pki"

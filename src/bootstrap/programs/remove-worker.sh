@@ -1,0 +1,20 @@
+#!/bin/sh
+# vk8s delete program of 06-join-<node>, run on the master: drain the worker and remove its node object.
+# Data: VK8S_WORKER, VK8S_WAIT_TIMEOUT, VK8S_DRAIN_EMPTYDIR_FLAG (--delete-emptydir-data from
+# kubectl 1.20, --delete-local-data before).
+# shellcheck source=lib.sh
+. "${VK8S_STEP_DIR:?}/lib.sh"
+
+use_admin_kubeconfig
+if ! kubectl get --raw=/readyz --request-timeout=10s >/dev/null 2>&1; then
+  log "API server unreachable: nothing to drain for $VK8S_WORKER"
+  exit 0
+fi
+if ! kubectl get node "$VK8S_WORKER" >/dev/null 2>&1; then
+  log "node $VK8S_WORKER is not in the cluster: nothing to drain"
+  exit 0
+fi
+kubectl drain "$VK8S_WORKER" --ignore-daemonsets "$VK8S_DRAIN_EMPTYDIR_FLAG" --force --timeout="${VK8S_WAIT_TIMEOUT}s" >&2 \
+  || log "drain of $VK8S_WORKER incomplete after ${VK8S_WAIT_TIMEOUT}s; removing the node anyway"
+kubectl delete node "$VK8S_WORKER" --timeout="${VK8S_WAIT_TIMEOUT}s" >&2
+echo "VK8S_NODE $VK8S_WORKER removed"
