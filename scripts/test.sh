@@ -3,6 +3,8 @@
 #   bash scripts/test.sh            unit + component tests (jest), Python tests (fl/), e2e tier
 #   VK8S_SKIP_E2E=1 bash scripts/test.sh    without the real-engine tier
 #   VK8S_SKIP_REAL=1 bash scripts/test.sh   without the real tier (real vNodes)
+#   VK8S_SKIP_PACKAGE=1 bash scripts/test.sh    without the package tier (npm pack + fresh installs)
+# The package tier runs after the e2e tier, whose toolchain its `pulumi preview` check uses.
 # Installs what it needs through scripts/setup.sh, the set-up the quickstart uses too.
 # Ends with one line `vk8s: N passed, N failed` summing every tier.
 set -euo pipefail
@@ -50,6 +52,12 @@ if [ "${VK8S_SKIP_REAL:-0}" != 1 ]; then
   echo "== real vNodes (real)"
   if bash scripts/real.sh --json "$results/real.json"; then :; else status=1; fi
   if [ -f "$results/real.json" ]; then count_jest "$results/real.json"; else failed=$((failed + 1)); fi
+fi
+
+if [ "${VK8S_SKIP_PACKAGE:-0}" != 1 ]; then
+  echo "== the package as shipped (npm pack, fresh installs with pinned, newest and lowest peers)"
+  if bash test/package/run.sh --json "$results/package.json"; then :; else status=1; fi
+  if [ -f "$results/package.json" ]; then count_jest "$results/package.json"; else failed=$((failed + 1)); fi
 fi
 
 rm -rf "$results"

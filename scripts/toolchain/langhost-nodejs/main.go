@@ -11,9 +11,15 @@
 //   - GetRequiredPackages/Plugins return nothing: plugins load on demand from the plugin cache
 //     (install them first; automatic acquisition is meant to be disabled).
 //   - About and GetProgramDependencies give the node executable/version and no dependency list.
+//   - RunPlugin starts a plugin written in Node.js, which is how Pulumi 3.274 runs a Node.js policy
+//     pack (`pulumi preview --policy-pack DIR`: kind "analyzer", `node <@pulumi/pulumi>/cmd/
+//     run-policy-pack <engine> DIR`) and a component package folder with a PulumiPlugin.yaml
+//     (kind "resource": `node <@pulumi/pulumi>/cmd/run-plugin DIR <engine>`), in DIR, with
+//     @pulumi/pulumi resolved from DIR upward. Its output and exit code are streamed back.
+//   - InstallDependencies (for plugin folders) runs `npm install` in the folder unless every
+//     dependency of its package.json already resolves from there.
 //
-// Not implemented (Unimplemented): InstallDependencies (run `npm ci` yourself), policy packs
-// (RunPlugin), code generation, templates, packing and linking.
+// Not implemented (Unimplemented): code generation, templates, packing and linking.
 package main
 
 import (
@@ -25,6 +31,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -152,7 +159,7 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	if dir := req.GetInfo().GetProgramDirectory(); dir != "" {
 		pwd = dir
 	}
-	runScript, err := resolveRunScript(node, pwd)
+	runScript, err := resolveModule(node, pwd, "@pulumi/pulumi/cmd/run")
 	if err != nil {
 		return &pulumirpc.RunResponse{Error: err.Error()}, nil
 	}
@@ -223,14 +230,152 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	}
 }
 
-// resolveRunScript finds @pulumi/pulumi's run script the way Node resolves it from dir.
-func resolveRunScript(node, dir string) (string, error) {
+// resolveModule finds the folder of a @pulumi/pulumi command module (e.g. "@pulumi/pulumi/cmd/run")
+// the way Node resolves it from dir.
+func resolveModule(node, dir, module string) (string, error) {
 	cmd := exec.Command(node, "-e",
-		`process.stdout.write(require.resolve("@pulumi/pulumi/cmd/run", {paths: [process.argv[1]]}))`, dir)
+		`process.stdout.write(require.resolve(process.argv[2], {paths: [process.argv[1]]}))`, dir, module)
 	cmd.Dir = dir
 	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("@pulumi/pulumi: not installed for the program in %s (run npm install there)", dir)
+		// The engine recognises this wording ("Cannot find module '@pulumi/pulumi/cmd/run-policy-pack'")
+		// and answers with its own "try running npm install" advice.
+		return "", fmt.Errorf("Cannot find module '%s' from %s: @pulumi/pulumi is not installed there (run npm install there)", module, dir)
 	}
 	return filepath.Dir(strings.TrimSpace(string(out))), nil
+}
+
+// pluginCommand is the node command line of RunPlugin for a plugin of kind in dir: policy packs
+// (kind "analyzer") get run-policy-pack with the engine address and the pack folder, any other
+// plugin (a component provider: kind "resource") run-plugin with the folder and the engine's
+// arguments. resolve finds a module folder from dir.
+func pluginCommand(kind, dir string, engineArgs []string, opts runOptions,
+	resolve func(module string) (string, error),
+) ([]string, error) {
+	args := strings.Fields(opts.nodeargs)
+	if kind == "analyzer" {
+		if len(engineArgs) == 0 {
+			return nil, errors.New("RunPlugin: an analyzer needs the engine address as its first argument")
+		}
+		script, err := resolve("@pulumi/pulumi/cmd/run-policy-pack")
+		if err != nil {
+			return nil, err
+		}
+		return append(args, script, engineArgs[0], dir), nil
+	}
+	script, err := resolve("@pulumi/pulumi/cmd/run-plugin")
+	if err != nil {
+		return nil, err
+	}
+	return append(append(args, script, dir), engineArgs...), nil
+}
+
+func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
+	closer, stdout, stderr, err := rpcutil.MakeRunPluginStreams(server, false)
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return errors.New("node: not found on PATH (install Node.js or source scripts/node22.sh)")
+	}
+	dir := req.GetInfo().GetProgramDirectory()
+	if dir == "" {
+		dir = req.GetPwd()
+	}
+	opts := optionsOf(req.GetInfo())
+	exitCode := int32(0)
+	args, err := pluginCommand(req.GetKind(), dir, req.GetArgs(), opts, func(m string) (string, error) { return resolveModule(node, dir, m) })
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		exitCode = 1
+	} else {
+		cmd := exec.CommandContext(server.Context(), node, args...)
+		cmd.Dir = dir
+		cmd.Env = req.GetEnv()
+		if len(cmd.Env) == 0 {
+			cmd.Env = os.Environ()
+		}
+		cmd.Env = append(cmd.Env, "PULUMI_NODEJS_TYPESCRIPT="+strconv.FormatBool(opts.typescript))
+		if opts.tsconfig != "" {
+			cmd.Env = append(cmd.Env, "PULUMI_NODEJS_TSCONFIG_PATH="+opts.tsconfig)
+		}
+		cmd.Stdout, cmd.Stderr = stdout, stderr
+		var exit *exec.ExitError
+		switch err := cmd.Run(); {
+		case err == nil:
+		case errors.As(err, &exit):
+			exitCode = int32(exit.ExitCode())
+		default:
+			return fmt.Errorf("could not run %s: %w", node, err)
+		}
+	}
+	if err := closer.Close(); err != nil {
+		return err
+	}
+	return server.Send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Exitcode{Exitcode: exitCode}})
+}
+
+// missingDependencies lists the dependencies of dir/package.json that do not resolve from dir
+// (no node_modules/<name>/package.json in dir or a parent folder).
+func missingDependencies(dir string) ([]string, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "package.json"))
+	if err != nil {
+		return nil, err
+	}
+	var manifest struct {
+		Dependencies map[string]string `json:"dependencies"`
+	}
+	if err := json.Unmarshal(data, &manifest); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "package.json"), err)
+	}
+	var missing []string
+	for name := range manifest.Dependencies {
+		found := false
+		for d := dir; ; d = filepath.Dir(d) {
+			if _, err := os.Stat(filepath.Join(d, "node_modules", name, "package.json")); err == nil {
+				found = true
+				break
+			}
+			if filepath.Dir(d) == d {
+				break
+			}
+		}
+		if !found {
+			missing = append(missing, name)
+		}
+	}
+	sort.Strings(missing)
+	return missing, nil
+}
+
+func (h *host) InstallDependencies(req *pulumirpc.InstallDependenciesRequest,
+	server pulumirpc.LanguageRuntime_InstallDependenciesServer,
+) error {
+	closer, stdout, stderr, err := rpcutil.MakeInstallDependenciesStreams(server, false)
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+	dir := req.GetInfo().GetProgramDirectory()
+	if dir == "" {
+		dir = req.GetDirectory()
+	}
+	missing, err := missingDependencies(dir)
+	if err != nil {
+		return err
+	}
+	if len(missing) == 0 {
+		fmt.Fprintf(stdout, "every dependency of %s/package.json is installed\n", dir)
+		return closer.Close()
+	}
+	fmt.Fprintf(stdout, "npm install in %s (missing: %s)\n", dir, strings.Join(missing, ", "))
+	cmd := exec.CommandContext(server.Context(), "npm", "install", "--no-audit", "--no-fund")
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("npm install in %s: %w", dir, err)
+	}
+	return closer.Close()
 }
