@@ -136,6 +136,8 @@ export function localBootstrap(env: Env, kubeflowShape: "v1.8-shape" | "v1.9-sha
   return {
     kubeflowSource: { kind: "local", path: path.join(fixtures, "kubeflow", kubeflowShape) },
     calicoSource: { kind: "local", path: path.join(fixtures, "calico") },
+    // No local-path provisioner image or manifest can be had here: storage is left to the user.
+    defaultStorageClass: "none",
     devicePluginSource: { kind: "local", path: path.join(fixtures, "nvidia") },
     kustomizeSource: { kind: "local", path: kustomizeStandIn(env, kustomizeVersion) },
     apply: { attempts: 6, backoffSeconds: 1, maxBackoffSeconds: 4, timeoutSeconds: 300 },

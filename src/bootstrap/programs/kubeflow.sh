@@ -197,6 +197,12 @@ while read -r entry; do
     log "leaving out $path (component ${comp:-unknown} not chosen)"
   fi
 done < "$build/example.list"
+# The example's own image overrides and sort order carry over (an air-gapped site retags its
+# images there); fields with paths relative to example/ do not apply to this build.
+awk '
+  /^[A-Za-z]/ { keep = ($0 ~ /^(images|sortOptions):/) }
+  keep { print }
+' "$src/example/kustomization.yaml" >> "$build/kustomization.yaml"
 [ -n "$user_namespace" ] || fail "$src/example/kustomization.yaml names no common/user-namespace folder (expected the example of $VK8S_MANIFESTS_REF)"
 missing=''
 for comp in $VK8S_KUBEFLOW_COMPONENTS; do
