@@ -6,7 +6,8 @@
 #                                   shaped like a kubeflow/manifests archive (one top folder)
 # Kubeflow's own images cannot be had here: the fixture's example/kustomization.yaml gets a
 # kustomize `images:` list that maps every image the tree names to the pause image of the
-# vNodes' preload archive (a named stand-in, in the README's limits). Its objects are real:
+# vNodes' preload archive (a named stand-in, in the README's limits), whose own entrypoint runs
+# (one-line container command/args are dropped). Its objects are real:
 # Deployments, Services, the dex configuration and the Istio Gateway are applied to the real
 # inner cluster and become Available.
 #
@@ -39,6 +40,8 @@ for shape in "${shapes[@]}"; do
   [ -d "$src/example" ] || die "no Kubeflow fixture $src"
   work=$(mktemp -d)
   cp -a "$src" "$work/manifests"
+  # The stand-in image runs its own entrypoint: containers' one-line command/args go.
+  find "$work/manifests" -name '*.yaml' -exec sed -i -E '/^ +(command|args): *\[.*\] *$/d' {} +
   {
     echo "# vk8s local environment: Kubeflow's images stood in for by the preloaded pause image."
     echo "images:"
