@@ -47,7 +47,11 @@ function sh(args: string[], timeoutMs = 900_000): string {
 function step(name: string, args: string[]): Run {
   const r = stack.withConfig(args, 1_800_000);
   timings[name] = r.seconds;
-  logs.push(r.stdout, r.stderr);
+  // From `--json` event streams the SDK's debug diagnostics are left out: @pulumi/pulumi's
+  // "RegisterResource RPC finished" debug line prints resource outputs, secrets included (a
+  // Pulumi behaviour; the CLI shows debug lines only with --debug or --json).
+  const shown = args.includes("--json") ? r.stdout.split("\n").filter((l) => !l.includes('"prefix":"debug: "')).join("\n") : r.stdout;
+  logs.push(shown, r.stderr);
   return r;
 }
 
