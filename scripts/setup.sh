@@ -90,12 +90,13 @@ part_python() {
 
 part_toolchain() {
   # pipefail: the status is toolchain.sh's; cache hits and the env line are not news.
-  bash scripts/toolchain.sh | { grep -v -e ': cached$' -e '^env: source' || true; }
+  bash scripts/toolchain.sh | { grep -v -e ': cached$' -e '^env: source' -e '^unavailable from the Go module proxy' || true; }
 }
 
 part_images() {
   [ -f scripts/images.sh ] || return 0
-  bash scripts/images.sh build
+  # pipefail: the status is images.sh's; cache hits are not news.
+  bash scripts/images.sh build | { grep -v -e ': cached (' -e '^images: ready in [0-9]* s:' || true; }
 }
 
 failed=()
