@@ -16,7 +16,9 @@ state=${1%/} shape=$2
 # shellcheck disable=SC1091
 . "$state/hostnode/env"
 [ -f "$MIRROR_DIR/kubeflow-$shape.tar.gz" ] || die "no kubeflow-$shape.tar.gz in the mirror (run: mirror.sh $state $shape)"
-etcd_tag=$(sed -n 's/^ETCD_VERSION=\([0-9.]*\).*/\1/p' "$LOCALENV_DIR/../toolchain.sh")
+# The etcd tag the vNodes preloaded (images.sh tags etcd with its own version).
+etcd=$(preload_image etcd) || die "the vNodes need the etcd image"
+etcd_tag=${etcd##*:}
 cat <<JSON
 {"cni": "flannel",
  "defaultStorageClass": "none",

@@ -32,12 +32,7 @@ dir=$state/host
 default_sa_exists() { kubectl --kubeconfig "$dir/kubeconfig" -n default get serviceaccount default; }
 
 fail_up() {
-  local f
-  for f in "$dir"/*.log; do
-    [ -f "$f" ] || continue
-    log "last lines of $f:"
-    tail -n 15 "$f" >&2
-  done
+  show_logs "$dir" 15
   cp_stop "$dir"
   die "host control plane did not start (state kept in $dir)"
 }

@@ -70,23 +70,16 @@ node_ready() {
 containerd_up() { ctr --address "$dir/containerd.sock" version; }
 
 fail_up() {
-  local f
-  for f in "$dir"/*.log; do
-    [ -f "$f" ] || continue
-    log "last lines of $f:"
-    tail -n 20 "$f" >&2
-  done
+  show_logs "$dir" 20
   die "host node did not start (state kept in $dir; stop it with: hostnode.sh down $state)"
 }
 
 write_configs() {
-  local gw=${VK8S_HOST_POD_CIDR%.*/*} sandbox
-  gw="${VK8S_HOST_POD_CIDR%%/*}"
-  gw="${gw%.*}.1"
-  GATEWAY=$gw
+  local net=${VK8S_HOST_POD_CIDR%%/*} sandbox
+  # The bridge's address, the pods' gateway and the node's IP: the CIDR's first address.
+  GATEWAY=${net%.*}.1
   # The pause image of the control-plane archive (scripts/images.sh) is the host's sandbox image too.
-  sandbox=$(bash "$REPO/scripts/images.sh" list | awk '$1 == "control-plane" { print $2 }')
-  sandbox=$(grep -m1 '/pause:' "$(dirname "$sandbox")/images.txt") || die "no pause image in the control-plane archive (run scripts/images.sh build)"
+  sandbox=$(preload_image pause) || die "the host node needs the pause image"
   mkdir -p "$dir/cni/net.d" "$dir/containerd" "$dir/kubelet" "$dir/pods" "$VK8S_HOSTNODE_CONTAINERD_ROOT"
   sed -e "s|@RUNC@|$(command -v runc)|" "$LOCALENV_DIR/lib/runc-wrapper" >"$dir/runc-wrapper"
   chmod 755 "$dir/runc-wrapper"

@@ -29,8 +29,7 @@ shapes=("$@")
 load_toolchain
 need kustomize tar
 REPO=$(cd "$LOCALENV_DIR/../.." && pwd)
-pause=$(bash "$REPO/scripts/images.sh" list | awk '$1 == "control-plane" { print $2 }')
-pause=$(grep -m1 '/pause:' "$(dirname "$pause")/images.txt") || die "no pause image in the control-plane archive"
+pause=$(preload_image pause) || die "the Kubeflow stand-in needs the pause image"
 
 mkdir -p "$MIRROR_DIR"
 install -m 0755 "$(command -v kustomize)" "$MIRROR_DIR/kustomize"

@@ -174,21 +174,35 @@ export function engineEvents(stdout: string): any[] {
 }
 
 /**
+ * `--json` output fit for a secrets check: without the SDK's debug diagnostics, whose
+ * "RegisterResource RPC finished" line prints resource outputs, secrets included (a Pulumi
+ * behaviour: the CLI shows debug diagnostics only with --debug or --json).
+ */
+export function withoutDebugLines(stdout: string): string {
+  return stdout.split("\n").filter((l) => !l.includes('"prefix":"debug: "')).join("\n");
+}
+
+/** Start and end (engine timestamps, s) of each bootstrap command that finished, by URN. */
+export function commandSpans(events: any[]): Map<string, { start: number; end: number }> {
+  const starts = new Map<string, number>();
+  const spans = new Map<string, { start: number; end: number }>();
+  for (const e of events) {
+    const urn: string | undefined = e.resourcePreEvent?.metadata?.urn ?? e.resOutputsEvent?.metadata?.urn;
+    if (!urn || !urn.includes("command:remote:Command")) continue;
+    if (e.resourcePreEvent) starts.set(urn, e.timestamp);
+    if (e.resOutputsEvent && starts.has(urn)) spans.set(urn, { start: starts.get(urn)!, end: e.timestamp });
+  }
+  return spans;
+}
+
+/**
  * How much of a `pulumi up` ran in parallel: from its engine events, the sum of the
  * bootstrap commands' own durations against the span from the first command's start
  * to the last one's end.
  */
 export function commandParallelism(events: any[]): { commands: number; sumSeconds: number; spanSeconds: number } {
-  const starts = new Map<string, number>();
-  const ends = new Map<string, number>();
-  for (const e of events) {
-    const urn: string | undefined = e.resourcePreEvent?.metadata?.urn ?? e.resOutputsEvent?.metadata?.urn;
-    if (!urn || !urn.includes("command:remote:Command")) continue;
-    if (e.resourcePreEvent) starts.set(urn, e.timestamp);
-    if (e.resOutputsEvent) ends.set(urn, e.timestamp);
-  }
-  const done = [...ends.keys()].filter((u) => starts.has(u));
-  const sum = done.reduce((s, u) => s + (ends.get(u)! - starts.get(u)!), 0);
-  const span = done.length ? Math.max(...done.map((u) => ends.get(u)!)) - Math.min(...done.map((u) => starts.get(u)!)) : 0;
+  const done = [...commandSpans(events).values()];
+  const sum = done.reduce((s, { start, end }) => s + (end - start), 0);
+  const span = done.length ? Math.max(...done.map((d) => d.end)) - Math.min(...done.map((d) => d.start)) : 0;
   return { commands: done.length, sumSeconds: sum, spanSeconds: span };
 }

@@ -5,7 +5,7 @@
 import * as bcrypt from "bcryptjs";
 import * as fs from "fs";
 import * as path from "path";
-import { calls, commandParallelism, engineEvents, kubectl, kubectlJson, localBootstrap, must, startEnv, startVNodes, stopEnv, Stack, type Env } from "./harness";
+import { calls, commandParallelism, engineEvents, kubectl, kubectlJson, localBootstrap, must, startEnv, startVNodes, stopEnv, Stack, withoutDebugLines, type Env } from "./harness";
 
 const PASSWORD = "e2e-Sentinel-Passw0rd-91c4";
 const NS = "vk8s-quickstart";
@@ -42,7 +42,7 @@ function step(name: string, args: string[]) {
   const r = stack.withConfig(args);
   timings[name] = r.seconds;
   const shown = args.includes("--json")
-    ? r.stdout.split("\n").filter((l) => !l.includes('"prefix":"debug: "')).join("\n")
+    ? withoutDebugLines(r.stdout)
     : r.stdout;
   logs.push(shown, r.stderr);
   return r;

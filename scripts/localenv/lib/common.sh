@@ -185,6 +185,25 @@ procs_mentioning() {
 
 b64() { base64 -w0 <"$1"; }
 
+# show_logs DIR LINES: the last LINES lines of every DIR/*.log, on stderr (a component that did not start).
+show_logs() {
+  local f
+  for f in "$1"/*.log; do
+    [ -f "$f" ] || continue
+    log "last lines of $f:"
+    tail -n "$2" "$f" >&2
+  done
+}
+
+# preload_image NAME: the reference of image NAME (e.g. pause, etcd) in the vNodes' preload
+# archive, as scripts/images.sh built it (its images.txt); fails when the archive has none.
+preload_image() {
+  local archive
+  archive=$(bash "$LOCALENV_DIR/../images.sh" list | awk '$1 == "control-plane" { print $2 }')
+  grep -m1 "/$1:" "$(dirname "$archive")/images.txt" \
+    || { log "no $1 image in the preload archive $archive (run scripts/images.sh build)"; return 1; }
+}
+
 # Paths that each simulated vNode sees privately (bind-mounted from
 # STATE_DIR/nodes/<cluster>/<node>/root<path> in the node's own mount namespace):
 # what kubeadm and the bootstrap steps write (/etc/default holds the kubelet flags; it
