@@ -10,7 +10,7 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { engineEvents, kubectl, kubectlJson, must, REPO, startEnv, Stack, stopEnv, type Env, type Run } from "../e2e/harness";
+import { commandSpans, engineEvents, kubectl, kubectlJson, must, REPO, startEnv, Stack, stopEnv, withoutDebugLines, type Env, type Run } from "../e2e/harness";
 
 const LOCALENV = path.join(REPO, "scripts/localenv");
 const PASSWORD = "real-Tier-Passw0rd-5f1c";
@@ -27,15 +27,8 @@ const seconds = (from: string, to: string) => (Date.parse(to) - Date.parse(from)
 
 /** Duration (s) of each bootstrap command of a `pulumi up --json`, by step id (URN suffix). */
 function commandSeconds(stdout: string): Record<string, number> {
-  const starts = new Map<string, number>();
   const out: Record<string, number> = {};
-  for (const e of engineEvents(stdout)) {
-    const urn: string | undefined = e.resourcePreEvent?.metadata?.urn ?? e.resOutputsEvent?.metadata?.urn;
-    if (!urn || !urn.includes("command:remote:Command")) continue;
-    const id = urn.replace(/^.*-bootstrap-/, "").replace(/^.*::/, "");
-    if (e.resourcePreEvent) starts.set(id, e.timestamp);
-    if (e.resOutputsEvent && starts.has(id)) out[id] = e.timestamp - starts.get(id)!;
-  }
+  for (const [urn, { start, end }] of commandSpans(engineEvents(stdout))) out[urn.replace(/^.*::/, "")] = end - start;
   return out;
 }
 const logs: string[] = [];
@@ -47,11 +40,7 @@ function sh(args: string[], timeoutMs = 900_000): string {
 function step(name: string, args: string[]): Run {
   const r = stack.withConfig(args, 1_800_000);
   timings[name] = r.seconds;
-  // From `--json` event streams the SDK's debug diagnostics are left out: @pulumi/pulumi's
-  // "RegisterResource RPC finished" debug line prints resource outputs, secrets included (a
-  // Pulumi behaviour; the CLI shows debug lines only with --debug or --json).
-  const shown = args.includes("--json") ? r.stdout.split("\n").filter((l) => !l.includes('"prefix":"debug: "')).join("\n") : r.stdout;
-  logs.push(shown, r.stderr);
+  logs.push(args.includes("--json") ? withoutDebugLines(r.stdout) : r.stdout, r.stderr);
   return r;
 }
 
@@ -110,7 +99,13 @@ describe("a virtual cluster of real vNodes", () => {
     fs.writeFileSync(innerKubeconfig, outputs.kubeconfig, { mode: 0o600 });
 
     expect(vNodePods().map((p) => [p.name, p.phase]).sort()).toEqual([["quickstart-master-0", "Running"], ["quickstart-worker-1-0", "Running"]]);
-    const nodes = innerNodes();
+    // A joined worker turns Ready once flannel runs on it; the bootstrap waits for the master only
+    // (the status step reports each node): wait, bounded, before asserting.
+    let nodes = innerNodes();
+    for (let i = 0; i < 120 && !nodes.every((n) => n.ready === "True"); i++) {
+      execFileSync("sleep", ["1"]);
+      nodes = innerNodes();
+    }
     expect(nodes.map((n) => [n.name, n.ready]).sort()).toEqual([["master", "True"], ["worker-1", "True"]]);
     for (const n of nodes) {
       expect(n.runtime).toMatch(/^containerd:\/\//);
