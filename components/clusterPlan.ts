@@ -7,7 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { validateCluster } from "../src/spec/validate";
-import { Vk8sValidationError, type Problem } from "../src/spec/errors";
+import { formatPath, Vk8sValidationError, type Problem } from "../src/spec/errors";
 import type { ResolvedCluster } from "../src/spec/resolved";
 import { renderHostObjects, type HostRenderOptions, type K8sObject } from "../src/render/host";
 import { planBootstrap } from "../src/bootstrap/plan";
@@ -110,7 +110,7 @@ export function livePlan(name: string, prepared: PreparedCluster, resolved: Reso
     if (!prepared.liveSteps.has(s.id) && JSON.stringify(s) !== JSON.stringify(plan.steps?.[i])) changed.push(`bootstrap step ${s.id}`);
   });
   if (changed.length > 0 || plan.objects.length !== prepared.objects.length) {
-    const fields = prepared.deferred.map((d) => d.path.join(".")).join(", ");
+    const fields = prepared.deferred.map((d) => formatPath(d.path)).join(", ");
     throw new Vk8sValidationError(resolved.cluster.name, [{
       path: fields,
       message: `resolved to values that change what was planned when the program ran (${changed.join(", ") || "the objects"})`,

@@ -121,16 +121,19 @@ const GRAPH_FIELDS: [Pattern, string][] = [
   [["ssh"], "the SSH dial settings are fixed when the program runs"],
 ];
 
-/** Hands out stand-in NodePorts from the top of the range, skipping every plain port of the arguments. */
+/**
+ * Hands out stand-in NodePorts from the top of the range, skipping every plain port of the
+ * arguments: set A from 32767 down, set B from 32667 down, so the two sets always differ.
+ */
 class PortPool {
   private readonly given = new Map<string, number>();
-  private next = 32767;
+  private readonly next: [number, number] = [32767, 32667];
   constructor(private readonly taken: Set<unknown>) {}
   take(set: StandInSet, key: string): number {
     const id = `${set}:${key}`;
     if (!this.given.has(id)) {
-      while (this.taken.has(this.next)) this.next--;
-      this.given.set(id, this.next--);
+      while (this.taken.has(this.next[set])) this.next[set]--;
+      this.given.set(id, this.next[set]--);
     }
     return this.given.get(id) as number;
   }
