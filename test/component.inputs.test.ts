@@ -94,7 +94,7 @@ describe("bad values arriving as Outputs are refused before the namespace exists
   let outcomes: Record<string, Outcome>;
   /** Runs test/helpers/outputRefusal.ts in its own process (see there why), every scenario in one run. */
   beforeAll(() => {
-    const scenarios = ["hostAddress", "nodeSizes", "portCollision", "password"];
+    const scenarios = ["hostAddress", "nodeSizes", "portCollision", "password", "imageTag"];
     const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "helpers/outputRefusal.ts"), ...scenarios], {
       cwd: path.join(__dirname, ".."), encoding: "utf8", timeout: 120_000, maxBuffer: 16 * 1024 * 1024,
     });
@@ -124,6 +124,13 @@ describe("bad values arriving as Outputs are refused before the namespace exists
   test("a NodePort from an Output that collides with a plain one", () => {
     const { sent, output } = refused("portCollision");
     expect(output!.message).toMatch(/\napiServerNodePort: 30000 is already used by ports\[0\]\.port/);
+    expect(hostObjects(sent)).toEqual([]);
+  });
+
+  test("a node image whose tag picks another Kubernetes than planned: refused, naming the field and what it would change", () => {
+    const { sent, errors } = refused("imageTag");
+    expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(
+      /^invalid virtual cluster "late":\nnodes\[0\]\.image: resolved to values that change what was planned when the program ran \(StatefulSet late-gpu-1, bootstrap step 01-wait-master, .*\) \(pass these fields as plain values, or set kubernetes\.version to the version the node image tags give\)$/)]);
     expect(hostObjects(sent)).toEqual([]);
   });
 

@@ -36,6 +36,8 @@ const SCENARIOS: Record<string, () => Partial<Vk8sClusterArgs>> = {
     ],
   }),
   portCollision: () => ({ apiServerNodePort: later(30000) }),
+  // Planned for Kubernetes 1.20 (the matrix's for Kubeflow v1.4.0); the image's tag says 1.19, which Kubeflow v1.4.0 also runs on.
+  imageTag: () => ({ nodes: [{ ...base.nodes![0], image: later("registry.example.com/vk8s/kink:v1.19") }, base.nodes![1]] }),
   password: () => ({ hostAddress: later("10.1.2.3"), kubeflow: { ...base.kubeflow, password: pulumi.secret(later("short")) } }),
 };
 
