@@ -23,7 +23,7 @@ export interface BootstrapCommandsArgs {
    * `script`, `deleteScript` and `triggers` are read from `steps` once it resolves.
    * @default none
    */
-  liveSteps?: { ids: Set<string>; steps: pulumi.Output<Record<string, BootstrapStep>> };
+  liveSteps?: { ids: Set<string>; step: (id: string) => pulumi.Output<BootstrapStep> };
   /** SSH endpoint of each vNode, by node name. */
   nodes: Record<string, NodeSsh>;
   user: pulumi.Input<string>;
@@ -74,10 +74,11 @@ export function createBootstrapCommands(
       }),
     ];
     const deleteElsewhere = step.deleteScript !== undefined && (step.deleteNode ?? step.node) !== step.node;
-    const live = args.liveSteps?.ids.has(step.id) ? args.liveSteps.steps.apply((s) => s[step.id]) : undefined;
-    const script = live ? live.apply((s) => s.script) : step.script;
-    const deleteScript = live && step.deleteScript !== undefined ? live.apply((s) => s.deleteScript ?? "") : step.deleteScript;
-    const triggers = live ? live.apply((s) => s.triggers) : step.triggers;
+    // One Output per field read: a refused value then fails each with an error of its own.
+    const live = args.liveSteps?.ids.has(step.id) ? () => args.liveSteps!.step(step.id) : undefined;
+    const script = live ? live().apply((s) => s.script) : step.script;
+    const deleteScript = live && step.deleteScript !== undefined ? live().apply((s) => s.deleteScript ?? "") : step.deleteScript;
+    const triggers = live ? live().apply((s) => s.triggers) : step.triggers;
     created[step.id] = new command.remote.Command(`${prefix}-${step.id}`, {
       connection: connectionTo(step.node), // the private key makes it a secret
       create: script,

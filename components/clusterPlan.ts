@@ -45,6 +45,8 @@ export interface PreparedCluster {
   passwordDeferred: boolean;
   /** `args` with the password and the opaque secrets replaced by plain stand-ins. */
   base: Vk8sClusterArgs;
+  /** The arguments with stand-ins A, as validated: what readers see while a refused value stops the namespace. */
+  planned: ResolvedArgs;
 }
 
 /** One plan: the validated cluster, its host objects with one SSH key, its bootstrap steps. */
@@ -76,14 +78,15 @@ export function prepareCluster(name: string, args: Vk8sClusterArgs): PreparedClu
   const imageTag = deferred.some((d) => d.path[0] === "nodes" && d.path[2] === "image")
     ? planOf(name, withoutDeferredImages(a0, deferred), PROBE_KEYS[0]).cluster.matrix.imageTag
     : "v0";
-  const a = planOf(name, standInArgs(base, deferred, 0, imageTag), PROBE_KEYS[0]);
+  const plannedArgs = standInArgs(base, deferred, 0, imageTag);
+  const a = planOf(name, plannedArgs, PROBE_KEYS[0]);
   const b = planOf(name, standInArgs(base, deferred, 1, imageTag), PROBE_KEYS[1]);
   if (a.objects.length !== b.objects.length || !sameStepGraph(a.steps, b.steps)) {
     throw new Error(`vk8s: cluster ${name}: a deferred value changed which objects or steps exist; report this as a bug`);
   }
   const liveObjects = a.objects.map((o, i) => JSON.stringify(o) !== JSON.stringify(b.objects[i]));
   const liveSteps = new Set((a.steps ?? []).filter((s, i) => JSON.stringify(s) !== JSON.stringify(b.steps?.[i])).map((s) => s.id));
-  return { ...a, liveObjects, liveSteps, deferred, passwordDeferred, base };
+  return { ...a, liveObjects, liveSteps, deferred, passwordDeferred, base, planned: { args: plannedArgs, cluster: a.cluster } };
 }
 
 /** The resolved arguments (plain; the password and opaque secrets as stand-ins) and the cluster they validate to. */
@@ -118,6 +121,39 @@ export function livePlan(name: string, prepared: PreparedCluster, resolved: Reso
     }]);
   }
   return { objects: plan.objects, steps: Object.fromEntries((plan.steps ?? []).map((s) => [s.id, s])) };
+}
+
+/**
+ * A validation outcome kept as data. Only the namespace gate and the component's outputs
+ * turn a refusal into an error (`unwrap`); the host objects' inputs fall back to the planned
+ * values, so a refused value fails the namespace's registration and the rest fail waiting
+ * for it, with one error object (the Pulumi runtime reports each object once).
+ */
+export type Checked<T> = { ok: true; value: T } | { ok: false; clusterName: string; problems: Problem[]; refusal: number };
+
+/** The error of each refusal, by its number: Outputs copy the outcome object, the number stays. */
+const refusals = new Map<number, Vk8sValidationError>();
+let nextRefusal = 0;
+
+/** Runs `f`, keeping a `Vk8sValidationError` as data; other errors are thrown. */
+export function attempt<T>(f: () => T): Checked<T> {
+  try {
+    return { ok: true, value: f() };
+  } catch (e) {
+    if (e instanceof Vk8sValidationError) return { ok: false, clusterName: e.clusterName, problems: e.problems, refusal: nextRefusal++ };
+    throw e;
+  }
+}
+
+/**
+ * The value, or the `Vk8sValidationError` of the problems: one error object per refusal,
+ * so that the Pulumi runtime, which reports each error object once, reports it once.
+ */
+export function unwrap<T>(checked: Checked<T>): T {
+  if (checked.ok) return checked.value;
+  const error = refusals.get(checked.refusal) ?? new Vk8sValidationError(checked.clusterName, checked.problems);
+  refusals.set(checked.refusal, error);
+  throw error;
 }
 
 /** Validates the cluster with the real password; returns `namespace` or throws. */

@@ -18,7 +18,8 @@ import { parseVk8sDocuments } from "../src/manifest";
 import { createK8sResource, objectResourceName } from "./k8sResources";
 import { createBootstrapCommands, type NodeSsh } from "./bootstrapCommands";
 import { SshKeyPair } from "./sshKeyPair";
-import { checkDeferredPassword, livePlan, prepareCluster, resolveDeferred, type PreparedCluster, type ResolvedArgs } from "./clusterPlan";
+import { attempt, checkDeferredPassword, livePlan, prepareCluster, resolveDeferred, unwrap, type Checked, type PreparedCluster, type ResolvedArgs } from "./clusterPlan";
+import type { BootstrapStep } from "../src/bootstrap/types";
 import type { Vk8sClusterArgs } from "./vk8sClusterArgs";
 
 export type { Vk8sClusterArgs, Vk8sNodeArgs, Vk8sPortArgs, Vk8sSshArgs, InputMap } from "./vk8sClusterArgs";
@@ -67,25 +68,32 @@ export class Vk8sCluster extends pulumi.ComponentResource {
     super("vk8s:index:Vk8sCluster", name, {}, opts);
     this.cluster = cluster;
     // Outputs resolved and validated again (before the namespace, see `namespaceGate`).
-    const resolved: pulumi.Output<ResolvedArgs> = pulumi.all(prepared.deferred.map((d) => d.value as pulumi.Input<unknown>))
-      .apply((values) => resolveDeferred(name, prepared, values));
+    // Readers never fail: a refused value fails the namespace gate only, and every other
+    // object waits for the namespace, so one error is reported and nothing else is sent.
+    const checkedResolved: pulumi.Output<Checked<ResolvedArgs>> = pulumi.all(prepared.deferred.map((d) => d.value as pulumi.Input<unknown>))
+      .apply((values) => attempt(() => resolveDeferred(name, prepared, values)));
+    const resolved = <R>(read: (r: ResolvedArgs) => R): pulumi.Output<R> => checkedResolved.apply((c) => read(c.ok ? c.value : prepared.planned)) as pulumi.Output<R>;
+    // The component's own outputs fail with the refusal (the same error object as the gate's).
+    const strict = <R>(read: (r: ResolvedArgs) => R): pulumi.Output<R> => checkedResolved.apply((c) => read(unwrap(c))) as pulumi.Output<R>;
     if (prepared.deferred.length === 0) for (const warning of kubeflowSizeWarnings(cluster)) pulumi.log.warn(warning, this);
-    else resolved.apply((r) => kubeflowSizeWarnings(r.cluster).forEach((w) => pulumi.log.warn(w, this)));
+    else checkedResolved.apply((c) => c.ok && kubeflowSizeWarnings(c.value.cluster).forEach((w) => pulumi.log.warn(w, this)));
     const password = pulumi.secret(args.kubeflow.password);
 
     const ssh = args.ssh ?? {};
     const key = ssh.privateKey === undefined ? new SshKeyPair(`${name}-ssh-key`, { parent: this }) : undefined;
     const publicKey = key ? key.publicKeyOpenssh : pulumi.output(ssh.publicKey!);
     const privateKey = key ? key.privateKeyPem : pulumi.secret(ssh.privateKey!);
-    const live = pulumi.all([resolved, publicKey]).apply(([r, k]) => livePlan(name, prepared, r, k));
-    const namespaceName = namespaceGate(name, prepared, resolved, live, password);
+    const checkedLive = pulumi.all([checkedResolved, publicKey]).apply(([r, k]) => (r.ok ? attempt(() => livePlan(name, prepared, r.value, k)) : r));
+    const planned = { objects: prepared.objects, steps: Object.fromEntries((steps ?? []).map((s) => [s.id, s])) };
+    const live = <R>(read: (l: ReturnType<typeof livePlan>) => R): pulumi.Output<R> => checkedLive.apply((c) => read(c.ok ? c.value : planned)) as pulumi.Output<R>;
+    const namespaceName = namespaceGate(name, prepared, checkedResolved, checkedLive, password);
 
     const resources = new Map<string, pulumi.CustomResource>();
     let namespace: pulumi.CustomResource | undefined;
     const skipAwait = args.awaitVNodes === false;
     prepared.objects.forEach((rendered, i) => {
       const awaited = skipAwait && AWAITED_KINDS.has(rendered.kind);
-      const body = prepared.liveObjects[i] ? liveBody(rendered, live.apply((l) => l.objects[i])) : rendered;
+      const body = prepared.liveObjects[i] ? liveBody(rendered, (field) => live((l) => (l.objects[i] as unknown as Record<string, unknown>)[field])) : rendered;
       const metadata = pulumi.output(body.metadata as pulumi.Input<K8sObject["metadata"]>).apply((m) => ({
         ...m,
         ...(awaited ? { annotations: { ...m.annotations, "pulumi.com/skipAwait": "true" } } : {}),
@@ -102,18 +110,17 @@ export class Vk8sCluster extends pulumi.ComponentResource {
       resources.set(`${rendered.kind}/${rendered.metadata.name}`, res);
     });
 
-    const hostAddress = resolved.apply((r) => (r.args.hostAddress as string | undefined) ?? "127.0.0.1");
-    const apiServerNodePort = resolved.apply((r) => r.args.apiServerNodePort as number | undefined);
+    const hostAddress = () => resolved((r) => (r.args.hostAddress as string | undefined) ?? "127.0.0.1");
     const service = (svcName: string) => resources.get(`Service/${svcName}`) as import("@pulumi/kubernetes").core.v1.Service | undefined;
     const sshService = service(sshServiceName(cluster));
     const sshNodePort = sshService
       ? sshService.spec.ports.apply((ports) => ports[0]?.nodePort ?? 0)
       : pulumi.output(0);
     // Admins log in to the access pod as its jump-host user, then to vNodes as `user`.
-    this.sshEndpoint = pulumi.interpolate`ssh://${ACCESS_SSH_USER}@${hostAddress}:${sshNodePort}`;
-    this.kubeflowUrl = pulumi.all([resolved, hostAddress]).apply(([r, host]) => (r.cluster.kubeflowPort ? `http://${host}:${r.cluster.kubeflowPort.port}` : ""));
-    const exposedApiServer = pulumi.all([hostAddress, apiServerNodePort]).apply(([host, port]) => (port ? `https://${host}:${port}` : undefined));
-    this.apiServerEndpoint = exposedApiServer.apply((e) => e ?? `https://${cluster.name}-apiserver.${cluster.namespace}.svc:6443`);
+    this.sshEndpoint = pulumi.interpolate`ssh://${ACCESS_SSH_USER}@${strict((r) => r.args.hostAddress ?? "127.0.0.1")}:${sshNodePort}`;
+    this.kubeflowUrl = strict((r) => (r.cluster.kubeflowPort ? `http://${r.args.hostAddress ?? "127.0.0.1"}:${r.cluster.kubeflowPort.port}` : ""));
+    const exposedApiServer = () => strict((r) => (r.args.apiServerNodePort ? `https://${r.args.hostAddress ?? "127.0.0.1"}:${r.args.apiServerNodePort}` : undefined));
+    this.apiServerEndpoint = exposedApiServer().apply((e) => e ?? `https://${cluster.name}-apiserver.${cluster.namespace}.svc:6443`);
     this.nodes = pulumi.output(cluster.nodes.map((n) => ({
       name: n.name, role: n.role, gpus: n.gpus, statefulSet: n.statefulSetName, pod: n.podName,
     })));
@@ -132,19 +139,19 @@ export class Vk8sCluster extends pulumi.ComponentResource {
       const nodeDependencies: Record<string, pulumi.Resource[]> = {};
       for (const n of cluster.nodes) {
         const direct = ssh.nodeEndpoints && Object.hasOwn(ssh.nodeEndpoints, n.name)
-          ? resolved.apply((r) => r.args.ssh!.nodeEndpoints![n.name] as { host: string; port: number })
+          ? resolved((r) => r.args.ssh!.nodeEndpoints![n.name] as { host: string; port: number })
           : undefined;
         nodes[n.name] = direct
           ? { host: direct.host, port: direct.port }
-          : { host: n.hostname, port: VNODE_SSH_PORT, proxy: { host: hostAddress, port: sshNodePort, user: ACCESS_SSH_USER } };
+          : { host: n.hostname, port: VNODE_SSH_PORT, proxy: { host: hostAddress(), port: sshNodePort, user: ACCESS_SSH_USER } };
         const sts = resources.get(`StatefulSet/${n.statefulSetName}`);
         nodeDependencies[n.name] = [...(sts ? [sts] : []), ...(direct ? [] : accessDeps)];
       }
       const commands = createBootstrapCommands(name, {
         steps,
-        liveSteps: prepared.liveSteps.size > 0 ? { ids: prepared.liveSteps, steps: live.apply((l) => l.steps) } : undefined,
+        liveSteps: prepared.liveSteps.size > 0 ? { ids: prepared.liveSteps, step: (id: string) => live((l): BootstrapStep => l.steps[id]) } : undefined,
         nodes,
-        user: resolved.apply((r) => (r.args.ssh?.user as string | undefined) ?? "root"),
+        user: resolved((r) => (r.args.ssh?.user as string | undefined) ?? "root"),
         privateKey,
         hostKey: ssh.hostKey,
         perDialTimeout: ssh.perDialTimeout ?? 10,
@@ -158,7 +165,7 @@ export class Vk8sCluster extends pulumi.ComponentResource {
       }, this);
       const kubeconfigStep = steps.find((s) => s.id.endsWith("kubeconfig"));
       this.kubeconfig = kubeconfigStep
-        ? pulumi.secret(pulumi.all([commands[kubeconfigStep.id].stdout, exposedApiServer]).apply(([s, e]) => rewriteKubeconfigServer(s, e)))
+        ? pulumi.secret(pulumi.all([commands[kubeconfigStep.id].stdout, exposedApiServer()]).apply(([s, e]) => rewriteKubeconfigServer(s, e)))
         : pulumi.secret("");
       const visible = steps.filter((s) => !s.secretOutput).map((s) => commands[s.id].stdout);
       this.phases = pulumi.all(visible).apply((outs) => readInstallHistory(outs));
@@ -208,23 +215,26 @@ export class Vk8sCluster extends pulumi.ComponentResource {
 function namespaceGate(
   name: string,
   prepared: PreparedCluster,
-  resolved: pulumi.Output<ResolvedArgs>,
-  live: pulumi.Output<unknown>,
+  resolved: pulumi.Output<Checked<ResolvedArgs>>,
+  live: pulumi.Output<Checked<unknown>>,
   password: pulumi.Output<string>,
 ): pulumi.Output<string> {
   const namespace = prepared.cluster.namespace;
   if (!prepared.passwordDeferred && prepared.deferred.length === 0) return pulumi.output(namespace);
   const checkedPassword = prepared.passwordDeferred ? password : pulumi.output("");
   // The name is not secret, only released by secrets: unsecret it so previews show the namespace.
-  return pulumi.unsecret(pulumi.all([resolved, live, checkedPassword]).apply(([r, _l, p]) =>
-    (prepared.passwordDeferred ? checkDeferredPassword(name, r.args, p, namespace) : namespace)));
+  return pulumi.unsecret(pulumi.all([resolved, live, checkedPassword]).apply(([r, l, p]) => {
+    const { args } = unwrap(r);
+    unwrap(l);
+    return prepared.passwordDeferred ? checkDeferredPassword(name, args, p, namespace) : namespace;
+  }));
 }
 
 /** A host object whose fields (metadata included) come from the live render; kind and apiVersion stay plain. */
-function liveBody(planned: K8sObject, live: pulumi.Output<K8sObject>): Record<string, unknown> {
+function liveBody(planned: K8sObject, live: (field: string) => pulumi.Output<unknown>): Record<string, unknown> {
   const body: Record<string, unknown> = { ...planned };
   for (const field of Object.keys(planned)) {
-    if (field !== "apiVersion" && field !== "kind") body[field] = live.apply((o) => (o as unknown as Record<string, unknown>)[field]);
+    if (field !== "apiVersion" && field !== "kind") body[field] = live(field);
   }
   return body;
 }

@@ -90,7 +90,7 @@ describe("good values arriving as Outputs flow into what is registered", () => {
 });
 
 describe("bad values arriving as Outputs are refused before the namespace exists", () => {
-  type Outcome = { sent: string[]; output?: { name: string; message: string }; errors: { name: string; message: string }[] };
+  type Outcome = { sent: string[]; output?: { name: string; message: string }; errors: { name: string; message: string }[]; errorObjects: number };
   let outcomes: Record<string, Outcome>;
   /** Runs test/helpers/outputRefusal.ts in its own process (see there why), every scenario in one run. */
   beforeAll(() => {
@@ -111,6 +111,10 @@ describe("bad values arriving as Outputs are refused before the namespace exists
     expect(errors).toEqual([{ name: "Vk8sValidationError", message: `invalid virtual cluster "late":\n${problem}` }]);
     expect(sent).toEqual(["vk8s:index:Vk8sCluster", "pulumi-nodejs:dynamic/vk8s:SshKeyPair"]);
     expect(hostObjects(sent)).toEqual([]);
+  });
+
+  test("one error object for every failed registration: the runtime reports a refusal once", () => {
+    for (const scenario of ["hostAddress", "nodeSizes", "portCollision", "password", "imageTag"]) expect(refused(scenario).errorObjects).toBe(1);
   });
 
   test("node sizes that are no quantity, and a request over its limit: every problem at once", () => {

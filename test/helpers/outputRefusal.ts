@@ -57,7 +57,7 @@ async function main(): Promise<void> {
       const message = String((e as Error).message).replace(/^(error serializing property "[^"]*": )+/, "");
       return [`${(e as Error).name}: ${message}`, { name: (e as Error).name, message }];
     })).values()];
-    results[name] = { sent: monitorLog.map((r) => r.type), output, errors: messages, rejections: errors.length };
+    results[name] = { sent: monitorLog.map((r) => r.type), output, errors: messages, rejections: errors.length, errorObjects: new Set(errors).size };
   }
   process.stdout.write(JSON.stringify(results));
 }
