@@ -104,6 +104,21 @@ describe("Vk8sPlatform with user A (Kubeflow 1.3) and user B (Kubeflow 1.4)", ()
   });
 });
 
+describe("Vk8sPlatform with hostAddress from another resource (an Output)", () => {
+  test("every user's endpoints and API server certificate carry the resolved address", async () => {
+    const hostAddress = pulumi.output(new Promise<string>((resolve) => setTimeout(() => resolve("10.0.0.8"), 5)));
+    const { result, resources } = await record((o) => new Vk8sPlatform("q", { users: users(), settings: SETTINGS, hostAddress }, o));
+    await settle(resources);
+    const out = await valueOf(result.users);
+    const ports = result.plan.tenants.map((t) => t.nodePorts.ports);
+    expect(out["user-a"]).toMatchObject({ kubeflowUrl: `http://10.0.0.8:${ports[0].kubeflow}`, apiServerEndpoint: `https://10.0.0.8:${ports[0].apiserver}` });
+    expect(out["user-b"].sshEndpoint).toBe(`ssh://vk8s@10.0.0.8:${ports[1].ssh}`);
+    const init = resources.filter((r) => r.type === "command:remote:Command" && r.name.endsWith("-02-kubeadm-init"));
+    expect(init).toHaveLength(2);
+    for (const c of init) expect(c.inputs.create).toMatch(/\n    - 10\.0\.0\.8\n/);
+  }, 60_000);
+});
+
 describe("Vk8sPlatform refusals", () => {
   test("a user whose GPUs do not fit its quota: error names user, resource, sum and quota; nothing registered", async () => {
     const bad = [{ ...userA(), kubeflowPassword: "x" }, { ...userB({ quota: { cpu: "16", memory: "64Gi", gpus: 0, storage: "200Gi" } }), kubeflowPassword: "y" }];
