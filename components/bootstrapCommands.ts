@@ -31,6 +31,8 @@ export interface BootstrapCommandsArgs {
   stdinSecrets: Record<string, pulumi.Input<string>>;
   /** Resources each node's first step waits for (its vNode StatefulSet, the access pod...). */
   nodeDependencies: Record<string, pulumi.Resource[]>;
+  /** Live triggers by step id, after the plan's (`state:<node>=<uid>` of the node states it lives in). */
+  stateTriggers?: Record<string, pulumi.Input<string>[]>;
 }
 
 /** Creates the commands; returns them by step id. */
@@ -72,7 +74,7 @@ export function createBootstrapCommands(
       create: step.script,
       delete: deleteElsewhere ? undefined : step.deleteScript,
       stdin: stdinOf(step, args.stdinSecrets, created),
-      triggers: step.triggers,
+      triggers: [...step.triggers, ...(args.stateTriggers?.[step.id] ?? [])],
       addPreviousOutputInEnv: false,
       logging: step.secretOutput ? "none" : "stdoutAndStderr",
     }, {

@@ -9,7 +9,7 @@ import { kubeflowSizeWarnings } from "../src/spec/rules/kubeflowSize";
 import { Vk8sValidationError } from "../src/spec/errors";
 import type { ClusterSpecInput } from "../src/spec/schema";
 import type { ResolvedCluster } from "../src/spec/resolved";
-import { renderHostObjects, type HostRenderOptions, type K8sObject } from "../src/render/host";
+import { hostRenderWarnings, renderHostObjects, type HostRenderOptions, type K8sObject } from "../src/render/host";
 import { ACCESS_SSH_USER } from "../src/render/access";
 import { accessName, sshServiceName } from "../src/render/names";
 import { VNODE_SSH_PORT } from "../src/render/vnode";
@@ -23,6 +23,8 @@ import { parseVk8sDocuments } from "../src/manifest";
 import { createK8sResource, objectResourceName } from "./k8sResources";
 import { createBootstrapCommands, type NodeSsh } from "./bootstrapCommands";
 import { SshKeyPair } from "./sshKeyPair";
+import { clusterHealthOutput, readVNodes } from "./liveState";
+import type { ClusterHealth } from "../src/status/health";
 
 /** Kinds whose readiness `pulumi up` waits for unless `awaitVNodes` is false. */
 const AWAITED_KINDS = new Set(["StatefulSet", "Deployment", "PersistentVolumeClaim"]);
@@ -117,8 +119,16 @@ export class Vk8sCluster extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
   /** Admin kubeconfig of the virtual cluster (secret); empty when bootstrap is off. */
   public readonly kubeconfig: pulumi.Output<string>;
-  /** Install history: phases with timestamps and per-vNode Kubernetes status. */
+  /** Install history: phases with timestamps and per-vNode Kubernetes status (read once, from the bootstrap). */
   public readonly phases: pulumi.Output<InstallHistory>;
+  /**
+   * What is true now, read live on every preview and `up` (`refresh --run-program` too): the
+   * vNode pods' phase and readiness from the host, the virtual cluster's nodes and their Ready
+   * condition through its kubeconfig (`src/status/health.ts`). Without `awaitVNodes` the pods
+   * are not read. The virtual cluster is read from where `pulumi` runs: expose its API server
+   * (`apiServerNodePort`) or health says `Unreachable`.
+   */
+  public readonly health: pulumi.Output<ClusterHealth>;
   /** The validated spec this component was built from. */
   public readonly cluster: ResolvedCluster;
 
@@ -128,7 +138,7 @@ export class Vk8sCluster extends pulumi.ComponentResource {
     const { cluster, renderOptions, steps } = prepared;
     super("vk8s:index:Vk8sCluster", name, {}, opts);
     this.cluster = cluster;
-    for (const warning of kubeflowSizeWarnings(cluster)) pulumi.log.warn(warning, this);
+    for (const warning of [...kubeflowSizeWarnings(cluster), ...hostRenderWarnings(renderOptions)]) pulumi.log.warn(warning, this);
     const password = pulumi.secret(args.kubeflow.password);
     const passwordChecked = deferredPasswordGate(name, args, cluster.namespace);
 
@@ -177,6 +187,13 @@ export class Vk8sCluster extends pulumi.ComponentResource {
     this.kubeflowVersion = pulumi.output(cluster.kubeflow.version);
     this.namespace = pulumi.output(cluster.namespace);
 
+    // Live reads need the vNode pods to exist: only when `pulumi up` waits for them.
+    const statefulSets = Object.fromEntries(cluster.nodes.flatMap((n) => {
+      const sts = resources.get(`StatefulSet/${n.statefulSetName}`);
+      return sts && !skipAwait ? [[n.name, sts]] : [];
+    }));
+    const live = readVNodes(name, cluster, renderOptions, statefulSets, this);
+
     if (steps === undefined) {
       this.kubeconfig = pulumi.secret("");
       this.phases = pulumi.output(readInstallHistory([]));
@@ -192,8 +209,13 @@ export class Vk8sCluster extends pulumi.ComponentResource {
         const sts = resources.get(`StatefulSet/${n.statefulSetName}`);
         nodeDependencies[n.name] = [...(sts ? [sts] : []), ...(direct ? [] : accessDeps)];
       }
+      // A node whose state is new (a new claim, or a new pod of an emptyDir vNode) runs the
+      // steps that live in that state again: the live uid of each state is a trigger.
+      const stateTriggers = Object.fromEntries(steps.map((step) => [step.id,
+        step.stateOf.flatMap((n) => live.stateIds[n] ? [pulumi.interpolate`state:${n}=${live.stateIds[n]}`] : [])]));
       const commands = createBootstrapCommands(name, {
         steps,
+        stateTriggers,
         nodes,
         user,
         privateKey,
@@ -215,6 +237,8 @@ export class Vk8sCluster extends pulumi.ComponentResource {
       this.phases = pulumi.all(visible).apply((outs) => readInstallHistory(outs));
     }
 
+    this.health = clusterHealthOutput(cluster, live.pods, this.kubeconfig);
+
     this.registerOutputs({
       kubeflowUrl: this.kubeflowUrl,
       sshEndpoint: this.sshEndpoint,
@@ -225,6 +249,7 @@ export class Vk8sCluster extends pulumi.ComponentResource {
       namespace: this.namespace,
       kubeconfig: this.kubeconfig,
       phases: this.phases,
+      health: this.health,
     });
   }
 

@@ -175,6 +175,15 @@ preload_images() {
   done < "$archives"
 }
 
+# record_node_address ADDRESS: writes the node's interface and IPv4 to VK8S_NODE_ADDRESS_FILE
+# (on the node state), where the vNode start-up finds them when its pod is re-created with a
+# new IP (node-address.sh of the boot ConfigMap, src/render/vnode.ts).
+record_node_address() {
+  mkdir -p "$(dirname "$VK8S_NODE_ADDRESS_FILE")"
+  printf 'VK8S_NODE_INTERFACE=%s\nVK8S_NODE_IP=%s\n' "$VK8S_NODE_INTERFACE" "$1" > "$VK8S_NODE_ADDRESS_FILE.tmp"
+  mv "$VK8S_NODE_ADDRESS_FILE.tmp" "$VK8S_NODE_ADDRESS_FILE"
+}
+
 # render_config TEMPLATE DEST NAME=VALUE...: copies the rendered kubeadm configuration,
 # replacing each @NAME@ placeholder by its value (values known only on the node: its IP,
 # the join token); fails when a placeholder is left over. DEST is created mode 0600.
