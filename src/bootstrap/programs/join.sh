@@ -20,7 +20,7 @@ join_command=$(cat)
 if [ -f "$KUBELET_CONF" ]; then
   if state=$(kubectl --kubeconfig "$KUBELET_CONF" get node "$VK8S_NODE_NAME" -o name 2>&1); then
     log "$KUBELET_CONF present and node $VK8S_NODE_NAME registered: already joined, skipping kubeadm join"
-    if [ ! -f "$VK8S_NODE_ADDRESS_FILE" ] && [ -n "$(node_ip)" ]; then record_node_address "$(node_ip)"; fi
+    if [ ! -f "$node_state_root$VK8S_NODE_ADDRESS_FILE" ] && [ -n "$(node_ip)" ]; then record_node_address "$(node_ip)"; fi
     echo "VK8S_NODE $VK8S_NODE_NAME kubernetes-ready"
     exit 0
   fi

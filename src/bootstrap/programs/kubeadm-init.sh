@@ -15,7 +15,7 @@ use_admin_kubeconfig
 if [ -f "$ADMIN_CONF" ]; then
   log "$ADMIN_CONF present: the control plane is already initialised, skipping kubeadm init"
   # Clusters initialised before the address was kept: keep it now (the pod has not moved since).
-  if [ ! -f "$VK8S_NODE_ADDRESS_FILE" ] && [ -n "$(node_ip)" ]; then record_node_address "$(node_ip)"; fi
+  if [ ! -f "$node_state_root$VK8S_NODE_ADDRESS_FILE" ] && [ -n "$(node_ip)" ]; then record_node_address "$(node_ip)"; fi
 else
   address=$(node_ip)
   [ -n "$address" ] || fail "no IPv4 address on $VK8S_NODE_INTERFACE (the interface between vNodes)"
@@ -24,7 +24,7 @@ else
   render_config "$(data "$VK8S_KUBEADM_CONFIG")" "$config" "VK8S_NODE_IP=$address"
   kubeadm init --config "$config" --skip-token-print > "$work/kubeadm-init.log" 2>&1 \
     || { tail -n 40 "$work/kubeadm-init.log" >&2; fail "kubeadm init failed"; }
-  install -m 600 "$config" "$VK8S_KUBEADM_INIT_COPY"
+  install -D -m 600 "$config" "$node_state_root$VK8S_KUBEADM_INIT_COPY"
   record_node_address "$address"
 fi
 wait_until "$VK8S_WAIT_TIMEOUT" "the API server" sh -c 'kubectl get --raw=/readyz >/dev/null 2>&1'
