@@ -16,7 +16,7 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { engineEvents, commandSpans, kubectl, kubectlJson, must, REPO, startEnv, Stack, stopEnv, withoutDebugLines, type Env, type Run } from "../e2e/harness";
+import { commandSpans, engineEvents, kubectl, kubectlJson, must, REPO, startEnv, Stack, stopEnv, withoutDebugLines, type Env, type Run } from "../e2e/harness";
 
 const LOCALENV = path.join(REPO, "scripts/localenv");
 const PASSWORD = "fault-Tier-Passw0rd-81d2";
@@ -27,6 +27,8 @@ const WORKER_POD = "quickstart-worker-1-0";
 let env: Env;
 let stack: Stack;
 let inner = "";
+/** The local environment's bootstrap options (scripts/localenv/bootstrap-options.sh). */
+let bootstrap: any;
 const measures: Record<string, number | string> = {};
 const logs: string[] = [];
 
@@ -52,11 +54,16 @@ function waitFor(what: string, seconds: number, check: () => boolean): number {
   }
 }
 
+/** kubectl with its stderr kept out of the test output (polls fail on purpose while a fault heals). */
+function quiet(kubeconfig: string, args: string[]): string {
+  return execFileSync("kubectl", ["--kubeconfig", kubeconfig, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
+}
+
 const hostPod = (name: string): any => kubectlJson(env.hostKubeconfig, ["get", "pod", "-n", NS, name]);
 const podReady = (p: any) => (p.status.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True");
 function innerReady(): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const n of kubectlJson(inner, ["get", "nodes", "--request-timeout=5s"]).items) {
+  for (const n of JSON.parse(quiet(inner, ["get", "nodes", "--request-timeout=5s", "-o", "json"])).items) {
     out[n.metadata.name] = n.status.conditions.find((c: any) => c.type === "Ready")?.status;
   }
   return out;
@@ -68,7 +75,7 @@ function vNodeContainer(pod: string): string {
   return crictl(["ps", "-q", "--label", `io.kubernetes.pod.name=${pod}`, "--label", "io.kubernetes.container.name=vnode"]).trim().split("\n")[0];
 }
 function crictl(args: string[]): string {
-  return execFileSync("crictl", ["--runtime-endpoint", `unix://${env.state}/hostnode/containerd.sock`, ...args], { encoding: "utf8", timeout: 60_000 });
+  return execFileSync("crictl", ["--runtime-endpoint", `unix://${env.state}/hostnode/containerd.sock`, ...args], { encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "pipe"] });
 }
 
 /** Step ids a `pulumi preview --json` would create, replace or update (reads and sames left out). */
@@ -76,6 +83,16 @@ function plannedSteps(json: string): string[] {
   const steps: any[] = JSON.parse(json).steps ?? [];
   return [...new Set(steps.filter((s) => !["same", "read", "refresh"].includes(s.op) && s.urn.includes("command:remote:Command"))
     .map((s) => s.urn.replace(/^.*::quickstart-/, "")))].sort();
+}
+
+/** Step ids whose command a `pulumi up --json` ran (created, replaced or updated; unchanged ones left out). */
+function ranSteps(stdout: string): string[] {
+  const ran = new Set<string>();
+  for (const e of engineEvents(stdout)) {
+    const m = e.resourcePreEvent?.metadata;
+    if (m && m.urn.includes("command:remote:Command") && !["same", "read", "refresh", "delete", "delete-replaced"].includes(m.op)) ran.add(m.urn.replace(/^.*::quickstart-/, ""));
+  }
+  return [...ran].sort();
 }
 
 /** The `health` output after a `refresh --run-program` (the program reads it live). */
@@ -88,7 +105,7 @@ beforeAll(() => {
   env = startEnv();
   sh([path.join(LOCALENV, "hostnode.sh"), "up", env.state]);
   sh([path.join(LOCALENV, "mirror.sh"), env.state, "v1.9-shape"]);
-  const bootstrap = JSON.parse(sh([path.join(LOCALENV, "bootstrap-options.sh"), env.state, "v1.9-shape"]));
+  bootstrap = JSON.parse(sh([path.join(LOCALENV, "bootstrap-options.sh"), env.state, "v1.9-shape"]));
   stack = new Stack(env, "faults", path.join(REPO, "examples/quickstart"));
   stack.init({
     kubeflowVersion: "26.03",
@@ -108,9 +125,33 @@ afterAll(() => {
 }, 600_000);
 
 describe("faults on a virtual cluster of real vNodes", () => {
+  test("a first up whose Kubeflow step fails, then the fixed input: the next up runs exactly the failed step and what follows", () => {
+    const bad = { ...bootstrap, kubeflowSource: { kind: "mirror", url: bootstrap.kubeflowSource.url.replace(/\.tar\.gz$/, "-missing.tar.gz") } };
+    must(stack.withConfig(["config", "set", "bootstrap", JSON.stringify(bad)]), "config set bootstrap (a missing Kubeflow archive)");
+    const failed = stack.withConfig(["up", "--yes", "--skip-preview", "--json"], 1_800_000);
+    logs.push(withoutDebugLines(failed.stdout), failed.stderr);
+    expect(failed.code).not.toBe(0);
+    expect(failed.stdout).toContain("-missing.tar.gz failed");
+    measures.failedUpSeconds = failed.seconds;
+    // Commands that finished (the engine's outputs event) before the update stopped at 08.
+    const succeeded = [...commandSpans(engineEvents(failed.stdout)).keys()].map((u) => u.replace(/^.*::quickstart-/, ""));
+    expect(succeeded).toEqual(expect.arrayContaining(["01-wait-master", "02-kubeadm-init", "04-flannel"]));
+    expect(succeeded).not.toContain("08-kubeflow");
+    must(stack.withConfig(["config", "set", "bootstrap", JSON.stringify(bootstrap)]), "config set bootstrap (fixed)");
+    const up = pulumi(["up", "--yes", "--skip-preview", "--json"], "pulumi up (fixed input)");
+    measures.fixedUpSeconds = up.seconds;
+    const ran = ranSteps(up.stdout);
+    // Exactly what had not succeeded: the failed step, what follows it, and what the stop left out.
+    expect(ran.filter((id) => succeeded.includes(id))).toEqual([]);
+    expect(ran).toEqual(expect.arrayContaining(["08-kubeflow", "09-dex-login", "10-expose", "11-status"]));
+    expect([...new Set([...succeeded, ...ran])].sort()).toEqual([
+      "01-wait-master", "02-kubeadm-init", "03-kubeconfig", "04-flannel", "05-join-token-worker-1", "06-join-worker-1",
+      "06-join-worker-1-cleanup", "08-kubeflow", "09-dex-login", "10-expose", "11-status",
+    ]);
+    console.log(`failed up finished ${succeeded.join(" ")}; the fixed up ran ${ran.join(" ")}`);
+  });
+
   test("up: node state on claims of the host's default StorageClass, both inner nodes Ready, health Ready", () => {
-    const up = pulumi(["up", "--yes", "--skip-preview"], "pulumi up");
-    measures.upSeconds = up.seconds;
     inner = path.join(env.state, "inner.kubeconfig");
     fs.writeFileSync(inner, stack.outputs(true).kubeconfig, { mode: 0o600 });
     const claims = kubectlJson(env.hostKubeconfig, ["get", "pvc", "-n", NS]).items;
@@ -132,7 +173,7 @@ describe("faults on a virtual cluster of real vNodes", () => {
     waitFor("a new master vNode pod Ready", 300, () => { const p = hostPod(MASTER_POD); return p.metadata.uid !== before.metadata.uid && podReady(p); });
     const after = hostPod(MASTER_POD);
     console.log(`master vNode pod IP ${before.status.podIP} -> ${after.status.podIP}`);
-    waitFor("the inner API server answering", 300, () => kubectl(inner, ["get", "--raw=/readyz", "--request-timeout=5s"]).trim() === "ok");
+    waitFor("the inner API server answering", 300, () => quiet(inner, ["get", "--raw=/readyz", "--request-timeout=5s"]).trim() === "ok");
     waitFor("both inner nodes Ready", 300, allReady);
     measures.masterPodRecreatedToReady = (Date.now() - started) / 1000;
     expect(kubectlJson(inner, ["get", "configmap", "-n", "default", "fault-probe"]).data).toEqual({ made: "before-the-faults" });
@@ -147,7 +188,7 @@ describe("faults on a virtual cluster of real vNodes", () => {
     const started = Date.now();
     crictl(["exec", id, "pkill", "-x", "containerd"]);
     crictl(["exec", id, "pkill", "-f", "^kube-apiserver "]);
-    waitFor("the inner API server answering again", 300, () => kubectl(inner, ["get", "--raw=/readyz", "--request-timeout=5s"]).trim() === "ok");
+    waitFor("the inner API server answering again", 300, () => quiet(inner, ["get", "--raw=/readyz", "--request-timeout=5s"]).trim() === "ok");
     waitFor("both inner nodes Ready", 300, allReady);
     measures.apiServerAndContainerdKilledToReady = (Date.now() - started) / 1000;
     expect(crictl(["exec", id, "pgrep", "-x", "containerd"]).trim()).toMatch(/^[0-9]+$/);
@@ -173,8 +214,7 @@ describe("faults on a virtual cluster of real vNodes", () => {
     const preview = pulumi(["preview", "--json"], "pulumi preview");
     expect(plannedSteps(preview.stdout)).toEqual(["05-join-token-worker-1", "06-join-worker-1"]);
     const up = pulumi(["up", "--yes", "--skip-preview", "--json"], "pulumi up (re-bootstrap of worker-1)");
-    const ran = [...commandSpans(engineEvents(up.stdout)).keys()].map((u) => u.replace(/^.*::quickstart-/, "")).sort();
-    expect(ran).toEqual(["05-join-token-worker-1", "06-join-worker-1"]);
+    expect(ranSteps(up.stdout)).toEqual(["05-join-token-worker-1", "06-join-worker-1"]);
     measures.workerRebootstrapUpSeconds = up.seconds;
     measures.workerReadyAfterRebootstrap = waitFor("both inner nodes Ready", 180, allReady);
     const after = liveHealth();
