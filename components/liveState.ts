@@ -89,18 +89,20 @@ async function readInnerNodes(kubeconfig: string): Promise<{ nodes: InnerNodeHea
 
 /**
  * The `health` output: the live vNode pods and the virtual cluster's nodes read through its
- * kubeconfig (empty kubeconfig: `NotBootstrapped`). Never fails: a read that fails is reported.
+ * kubeconfig (empty kubeconfig: `NotBootstrapped`), once `after` resolves (the install history:
+ * so an `up` reads what its bootstrap left). Never fails: a read that fails is reported.
  */
 export function clusterHealthOutput(
   cluster: ResolvedCluster,
   pods: Record<string, k8s.core.v1.Pod>,
   kubeconfig: pulumi.Output<string>,
+  after: pulumi.Output<unknown>,
 ): pulumi.Output<ClusterHealth> {
   const vNodes = cluster.nodes.filter((n) => pods[n.name]).map((n) => {
     const pod = pods[n.name];
     return pulumi.all([pod.status, pod.metadata]).apply(([status, metadata]) => vNodePodHealth(n.name, n.podName, { status, metadata }));
   });
-  // The kubeconfig is secret; what is read with it is not.
-  return pulumi.unsecret(pulumi.all([pulumi.all(vNodes), kubeconfig]).apply(async ([pods, config]) =>
+  // The kubeconfig is secret; what is read with it is not. Read once `after` (the bootstrap) is done.
+  return pulumi.unsecret(pulumi.all([pulumi.all(vNodes), kubeconfig, after]).apply(async ([pods, config]) =>
     clusterHealth(cluster.nodes.map((n) => n.name), pods, config ? await readInnerNodes(config) : undefined)));
 }

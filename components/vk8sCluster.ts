@@ -237,7 +237,7 @@ export class Vk8sCluster extends pulumi.ComponentResource {
       this.phases = pulumi.all(visible).apply((outs) => readInstallHistory(outs));
     }
 
-    this.health = clusterHealthOutput(cluster, live.pods, this.kubeconfig);
+    this.health = clusterHealthOutput(cluster, live.pods, this.kubeconfig, this.phases);
 
     this.registerOutputs({
       kubeflowUrl: this.kubeflowUrl,
