@@ -38,6 +38,8 @@ export interface BootstrapCommandsArgs {
   stdinSecrets: Record<string, pulumi.Input<string>>;
   /** Resources each node's first step waits for (its vNode StatefulSet, the access pod...). */
   nodeDependencies: Record<string, pulumi.Resource[]>;
+  /** Live triggers by step id, after the plan's (`state:<node>=<uid>` of the node states it lives in). */
+  stateTriggers?: Record<string, pulumi.Input<string>[]>;
 }
 
 /** Creates the commands; returns them by step id. */
@@ -84,7 +86,7 @@ export function createBootstrapCommands(
       create: script,
       delete: deleteElsewhere ? undefined : deleteScript,
       stdin: stdinOf(step, args.stdinSecrets, created),
-      triggers,
+      triggers: pulumi.all([triggers, ...(args.stateTriggers?.[step.id] ?? [])]).apply(([planned, ...state]) => [...planned, ...state]),
       addPreviousOutputInEnv: false,
       logging: step.secretOutput ? "none" : "stdoutAndStderr",
     }, {

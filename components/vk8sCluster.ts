@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { kubeflowSizeWarnings } from "../src/spec/rules/kubeflowSize";
 import type { ClusterSpecInput } from "../src/spec/schema";
 import type { ResolvedCluster } from "../src/spec/resolved";
-import type { K8sObject } from "../src/render/host";
+import { hostRenderWarnings, type K8sObject } from "../src/render/host";
 import { ACCESS_SSH_USER } from "../src/render/access";
 import { accessName, sshServiceName } from "../src/render/names";
 import { VNODE_SSH_PORT } from "../src/render/vnode";
@@ -24,6 +24,8 @@ import type { Vk8sClusterArgs } from "./vk8sClusterArgs";
 
 export type { Vk8sClusterArgs, Vk8sNodeArgs, Vk8sPortArgs, Vk8sSshArgs, InputMap } from "./vk8sClusterArgs";
 export { checkDeferredPassword, prepareCluster, type PreparedCluster } from "./clusterPlan";
+import { clusterHealthOutput, readVNodes } from "./liveState";
+import type { ClusterHealth } from "../src/status/health";
 
 /** Kinds whose readiness `pulumi up` waits for unless `awaitVNodes` is false. */
 const AWAITED_KINDS = new Set(["StatefulSet", "Deployment", "PersistentVolumeClaim"]);
@@ -52,8 +54,16 @@ export class Vk8sCluster extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
   /** Admin kubeconfig of the virtual cluster (secret); empty when bootstrap is off. */
   public readonly kubeconfig: pulumi.Output<string>;
-  /** Install history: phases with timestamps and per-vNode Kubernetes status. */
+  /** Install history: phases with timestamps and per-vNode Kubernetes status (read once, from the bootstrap). */
   public readonly phases: pulumi.Output<InstallHistory>;
+  /**
+   * What is true now, read live on every preview and `up` (`refresh --run-program` too): the
+   * vNode pods' phase and readiness from the host, the virtual cluster's nodes and their Ready
+   * condition through its kubeconfig (`src/status/health.ts`). Without `awaitVNodes` the pods
+   * are not read. The virtual cluster is read from where `pulumi` runs: expose its API server
+   * (`apiServerNodePort`) or health says `Unreachable`.
+   */
+  public readonly health: pulumi.Output<ClusterHealth>;
   /**
    * The validated spec this component was planned from. Fields given as Outputs hold their
    * stand-ins here (addresses 192.0.2.x, images under registry.invalid); the objects are
@@ -77,6 +87,7 @@ export class Vk8sCluster extends pulumi.ComponentResource {
     const strict = <R>(read: (r: ResolvedArgs) => R): pulumi.Output<R> => checkedResolved.apply((c) => read(unwrap(c))) as pulumi.Output<R>;
     if (prepared.deferred.length === 0) for (const warning of kubeflowSizeWarnings(cluster)) pulumi.log.warn(warning, this);
     else checkedResolved.apply((c) => c.ok && kubeflowSizeWarnings(c.value.cluster).forEach((w) => pulumi.log.warn(w, this)));
+    for (const warning of hostRenderWarnings(prepared.renderOptions)) pulumi.log.warn(warning, this);
     const password = pulumi.secret(args.kubeflow.password);
 
     const ssh = args.ssh ?? {};
@@ -128,6 +139,13 @@ export class Vk8sCluster extends pulumi.ComponentResource {
     this.kubeflowVersion = pulumi.output(cluster.kubeflow.version);
     this.namespace = pulumi.output(cluster.namespace);
 
+    // Live reads need the vNode pods to exist: only when `pulumi up` waits for them.
+    const statefulSets = Object.fromEntries(cluster.nodes.flatMap((n) => {
+      const sts = resources.get(`StatefulSet/${n.statefulSetName}`);
+      return sts && !skipAwait ? [[n.name, sts]] : [];
+    }));
+    const vNodeReads = readVNodes(name, cluster, prepared.renderOptions, statefulSets, namespaceName, this);
+
     if (steps === undefined) {
       this.kubeconfig = pulumi.secret("");
       this.phases = pulumi.output(readInstallHistory([]));
@@ -147,9 +165,14 @@ export class Vk8sCluster extends pulumi.ComponentResource {
         const sts = resources.get(`StatefulSet/${n.statefulSetName}`);
         nodeDependencies[n.name] = [...(sts ? [sts] : []), ...(direct ? [] : accessDeps)];
       }
+      // A node whose state is new (a new claim, or a new pod of an emptyDir vNode) runs the
+      // steps that live in that state again: the live uid of each state is a trigger.
+      const stateTriggers = Object.fromEntries(steps.map((step) => [step.id,
+        step.stateOf.flatMap((n) => vNodeReads.stateIds[n] ? [pulumi.interpolate`state:${n}=${vNodeReads.stateIds[n]}`] : [])]));
       const commands = createBootstrapCommands(name, {
         steps,
         liveSteps: prepared.liveSteps.size > 0 ? { ids: prepared.liveSteps, step: (id: string) => live((l): BootstrapStep => l.steps[id]) } : undefined,
+        stateTriggers,
         nodes,
         user: resolved((r) => (r.args.ssh?.user as string | undefined) ?? "root"),
         privateKey,
@@ -171,6 +194,8 @@ export class Vk8sCluster extends pulumi.ComponentResource {
       this.phases = pulumi.all(visible).apply((outs) => readInstallHistory(outs));
     }
 
+    this.health = clusterHealthOutput(cluster, vNodeReads.pods, this.kubeconfig, this.phases);
+
     this.registerOutputs({
       kubeflowUrl: this.kubeflowUrl,
       sshEndpoint: this.sshEndpoint,
@@ -181,6 +206,7 @@ export class Vk8sCluster extends pulumi.ComponentResource {
       namespace: this.namespace,
       kubeconfig: this.kubeconfig,
       phases: this.phases,
+      health: this.health,
     });
   }
 

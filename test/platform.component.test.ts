@@ -45,7 +45,7 @@ describe("Vk8sPlatform with user A (Kubeflow 1.3) and user B (Kubeflow 1.4)", ()
   test("tenant objects are in the user's namespace and wait for it", () => {
     for (const user of ["user-a", "user-b"]) {
       const ns = run.resources.find((r) => r.type === "kubernetes:core/v1:Namespace" && r.name === `p-${user}-namespace-vk8s-${user}`)!;
-      const tenant = run.resources.filter((r) => r.name.startsWith(`p-${user}-`) && /ResourceQuota|LimitRange|NetworkPolicy|PersistentVolumeClaim/.test(r.type));
+      const tenant = run.resources.filter((r) => r.name.startsWith(`p-${user}-`) && !r.read && /ResourceQuota|LimitRange|NetworkPolicy|PersistentVolumeClaim/.test(r.type));
       expect(tenant.map((r) => r.type.split(":").pop()).sort()).toEqual([
         "LimitRange", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy", "PersistentVolumeClaim", "ResourceQuota",
       ]);

@@ -19,6 +19,8 @@
  *   workers                     number of worker vNodes besides the master @default 0
  *   nodeResources               resources of every vNode, JSON @default requests 1 CPU / 2Gi, limits 4 CPU / 8Gi
  *   apiServerNodePort           host NodePort of the inner API server @default not exposed
+ *   nodeStorage                 where vNodes keep node state: "emptyDir", or JSON {"size": "20Gi",
+ *                               "storageClassName": "fast"} @default a 50Gi claim of the default StorageClass
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Vk8sCluster } from "../../components";
@@ -49,6 +51,7 @@ const cluster = new Vk8sCluster("quickstart", {
   awaitVNodes: config.getBoolean("awaitVNodes"),
   ssh: config.getObject("ssh"),
   bootstrap: config.getObject("bootstrap"),
+  hostRender: { nodeStorage: config.get("nodeStorage") === "emptyDir" ? "emptyDir" : config.getObject("nodeStorage") },
 });
 
 export const kubeflowUrl = cluster.kubeflowUrl;
@@ -59,4 +62,5 @@ export const kubernetesVersion = cluster.kubernetesVersion;
 export const kubeflowVersion = cluster.kubeflowVersion;
 export const namespace = cluster.namespace;
 export const phases = cluster.phases;
+export const health = cluster.health;
 export const kubeconfig = cluster.kubeconfig;

@@ -57,6 +57,10 @@ async function main(): Promise<void> {
       const message = String((e as Error).message).replace(/^(error serializing property "[^"]*": )+/, "");
       return [`${(e as Error).name}: ${message}`, { name: (e as Error).name, message }];
     })).values()];
+    // As the runtime does with a failed registration: the refusal is logged as an error (after
+    // which it does not report, as leaked promises, the reads of live objects still waiting on
+    // registrations the refusal stopped).
+    for (const m of messages) pulumi.log.error(m.message);
     results[name] = { sent: monitorLog.map((r) => r.type), output, errors: messages, rejections: errors.length, errorObjects: new Set(errors).size };
   }
   process.stdout.write(JSON.stringify(results));
