@@ -236,6 +236,9 @@ up() {
     die "another host node runs on this machine (state $owner); stop it first: hostnode.sh down $owner"
   fi
   echo "$state" >/run/vk8s-hostnode.owner
+  # The owner is written: release the lock now, so the daemons started below do not inherit
+  # (and hold) it; another `up` then meets the owner check above instead of waiting forever.
+  exec 7>&-
   mkdir -p "$dir" && chmod 700 "$dir"
   # shellcheck disable=SC1091
   . "$host/ports.env"
