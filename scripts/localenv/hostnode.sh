@@ -325,6 +325,9 @@ down() {
     iptables-save | grep -v -e '^:KUBE-' -e '-j KUBE-' -e '^-A KUBE-' | iptables-restore || true
   fi
   ip link del "$BRIDGE" 2>/dev/null || true
+  # The local PersistentVolumes' data (vNode node state: images, etcd) is this node's own, made
+  # by make_storage: it goes with the node (several GiB per vNode).
+  rm -rf "$dir/volumes"
   local cg
   for cg in /sys/fs/cgroup/*/; do
     if [ -d "$cg${CGROUP_ROOT#/}" ]; then find "$cg${CGROUP_ROOT#/}" -depth -type d -exec rmdir {} \; 2>/dev/null || true; fi
