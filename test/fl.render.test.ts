@@ -89,6 +89,10 @@ describe("renderFederatedLearning: objects", () => {
       VK8S_FL_ROUNDS: "3",
       VK8S_FL_STORAGE: "/mnt/storage/models",
     });
+    // Random initialisation (air-gapped clusters): Keras downloads nothing (weights null).
+    const untrained = renderFederatedLearning({ ...base, model: { pretrained: false } });
+    expect(envOf(find(untrained, "Deployment", "fl-flower-server").spec.template.spec.containers[0]).VK8S_FL_MODEL_CONFIG)
+      .toBe(`{"input_shape":[32,32,3],"num_classes":10,"weights":null}`);
     const digits = renderFederatedLearning({ ...base, dataset: "digits", rounds: 5, minClients: 3 });
     expect(envOf(find(digits, "Deployment", "fl-flower-server").spec.template.spec.containers[0])).toMatchObject({
       VK8S_FL_ROUNDS: "5",
