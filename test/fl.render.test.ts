@@ -46,6 +46,10 @@ describe("renderFederatedLearning: objects", () => {
   it("exposes the model server on its own NodePort with a KServe v1 readiness path", () => {
     const svc = find(objs, "Service", "fl-model-server");
     expect(svc.spec.ports).toEqual([{ name: "http", port: 8080, targetPort: "http", nodePort: 30081, protocol: "TCP" }]);
+    // No endpoints before the first round: pulumi up must not wait for them (the Flower
+    // server's Service, ready at once, is awaited).
+    expect(svc.metadata.annotations).toEqual({ "pulumi.com/skipAwait": "true" });
+    expect(find(objs, "Service", "fl-flower-server").metadata.annotations).toBeUndefined();
     const pod = find(objs, "Deployment", "fl-model-server").spec.template.spec;
     expect(pod.containers[0].command).toEqual(["python", "-m", "vk8s_fl.serve"]);
     expect(pod.containers[0].readinessProbe.httpGet).toEqual({ path: "/v1/models/fl-model", port: "http" });
