@@ -141,6 +141,7 @@ function describeFl(): string {
     tail(["get", "pods,jobs,pvc", "-n", FL_NAMESPACE, "-o", "wide"]),
     tail(["get", "events", "-n", FL_NAMESPACE, "--sort-by", ".lastTimestamp"]).split("\n").slice(-25).join("\n"),
     tail(["logs", "-n", FL_NAMESPACE, "deployment/fl-flower-server", "--tail", "30"]),
+    tail(["logs", "-n", FL_NAMESPACE, "deployment/fl-model-server", "--all-containers", "--tail", "30"]),
     ...CLIENTS.map((c) => tail(["logs", "-n", FL_NAMESPACE, `job/fl-${c.id}`, "--all-containers", "--tail", "20"])),
   ].join("\n");
 }
@@ -170,7 +171,7 @@ describe("federated learning in a virtual cluster of real vNodes", () => {
     for (const n of nodes) expect(n.images).toContain(image);
     for (const [urn, { start, end }] of commandSpans(engineEvents(up.stdout))) {
       const id = urn.replace(/^.*::/, "");
-      if (/kubeadm-init|join-/.test(id)) measures[`step ${id} incl. fl-tf import (s)`] = end - start;
+      if (/-(02-kubeadm-init|06-join-worker-\d+)$/.test(id)) measures[`step ${id} incl. fl-tf import (s)`] = end - start;
     }
   });
 
@@ -266,7 +267,7 @@ describe("federated learning in a virtual cluster of real vNodes", () => {
       ready = pods.some((p: any) => p.status.conditions?.some((c: any) => c.type === "Ready" && c.status === "True"));
       if (!ready) sleep(5);
     }
-    if (!ready) throw new Error(`the model server is not Ready after 300 s:\n${describeFl()}\n${inner(["logs", "-n", FL_NAMESPACE, "deployment/fl-model-server", "--all-containers", "--tail", "30"])}`);
+    if (!ready) throw new Error(`the model server is not Ready after 300 s:\n${describeFl()}`);
     // Three CIFAR-shaped images (32x32x3 pixels in [0, 255]), deterministic.
     const pixels = (k: number) => Array.from({ length: 32 }, (_, y) => Array.from({ length: 32 }, (_, x) => [0, 1, 2].map((c) => (x * 7 + y * 13 + c * 29 + k * 31) % 256)));
     const body = { instances: [0, 1, 2].map(pixels) };
