@@ -9,7 +9,7 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { kubectlJson, REPO, startEnv, Stack, type Env } from "../e2e/harness";
+import { kubectlJson, REPO, startEnv, Stack, stopEnv, type Env } from "../e2e/harness";
 
 export const LOCALENV = path.join(REPO, "scripts/localenv");
 /** Namespace of the quickstart cluster's objects in the host cluster. */
@@ -30,16 +30,40 @@ export interface RealEnv {
   hostNodeUpSeconds: number;
 }
 
-/** Host plane, host node, mirror (Kubeflow fixture of `shape`) and the bootstrap options. */
+/** The state folder of a host node that runs on this machine now (hostnode.sh's lock), if any. */
+export function runningHostNode(): string | undefined {
+  const owner = fs.existsSync("/run/vk8s-hostnode.owner") ? fs.readFileSync("/run/vk8s-hostnode.owner", "utf8").trim() : "";
+  const pidFile = path.join(owner, "hostnode/containerd.pid");
+  if (!owner || !fs.existsSync(pidFile)) return undefined;
+  try {
+    process.kill(Number(fs.readFileSync(pidFile, "utf8").trim()), 0);
+    return owner;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Host plane, host node, mirror (Kubeflow fixture of `shape`) and the bootstrap options.
+ * Throws at once when another host node runs on this machine (one per machine), and stops
+ * what it started when a step fails.
+ */
 export function startRealEnv(shape: "v1.8-shape" | "v1.9-shape" = "v1.9-shape"): RealEnv {
+  const other = runningHostNode();
+  if (other) throw new Error(`another host node runs on this machine (state ${other}): wait until it is stopped (hostnode.sh down ${other}), then run the real tier again`);
   const env = startEnv();
-  const t = Date.now();
-  sh([path.join(LOCALENV, "hostnode.sh"), "up", env.state]);
-  const hostNodeUpSeconds = (Date.now() - t) / 1000;
-  sh([path.join(LOCALENV, "mirror.sh"), env.state, shape]);
-  const bootstrap = JSON.parse(sh([path.join(LOCALENV, "bootstrap-options.sh"), env.state, shape]));
-  const vars = Object.fromEntries(fs.readFileSync(path.join(env.state, "hostnode/env"), "utf8").trim().split("\n").map((l) => l.split(/=(.*)/s).slice(0, 2)));
-  return { env, bootstrap, mirrorUrl: vars.MIRROR_URL, mirrorDir: vars.MIRROR_DIR, hostNodeUpSeconds };
+  try {
+    const t = Date.now();
+    sh([path.join(LOCALENV, "hostnode.sh"), "up", env.state]);
+    const hostNodeUpSeconds = (Date.now() - t) / 1000;
+    sh([path.join(LOCALENV, "mirror.sh"), env.state, shape]);
+    const bootstrap = JSON.parse(sh([path.join(LOCALENV, "bootstrap-options.sh"), env.state, shape]));
+    const vars = Object.fromEntries(fs.readFileSync(path.join(env.state, "hostnode/env"), "utf8").trim().split("\n").map((l) => l.split(/=(.*)/s).slice(0, 2)));
+    return { env, bootstrap, mirrorUrl: vars.MIRROR_URL, mirrorDir: vars.MIRROR_DIR, hostNodeUpSeconds };
+  } catch (e) {
+    stopEnv(env);
+    throw e;
+  }
 }
 
 /** A stack of examples/quickstart (the repository's Pulumi.yaml), its config and password set. */
