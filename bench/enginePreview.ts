@@ -1,7 +1,7 @@
 /**
  * `pulumi preview` wall time of the platform program on the real engine (the toolchain
  * and a local host control plane), for 1 and 10 users, bootstrap on. Prints numbers;
- * asserts nothing. Run: npm run bench:engine (needs scripts/toolchain.sh built).
+ * asserts nothing. Run: npm run bench:engine (needs tools/toolchain.sh built).
  */
 import * as path from "path";
 import { must, REPO, startEnv, stopEnv, Stack } from "../test/e2e/harness";

@@ -16,7 +16,7 @@ import { VNODE_SSH_PORT } from "../src/render/vnode";
 import { rewriteKubeconfigServer } from "../src/kubeconfig/rewrite";
 import { planBootstrap } from "../src/bootstrap/plan";
 import type { BootstrapOptions, BootstrapStep } from "../src/bootstrap/types";
-import { checkClusterArgs } from "../src/spec/clusterArgs";
+import { checkClusterArgs } from "../src/plan/clusterArgs";
 import { digest, hashDexPassword } from "../src/bootstrap/password";
 import { readInstallHistory, type InstallHistory } from "../src/status/phases";
 import { parseVk8sDocuments } from "../src/manifest";

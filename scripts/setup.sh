@@ -10,7 +10,7 @@
 #   node       Node.js 22 LTS (scripts/node22.sh: from the npm registry when the machine's is older)
 #   npm        the project's npm packages (npm ci, only when package-lock.json changed)
 #   python     the federated-learning venv (fl/run-tests.sh --setup-only; PyPI)
-#   toolchain  Pulumi CLI, plugins, Kubernetes, etcd, kustomize (scripts/toolchain.sh; Go module proxy)
+#   toolchain  Pulumi CLI, plugins, Kubernetes, etcd, kustomize (tools/toolchain.sh; Go module proxy)
 #   images     the vNode (kink), access and control-plane images (scripts/images.sh), when present
 # Each part prints one line when it had work to do; long ones print progress at least once a
 # minute. Exit 1 when a part failed (the part is named).
@@ -90,7 +90,7 @@ part_python() {
 
 part_toolchain() {
   # pipefail: the status is toolchain.sh's; cache hits and the env line are not news.
-  bash scripts/toolchain.sh | { grep -v -e ': cached$' -e '^env: source' -e '^unavailable from the Go module proxy' || true; }
+  bash tools/toolchain.sh | { grep -v -e ': cached$' -e '^env: source' -e '^unavailable from the Go module proxy' || true; }
 }
 
 part_images() {

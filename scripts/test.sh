@@ -4,6 +4,9 @@
 #   VK8S_SKIP_E2E=1 bash scripts/test.sh    without the real-engine tier
 #   VK8S_SKIP_REAL=1 bash scripts/test.sh   without the real tier (real vNodes)
 #   VK8S_SKIP_PACKAGE=1 bash scripts/test.sh    without the package tier (npm pack + fresh installs)
+#   VK8S_SKIP_LOCALENV=1 bash scripts/test.sh   without the local environment's self-test
+# Besides the tiers it checks the code's shape: src/'s dependency rules (dependency-cruiser), the
+# Go stand-ins' tests (go test, from their committed modules) and every shell file (shellcheck).
 # The package tier runs after the e2e tier, whose toolchain its `pulumi preview` check uses.
 # Installs what it needs through scripts/setup.sh, the set-up the quickstart uses too.
 # Ends with one line `vk8s: N passed, N failed` summing every tier.
@@ -26,6 +29,28 @@ echo "== unit and component tests (jest)"
 CI=${CI:-} npx jest --json --outputFile="$results/jest.json" || status=1
 count_jest "$results/jest.json"
 
+# count_summary NAME FILE: adds N and M of FILE's last `NAME: N passed, M failed` line (none: 1 failed).
+count_summary() {
+  local line p f
+  line=$(grep -E "^$1: [0-9]+ passed, [0-9]+ failed" "$2" 2>/dev/null | tail -n 1)
+  if [ -z "$line" ]; then failed=$((failed + 1)); return; fi
+  read -r p f < <(sed -E 's/^[^:]*: ([0-9]+) passed, ([0-9]+) failed.*/\1 \2/' <<<"$line")
+  passed=$((passed + p)); failed=$((failed + f))
+}
+
+echo "== dependency rules of src/ (dependency-cruiser)"
+if bash tools/depcheck.sh | tee "$results/deps.out"; then :; else status=1; fi
+count_summary depcheck "$results/deps.out"
+
+echo "== Go stand-ins (go vet, go test)"
+if bash tools/standins/gotest.sh | tee "$results/gotest.out"; then :; else status=1; fi
+count_summary gotest "$results/gotest.out"
+
+echo "== shell files (shellcheck)"
+if bash tools/shellcheck.sh >"$results/shellcheck.out"; then :; else status=1; fi
+grep -v '^ok ' "$results/shellcheck.out" || true # the failures and the count; one `ok` line per passing file is noise
+count_summary shellcheck "$results/shellcheck.out"
+
 echo "== federated learning (pytest)"
 if bash fl/run-tests.sh -q -p no:cacheprovider --junitxml="$results/fl.xml"; then :; else status=1; fi
 if [ -f "$results/fl.xml" ]; then
@@ -40,6 +65,12 @@ PY
   passed=$((passed + p)); failed=$((failed + f))
 else
   failed=$((failed + 1))
+fi
+
+if [ "${VK8S_SKIP_LOCALENV:-0}" != 1 ]; then
+  echo "== local environment (scripts/localenv/selftest.sh)"
+  if bash scripts/localenv/selftest.sh | tee "$results/selftest.out"; then :; else status=1; fi
+  count_summary selftest "$results/selftest.out"
 fi
 
 if [ "${VK8S_SKIP_E2E:-0}" != 1 ] && [ -f scripts/e2e.sh ]; then

@@ -77,8 +77,8 @@ describe("cni", () => {
 });
 
 describe("facts shared with the toolchain and the images", () => {
-  test("flannel: the default image's version is the one scripts/toolchain.sh builds", () => {
-    const toolchain = fs.readFileSync(path.join(REPO, "scripts/toolchain.sh"), "utf8");
+  test("flannel: the default image's version is the one tools/toolchain.sh builds", () => {
+    const toolchain = fs.readFileSync(path.join(REPO, "tools/toolchain.sh"), "utf8");
     expect(toolchain).toMatch(new RegExp(`^FLANNEL_VERSION=${FLANNEL_VERSION.replace(/\./g, "\\.")}$`, "m"));
     expect(FLANNEL_IMAGE).toBe(`ghcr.io/vk8s/flannel:v${FLANNEL_VERSION}`);
   });

@@ -9,7 +9,7 @@ import type { ManifestSource } from "./types";
 export const DEVICE_PLUGIN_VERSION = "0.17.4";
 
 /**
- * flannel release of vk8s's flannel image (images/flannel; scripts/toolchain.sh FLANNEL_VERSION
+ * flannel release of vk8s's flannel image (images/flannel; tools/toolchain.sh FLANNEL_VERSION
  * builds the same flanneld: a test keeps the two equal).
  */
 export const FLANNEL_VERSION = "0.28.10";

@@ -23,7 +23,7 @@
  * before 1.10 published no such table, and the same figures are used for them. Treat a
  * component's figure as an estimate, the full total as the README's.
  */
-import { atLeast } from "../bootstrap/shell";
+import { atLeast } from "../core/version";
 
 /** Requests of a component's pods: `cpu` in millicores, `memoryMi` in MiB. */
 export interface ComponentSize {

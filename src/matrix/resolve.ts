@@ -2,7 +2,7 @@
  * Decisions over the compatibility matrix (`table.ts`): which Kubernetes, calico and kink
  * image a Kubeflow version gets, and why a pair is refused.
  */
-import type { Problem } from "../spec/errors";
+import type { Problem } from "../core/errors";
 import { CALICO_ROWS, KUBEFLOW_ROWS, KUBERNETES_RELEASES } from "./table";
 import type { Evidence, KubeflowRow, MatrixDecision } from "./types";
 

@@ -7,7 +7,7 @@
  * matrix; CIDRs; ports and access pod; Kubeflow login; cluster labels.
  */
 import { checkKustomizeArch, decideMatrix } from "../matrix/resolve";
-import { accessName, apiServerServiceName, bootConfigMapName } from "../render/names";
+import { accessName, apiServerServiceName, bootConfigMapName } from "../core/naming";
 import type { MatrixDecision } from "../matrix/types";
 import { DEFAULTS } from "./defaults";
 import { Vk8sValidationError, type Problem, quote } from "./errors";
@@ -91,7 +91,7 @@ function checkClusterName(name: string): Problem[] {
   if (typeof name !== "string") return [{ path: "name", message: `expected a string, got ${typeof name}`, fix: "name the cluster like team-a or sample3" }];
   const error = dns1123LabelError(name);
   if (error) return [{ path: "name", message: error, fix: "name the cluster like team-a or sample3" }];
-  const named = { name } as ResolvedCluster;
+  const named = { name };
   const derived = [namespaceFor(name), headlessServiceNameFor(name), bootConfigMapName(named), apiServerServiceName(named), accessName(named)];
   const longest = derived.find((d) => d.length > 63);
   if (longest) return [{ path: "name", message: `${quote(longest)} derived from it is over 63 characters`, fix: "shorten the cluster name" }];

@@ -22,7 +22,7 @@ beforeAll(() => {
 afterAll(() => { if (env) stopEnv(env); });
 
 test("the language host stand-in's plugin tests pass (go test)", () => {
-  const r = execFileSync("bash", [path.join(REPO, "scripts/toolchain/langhost-nodejs/test.sh"), "-v"], { encoding: "utf8", timeout: 600_000 });
+  const r = execFileSync("bash", [path.join(REPO, "tools/standins/gotest.sh"), "langhost-nodejs", "--", "-v"], { encoding: "utf8", timeout: 600_000 });
   for (const t of ["TestPluginCommand", "TestRunPluginStreamsOutputAndExitCode", "TestRunPluginComponentProvider", "TestRunPluginWithoutPulumiInstalled", "TestMissingDependencies"]) {
     expect(r).toContain(`--- PASS: ${t} `);
   }

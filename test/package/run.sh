@@ -2,7 +2,7 @@
 # The package as shipped (`npm run test:package`): packs the library, installs the tarball into
 # fresh projects under $TMPDIR with the pinned, newest and lowest peer versions, and checks
 # each (see shipped.package.test.ts). Uses the toolchain for `pulumi preview` when it exists
-# (it is never built here: run scripts/toolchain.sh or scripts/e2e.sh for that).
+# (it is never built here: run tools/toolchain.sh or scripts/e2e.sh for that).
 #   bash test/package/run.sh [--json FILE] [jest args...]
 set -euo pipefail
 cd "$(dirname "$0")/../.."

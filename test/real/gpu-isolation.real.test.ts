@@ -16,7 +16,7 @@ function missing(): string | undefined {
   if (process.getuid?.() !== 0) return "not root (mknod needs CAP_MKNOD)";
   const docker = spawnSync("docker", ["info", "--format", "{{.ServerVersion}}"], { encoding: "utf8" });
   if (docker.error || docker.status !== 0) return `docker does not answer (${docker.error?.message ?? docker.stderr.trim()})`;
-  const minor = /^KUBERNETES_VERSION=(\d+\.\d+)/m.exec(spawnSync("cat", [path.join(REPO, "scripts/toolchain.sh")], { encoding: "utf8" }).stdout)?.[1];
+  const minor = /^KUBERNETES_VERSION=(\d+\.\d+)/m.exec(spawnSync("cat", [path.join(REPO, "tools/toolchain.sh")], { encoding: "utf8" }).stdout)?.[1];
   const image = process.env.VK8S_KINK_IMAGE ?? `ghcr.io/vk8s/kink:v${minor}`;
   if (spawnSync("docker", ["image", "inspect", image]).status !== 0) return `image ${image} is missing (scripts/images.sh build)`;
   return undefined;

@@ -62,7 +62,7 @@ expect() {
 }
 
 # ---- the image ------------------------------------------------------------------------------
-MINOR=$(sed -n 's/^KUBERNETES_VERSION=\([0-9]*\.[0-9]*\).*/\1/p' "$ROOT/scripts/toolchain.sh")
+MINOR=$(sed -n 's/^KUBERNETES_VERSION=\([0-9]*\.[0-9]*\).*/\1/p' "$ROOT/tools/toolchain.sh")
 IMAGE=${VK8S_KINK_IMAGE:-ghcr.io/vk8s/kink:v$MINOR}
 if ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
   echo "gpu-isolation: image $IMAGE is missing (build it with scripts/images.sh build)" >&2

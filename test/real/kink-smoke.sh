@@ -55,7 +55,7 @@ wait_for() {
 
 # ---- images ---------------------------------------------------------------------------
 "$ROOT/scripts/images.sh" build
-IMAGE=$(docker image inspect -f '{{index .RepoTags 0}}' "ghcr.io/vk8s/kink:v$(sed -n 's/^KUBERNETES_VERSION=\([0-9]*\.[0-9]*\).*/\1/p' "$ROOT/scripts/toolchain.sh")")
+IMAGE=$(docker image inspect -f '{{index .RepoTags 0}}' "ghcr.io/vk8s/kink:v$(sed -n 's/^KUBERNETES_VERSION=\([0-9]*\.[0-9]*\).*/\1/p' "$ROOT/tools/toolchain.sh")")
 CONTROL_PLANE=$("$ROOT/scripts/images.sh" list | sed -n 's/^control-plane //p')
 KUBERNETES_VERSION=$(docker run --rm --entrypoint kubeadm "$IMAGE" version -o short)
 ETCD_TAG=$(tar -xOf "$CONTROL_PLANE" manifest.json | grep -o 'vk8s.local/etcd:[^"]*' | cut -d: -f2)

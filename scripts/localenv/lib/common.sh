@@ -34,7 +34,7 @@ need() {
   local tool
   for tool in "$@"; do
     command -v "$tool" >/dev/null 2>&1 \
-      || die "$tool: not found on PATH (build the toolchain with scripts/toolchain.sh or set VK8S_TOOLCHAIN_ENV; apt-get install etcd-server openssh-server openssl)"
+      || die "$tool: not found on PATH (build the toolchain with tools/toolchain.sh or set VK8S_TOOLCHAIN_ENV; apt-get install etcd-server openssh-server openssl)"
   done
 }
 

@@ -1,6 +1,6 @@
 /** Rules for `ports[]` (NodePorts to the master vNode), the access pod and the image repository. */
 import { quote } from "../errors";
-import { RESERVED_PORT_NAMES } from "../../render/names";
+import { RESERVED_PORT_NAMES } from "../../core/naming";
 import type { Problem } from "../errors";
 import { dns1123LabelError, imageReferenceError, imageRepositoryError } from "../names";
 import type { LooseSpec } from "../shape";

@@ -1,4 +1,4 @@
-// Program of scripts/toolchain/command-provider/smoke.sh: exercises the command provider
+// Program of tools/standins/command-provider/smoke.sh: exercises the command provider
 // stand-in (remote and local Command) and the Node.js dynamic provider plugin through the real
 // Pulumi CLI. Config (set by smoke.sh): port, hostKey, privateKey (OpenSSH, secret), pkcs8Key
 // (PKCS#8 PEM, secret), proxyKey + proxyKeyPassword (encrypted OpenSSH, secret), stdinSecret

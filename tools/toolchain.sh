@@ -9,7 +9,7 @@
 #   $VK8S_TOOLCHAIN_DIR/pulumi-home/plugins/       Pulumi plugin cache (unless PULUMI_HOME is set)
 #   $VK8S_TOOLCHAIN_DIR/env.sh                     `source` it: PATH, PULUMI_HOME, PULUMI_* flags
 #
-# Usage: scripts/toolchain.sh [--force] [tool...]
+# Usage: tools/toolchain.sh [--force] [tool...]
 #   tool     one or more of: pulumi pulumi-language-nodejs kubernetes-provider command-provider
 #            etcd kubernetes kustomize coredns cri-tools flannel (default: all)
 #   --force  rebuild even when a cached build exists (default: reuse the cache)
@@ -24,8 +24,8 @@
 # PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true (set by env.sh).
 # Pieces the module proxy does not serve are reported as `unavailable` with the proxy's answer.
 # Two of them have vk8s stand-ins, built instead and named in env.sh: the Node.js language host
-# (scripts/toolchain/langhost-nodejs; VK8S_PULUMI_LANGUAGE_HOST) and the command provider
-# (scripts/toolchain/command-provider; VK8S_COMMAND_PROVIDER). Node.js dynamic providers get the
+# (tools/standins/langhost-nodejs; VK8S_PULUMI_LANGUAGE_HOST) and the command provider
+# (tools/standins/command-provider; VK8S_COMMAND_PROVIDER). Node.js dynamic providers get the
 # pulumi-resource-pulumi-nodejs script next to the cached `pulumi`. Whatever is still missing is
 # listed in VK8S_TOOLCHAIN_MISSING. Exit 1 if any piece failed to build.
 set -euo pipefail
@@ -91,9 +91,9 @@ done
 [ ${#tools[@]} -gt 0 ] || tools=("${ALL_TOOLS[@]}")
 
 mkdir -p "$TC_ROOT/logs" "$TC_ROOT/src" "$TC_PULUMI_HOME/plugins"
-TC_SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=SCRIPTDIR/toolchain/lib.sh
-source "$TC_SCRIPTS/toolchain/lib.sh"
+TC_TOOLS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=SCRIPTDIR/lib.sh
+source "$TC_TOOLS/lib.sh"
 
 # ---- tools ------------------------------------------------------------------------------
 # Each tc_<tool> prints one status line. Builds go to <dir>.tmp and are renamed into place only
@@ -116,7 +116,7 @@ tc_pulumi() {
 tc_pulumi_language_nodejs() {
   # The real host is installed next to `pulumi` (a bundled plugin is looked up on PATH, then
   # there). Its module is only published as a pseudo-version of the v$PULUMI_VERSION commit; when
-  # that is unknown or not served, build vk8s's stand-in (scripts/toolchain/langhost-nodejs).
+  # that is unknown or not served, build vk8s's stand-in (tools/standins/langhost-nodejs).
   local dir="$TC_ROOT/pulumi-v$PULUMI_VERSION"
   local mod=github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
   if tc_on_path pulumi-language-nodejs "$(pulumi-language-nodejs -version 2>/dev/null)" "$PULUMI_VERSION"; then return; fi
@@ -164,42 +164,80 @@ tc_place_language_host() {
   echo "$2" >"$dir/language-host"
 }
 
-# The stand-in's cache folder is keyed by the Pulumi version and a hash of its source.
-tc_language_nodejs_standin_dir() {
-  local src="$TC_SCRIPTS/toolchain/langhost-nodejs/main.go"
-  echo "$TC_ROOT/pulumi-language-nodejs-standin-v$PULUMI_VERSION-$(sha256sum "$src" | cut -c1-12)"
+# ---- vk8s stand-ins ----------------------------------------------------------------------
+# Each stand-in is a Go module in tools/standins/<name>/ with a committed go.mod and go.sum (its
+# tests run in place: tools/standins/gotest.sh). The build copies the module's non-test sources,
+# go.mod and go.sum into $TC_ROOT/src/<folder>/ and builds with -mod=readonly: nothing is
+# resolved at build time. Cache key: the folder is named by a hash of the non-test Go sources
+# (content, not paths), and a cached build is reused only while the go.mod and go.sum it was built
+# from (the copies in $TC_ROOT/src/<folder>/) equal the committed ones, so a changed module rebuilds.
+
+# tc_standin_hash NAME: 12 hex digits over tools/standins/NAME's non-test Go sources: one file's
+# sha256, or the sha256 of the `sha256sum ./file.go` lines of several (sorted by name).
+tc_standin_hash() {
+  local files
+  mapfile -t files < <(cd "$TC_TOOLS/standins/$1" && find . -maxdepth 1 -name '*.go' ! -name '*_test.go' | LC_ALL=C sort)
+  if [ ${#files[@]} -eq 1 ]; then
+    (cd "$TC_TOOLS/standins/$1" && sha256sum "${files[0]}" | cut -c1-12)
+  else
+    (cd "$TC_TOOLS/standins/$1" && sha256sum "${files[@]}" | sha256sum | cut -c1-12)
+  fi
 }
 
-# tc_standin LABEL DIR BINARY PREPARE VERSION PREFIX: reuse DIR when complete, else build a
-# vk8s stand-in from the module PREPARE writes, stamped with VERSION, and drop the builds of
-# older sources (folders PREFIX-*). Returns non-zero when the build failed (already reported).
+# tc_standin_current NAME DIR: DIR's build came from the committed go.mod and go.sum of NAME.
+tc_standin_current() {
+  local src f
+  src="$TC_ROOT/src/$(basename "$2")"
+  for f in go.mod go.sum; do cmp -s "$TC_TOOLS/standins/$1/$f" "$src/$f" || return 1; done
+}
+
+# tc_standin LABEL NAME DIR BINARY VERSION PREFIX: reuse DIR when complete and built from the
+# committed module, else build stand-in NAME stamped with VERSION, and drop the builds of older
+# sources (folders PREFIX-*). Returns non-zero when the build failed (already reported).
 tc_standin() {
-  local label=$1 dir=$2 binary=$3 prepare=$4 version=$5 prefix=$6 src old
-  if tc_cached "$dir" "$binary"; then
+  local label=$1 name=$2 dir=$3 binary=$4 version=$5 prefix=$6 src old
+  if tc_cached "$dir" "$binary" && tc_standin_current "$name" "$dir"; then
     tc_use "$label"
     return 0
   fi
   src="$TC_ROOT/src/$(basename "$dir")"
   tc_log_start "$(basename "$dir")"
-  tc_step "$label" "$prepare" "$src" || return 1
-  tc_build "$label" "$dir" "$src" "-X main.version=$version" "$binary=." || return 1
+  tc_step "$label" tc_prepare_standin "$name" "$src" || return 1
+  GOFLAGS="-mod=readonly -buildvcs=false" tc_build "$label" "$dir" "$src" "-X main.version=$version" "$binary=." || return 1
   for old in "$TC_ROOT/$prefix"-* "$TC_ROOT/src/$prefix"-*; do
     case "$old" in "$dir" | "$src") ;; *) rm -rf "$old" ;; esac
   done
 }
 
+# tc_prepare_standin NAME SRC: SRC holds the committed module of stand-in NAME without its tests.
+tc_prepare_standin() {
+  local mod="$TC_TOOLS/standins/$1"
+  if [ ! -f "$mod/go.mod" ] || [ ! -f "$mod/go.sum" ]; then
+    echo "$mod has no committed go.mod and go.sum: run 'go mod tidy' there and commit both"
+    return 1
+  fi
+  # The stand-ins speak the plugin protocol of the pinned CLI: their go.mod pins the same SDK.
+  grep -q "^[[:space:]]*github.com/pulumi/pulumi/sdk/v3 v$PULUMI_VERSION\$" "$mod/go.mod" || {
+    echo "$mod/go.mod does not require github.com/pulumi/pulumi/sdk/v3 v$PULUMI_VERSION (PULUMI_VERSION):" \
+      "run 'go get github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION && go mod tidy' there and commit go.mod and go.sum"
+    return 1
+  }
+  rm -rf "$2" && mkdir -p "$2"
+  find "$mod" -maxdepth 1 -name '*.go' ! -name '*_test.go' -exec cp {} "$2/" \;
+  cp "$mod/go.mod" "$mod/go.sum" "$2/"
+}
+
+# The language host stand-in's cache folder: the Pulumi version and the hash of its sources.
+tc_language_nodejs_standin_dir() {
+  echo "$TC_ROOT/pulumi-language-nodejs-standin-v$PULUMI_VERSION-$(tc_standin_hash langhost-nodejs)"
+}
+
 tc_language_nodejs_standin() {
   local dir
   dir=$(tc_language_nodejs_standin_dir)
-  tc_standin "pulumi-language-nodejs stand-in (vk8s)" "$dir" pulumi-language-nodejs tc_prepare_standin \
+  tc_standin "pulumi-language-nodejs stand-in (vk8s)" langhost-nodejs "$dir" pulumi-language-nodejs \
     "$PULUMI_VERSION" pulumi-language-nodejs-standin || return 0
   tc_place_language_host "$dir/bin/pulumi-language-nodejs" vk8s-stand-in
-}
-
-tc_prepare_standin() {
-  rm -rf "$1" && mkdir -p "$1" && cp "$TC_SCRIPTS/toolchain/langhost-nodejs/main.go" "$1/"
-  printf 'module vk8s.local/toolchain/pulumi-language-nodejs-standin\n\ngo 1.26\n' >"$1/go.mod"
-  (cd "$1" && go mod edit -require="github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" && nice -n 10 go mod tidy)
 }
 
 tc_kubernetes_provider() {
@@ -249,7 +287,7 @@ tc_command_provider() {
     echo "pulumi-resource-command $v: already installed in $TC_PULUMI_HOME/plugins, not built"; return
   fi
   # The proxy refuses the real provider's module (403 "This module version is not available"):
-  # build vk8s's stand-in (scripts/toolchain/command-provider). With the stand-in cached, the
+  # build vk8s's stand-in (tools/standins/command-provider). With the stand-in cached, the
   # proxy is not asked again (--force asks).
   if tc_cached "$(tc_command_standin_dir)" pulumi-resource-command; then
     TC_MISSING+=(pulumi-resource-command)
@@ -266,29 +304,17 @@ tc_command_provider() {
   tc_install_plugin command "$v" "$dir/bin/pulumi-resource-command"
 }
 
-# The command provider stand-in's cache folder is keyed by its version and a hash of its
-# non-test Go sources.
+# The command provider stand-in's cache folder: its version and the hash of its sources.
 tc_command_standin_dir() {
-  local hash
-  hash=$(cd "$TC_SCRIPTS/toolchain/command-provider" &&
-    find . -maxdepth 1 -name '*.go' ! -name '*_test.go' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-12)
-  echo "$TC_ROOT/pulumi-resource-command-standin-v$COMMAND_PROVIDER_VERSION-$hash"
+  echo "$TC_ROOT/pulumi-resource-command-standin-v$COMMAND_PROVIDER_VERSION-$(tc_standin_hash command-provider)"
 }
 
 tc_command_standin() {
   local v=$COMMAND_PROVIDER_VERSION dir
   dir=$(tc_command_standin_dir)
-  tc_standin "pulumi-resource-command $v stand-in (vk8s)" "$dir" pulumi-resource-command tc_prepare_command_standin \
+  tc_standin "pulumi-resource-command $v stand-in (vk8s)" command-provider "$dir" pulumi-resource-command \
     "$v" pulumi-resource-command-standin || return 0
   tc_install_plugin command "$v" "$dir/bin/pulumi-resource-command"
-}
-
-# tc_prepare_command_standin SRC: the stand-in's build module (no tests: toolchain.sh runs none).
-tc_prepare_command_standin() {
-  rm -rf "$1" && mkdir -p "$1"
-  find "$TC_SCRIPTS/toolchain/command-provider" -maxdepth 1 -name '*.go' ! -name '*_test.go' -exec cp {} "$1/" \;
-  printf 'module vk8s.local/toolchain/pulumi-resource-command-standin\n\ngo 1.26\n' >"$1/go.mod"
-  (cd "$1" && go mod edit -require="github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" && nice -n 10 go mod tidy)
 }
 
 tc_etcd() {

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Smoke test of the command provider stand-in (pulumi-resource-command built by
-# scripts/toolchain.sh from this folder) and of the pulumi-resource-pulumi-nodejs dynamic
+# tools/toolchain.sh from this folder) and of the pulumi-resource-pulumi-nodejs dynamic
 # provider script, through the real Pulumi CLI of the toolchain, with a local file backend and a
 # passphrase. It starts a throwaway sshd on 127.0.0.1:<free port> (generated host key, authorized
 # client keys; also the jump host), and a silent TCP listener (accepts, never speaks SSH), runs
 # the program in smoke/index.js, and stops everything it started on exit.
 #
-# Usage: scripts/toolchain/command-provider/smoke.sh
-#   Needs: scripts/toolchain.sh run first (pulumi, language host, command plugin), Node.js
+# Usage: tools/standins/command-provider/smoke.sh
+#   Needs: tools/toolchain.sh run first (pulumi, language host, command plugin), Node.js
 #   (scripts/node22.sh), /work/main-style node_modules with @pulumi/pulumi and @pulumi/command
 #   at the repo root, /usr/sbin/sshd (openssh-server; installed with apt-get when missing).
 # Environment: VK8S_TOOLCHAIN_DIR (default ~/.cache/vk8s/toolchain), KEEP=1 keeps the work dir.
@@ -47,17 +47,15 @@ fail() {
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 
 # ---- the provider and its unit tests ------------------------------------------------------
-# Rebuilds the stand-in when its sources changed (cached otherwise), then runs main_test.go in a
-# copy of its build module (scripts/toolchain.sh runs no tests).
-if "$repo/scripts/toolchain.sh" command-provider >"$work/toolchain.out" 2>&1; then
-  pass "scripts/toolchain.sh command-provider: $(grep '^pulumi-resource-command' "$work/toolchain.out" | tail -n 1 | sed 's/ (log: .*//')"
-else fail "scripts/toolchain.sh command-provider" "$work/toolchain.out"; fi
+# Rebuilds the stand-in when its module changed (cached otherwise), then runs its Go tests in
+# place (tools/standins/gotest.sh; the toolchain build leaves them out).
+if "$repo/tools/toolchain.sh" command-provider >"$work/toolchain.out" 2>&1; then
+  pass "tools/toolchain.sh command-provider: $(grep '^pulumi-resource-command' "$work/toolchain.out" | tail -n 1 | sed 's/ (log: .*//')"
+else fail "tools/toolchain.sh command-provider" "$work/toolchain.out"; fi
 # shellcheck source=/dev/null
 . "$VK8S_TOOLCHAIN_DIR/env.sh"
 if [ "$VK8S_COMMAND_PROVIDER" = vk8s-stand-in ]; then
-  src=$(find "$VK8S_TOOLCHAIN_DIR/src" -maxdepth 1 -name 'pulumi-resource-command-standin-v*' | head -n 1)
-  cp -R "$src" "$work/gotest" && cp "$here"/*.go "$work/gotest/"
-  if (cd "$work/gotest" && PATH="/usr/local/go/bin:$PATH" GOFLAGS=-mod=mod GOWORK=off nice -n 10 go test -count=1 ./...) >"$work/gotest.out" 2>&1; then
+  if bash "$repo/tools/standins/gotest.sh" command-provider >"$work/gotest.out" 2>&1; then
     pass "go test (main_test.go): $(tail -n 1 "$work/gotest.out")"
   else fail "go test (main_test.go)" "$work/gotest.out"; fi
 else

@@ -1,7 +1,8 @@
 package main
 
 // Unit tests of the pure parts (Check, Diff, error messages, retry limits, host keys) and of
-// cancellation. smoke.sh runs them in a copy of the build module; scripts/toolchain.sh does not.
+// cancellation. tools/standins/gotest.sh runs them in place (smoke.sh through it); the toolchain
+// build leaves them out.
 
 import (
 	"context"
