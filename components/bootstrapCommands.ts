@@ -16,10 +16,17 @@ export interface NodeSsh {
 }
 
 export interface BootstrapCommandsArgs {
+  /** The plan: ids, order, nodes, secrecy and stdin are read from it. */
   steps: BootstrapStep[];
+  /**
+   * Steps whose programs and triggers depend on values known only at run time: their
+   * `script`, `deleteScript` and `triggers` are read from `steps` once it resolves.
+   * @default none
+   */
+  liveSteps?: { ids: Set<string>; step: (id: string) => pulumi.Output<BootstrapStep> };
   /** SSH endpoint of each vNode, by node name. */
   nodes: Record<string, NodeSsh>;
-  user: string;
+  user: pulumi.Input<string>;
   privateKey: pulumi.Input<string>;
   /** Pinned host key (`ssh-ed25519 AAAA...`), when known. */
   hostKey?: pulumi.Input<string>;
@@ -31,6 +38,8 @@ export interface BootstrapCommandsArgs {
   stdinSecrets: Record<string, pulumi.Input<string>>;
   /** Resources each node's first step waits for (its vNode StatefulSet, the access pod...). */
   nodeDependencies: Record<string, pulumi.Resource[]>;
+  /** Live triggers by step id, after the plan's (`state:<node>=<uid>` of the node states it lives in). */
+  stateTriggers?: Record<string, pulumi.Input<string>[]>;
 }
 
 /** Creates the commands; returns them by step id. */
@@ -67,12 +76,17 @@ export function createBootstrapCommands(
       }),
     ];
     const deleteElsewhere = step.deleteScript !== undefined && (step.deleteNode ?? step.node) !== step.node;
+    // One Output per field read: a refused value then fails each with an error of its own.
+    const live = args.liveSteps?.ids.has(step.id) ? () => args.liveSteps!.step(step.id) : undefined;
+    const script = live ? live().apply((s) => s.script) : step.script;
+    const deleteScript = live && step.deleteScript !== undefined ? live().apply((s) => s.deleteScript ?? "") : step.deleteScript;
+    const triggers = live ? live().apply((s) => s.triggers) : step.triggers;
     created[step.id] = new command.remote.Command(`${prefix}-${step.id}`, {
       connection: connectionTo(step.node), // the private key makes it a secret
-      create: step.script,
-      delete: deleteElsewhere ? undefined : step.deleteScript,
+      create: script,
+      delete: deleteElsewhere ? undefined : deleteScript,
       stdin: stdinOf(step, args.stdinSecrets, created),
-      triggers: step.triggers,
+      triggers: pulumi.all([triggers, ...(args.stateTriggers?.[step.id] ?? [])]).apply(([planned, ...state]) => [...planned, ...state]),
       addPreviousOutputInEnv: false,
       logging: step.secretOutput ? "none" : "stdoutAndStderr",
     }, {
@@ -88,8 +102,8 @@ export function createBootstrapCommands(
       created[`${step.id}-cleanup`] = new command.remote.Command(`${prefix}-${step.id}-cleanup`, {
         connection: connectionTo(cleanupNode),
         create: `echo 'vk8s: ${step.id} is cleaned up from ${cleanupNode} when removed'`,
-        delete: step.deleteScript,
-        triggers: step.triggers,
+        delete: deleteScript,
+        triggers,
         addPreviousOutputInEnv: false,
       }, { parent, dependsOn: [created[step.id]] });
     }

@@ -32,8 +32,14 @@ export interface Vk8sPlatformArgs {
   users: Vk8sPlatformUser[];
   /** Port range, block size, default quota and storage, host CIDRs, DNS... @default see PLATFORM_DEFAULTS */
   settings?: PlatformSettings;
-  /** Address of a host node on which users reach their NodePorts. @default "127.0.0.1" */
-  hostAddress?: string;
+  /**
+   * Address of a host node on which users reach their NodePorts (IPv4 or DNS name); may be
+   * an Output (a load balancer's address), checked before any user's namespace is created.
+   * The users' cluster specs, quotas, storage and NodePorts stay plain: the platform plans
+   * quotas, NodePort blocks and storage from them when the program runs (src/platform).
+   * @default "127.0.0.1"
+   */
+  hostAddress?: pulumi.Input<string>;
   /** Let `pulumi up` wait for vNodes to be ready (see Vk8sCluster). @default true */
   awaitVNodes?: boolean;
   /** Bootstrap settings of every cluster; `false` creates only the host objects. @default {} */

@@ -4,17 +4,22 @@
  * describe (strings, numbers, booleans, lists, maps, nested interfaces; no unions): a node's
  * `role` is a string and quantities are strings. The values go unchanged to the library's
  * `Vk8sCluster`, whose one validation refuses bad ones (field path, rule, fix) before anything
- * is created.
+ * is created. Fields that take outputs of other resources are `Input`s (the schema marks the
+ * rest `plain`): those that decide which resources exist (node names and roles, the GPU count,
+ * versions, the port names, clusterName) must be known when the program runs.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Vk8sCluster as Vk8sClusterComponent, type Vk8sClusterArgs as LibraryArgs } from "../components/vk8sCluster";
 
 /** What one vNode pod asks of the host, as Kubernetes quantities by resource name. */
 export interface NodeResourcesArgs {
-  /** Requests, e.g. `{"cpu": "1", "memory": "16Gi"}`. */
-  requests?: { [resource: string]: string };
-  /** Limits; `nvidia.com/gpu` here gives the vNode whole GPUs, e.g. `{"nvidia.com/gpu": "2"}`. */
-  limits?: { [resource: string]: string };
+  /** Requests, e.g. `{"cpu": "1", "memory": "16Gi"}`; each may be another resource's output. */
+  requests?: { [resource: string]: pulumi.Input<string> };
+  /**
+   * Limits; `nvidia.com/gpu` here gives the vNode whole GPUs, e.g. `{"nvidia.com/gpu": "2"}`.
+   * Each may be another resource's output, except `nvidia.com/gpu`, which must be known when the program runs.
+   */
+  limits?: { [resource: string]: pulumi.Input<string> };
 }
 
 /** One vNode: a privileged pod running a whole Kubernetes node. */
@@ -24,12 +29,12 @@ export interface NodeArgs {
   /** `master` (exactly one: the control plane) or `worker`. */
   role: string;
   /** Full kink image reference. Default: the image repository's tag for the Kubernetes version. */
-  image?: string;
+  image?: pulumi.Input<string>;
   resources?: NodeResourcesArgs;
   /** Host node labels the vNode pod must run on. */
-  nodeSelector?: { [key: string]: string };
+  nodeSelector?: { [key: string]: pulumi.Input<string> };
   /** Extra labels on this vNode's StatefulSet and pod. */
-  labels?: { [key: string]: string };
+  labels?: { [key: string]: pulumi.Input<string> };
 }
 
 /** The Kubernetes of the virtual cluster. */
@@ -47,7 +52,7 @@ export interface KubeflowArgs {
   /** `v1.3.0`, `1.4`, `v1.10.0`, ... (`vk8s matrix` lists them). */
   version: string;
   /** Login email. */
-  email: string;
+  email: pulumi.Input<string>;
   /** Login password (at least 8 characters, not the upstream default); pass a secret. */
   password: pulumi.Input<string>;
 }
@@ -56,9 +61,9 @@ export interface KubeflowArgs {
 export interface PortArgs {
   name: string;
   /** Host NodePort, 30000-32767. */
-  port: number;
+  port: pulumi.Input<number>;
   /** Port on the master vNode. Default: `port`. */
-  targetPort?: number;
+  targetPort?: pulumi.Input<number>;
 }
 
 export interface Vk8sClusterArgs {
@@ -69,11 +74,11 @@ export interface Vk8sClusterArgs {
   kubeflow: KubeflowArgs;
   ports?: PortArgs[];
   /** Labels of the cluster; they also go on every vNode StatefulSet. */
-  labels?: { [key: string]: string };
-  /** Address of a host node on which users reach NodePorts. Default `127.0.0.1`. */
-  hostAddress?: string;
+  labels?: { [key: string]: pulumi.Input<string> };
+  /** Address of a host node on which users reach NodePorts (e.g. a load balancer's output). Default `127.0.0.1`. */
+  hostAddress?: pulumi.Input<string>;
   /** Expose the virtual cluster's API server on this host NodePort. Default: not exposed. */
-  apiServerNodePort?: number;
+  apiServerNodePort?: pulumi.Input<number>;
   /** Wait for the vNode pods to be ready. Default `true`. */
   awaitVNodes?: boolean;
   /** `false` creates only the host objects (no kubeadm, no Kubeflow). Default `true`. */

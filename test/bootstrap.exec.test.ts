@@ -5,6 +5,8 @@
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as path from "node:path";
+import { VNODE_ADDRESS_FILE, VNODE_KUBEADM_INIT_FILE } from "../src/render/vnode";
 import * as bcrypt from "bcryptjs";
 import * as YAML from "yaml";
 import { hashDexPassword } from "../src/bootstrap/password";
@@ -300,6 +302,11 @@ describe("kubeadm init: the rendered configuration, filled in on the node, execu
     expect(box.lines("kubeadm.log")).toEqual([`kubeadm init --config ${box.workDir}/kubeadm-init.yaml --skip-token-print`]);
     const rendered = step.run.files.find((f) => f.path === "kubeadm/init.yaml")!.content;
     expect(box.read("kubeadm-init.yaml")).toBe(rendered.split("@VK8S_NODE_IP@").join("10.1.2.3"));
+    // Kept on the node state (under the sandbox's VK8S_NODE_STATE_ROOT) for node-address.sh.
+    const state = path.join(box.dir, "node-state");
+    expect(fs.readFileSync(path.join(state, VNODE_ADDRESS_FILE), "utf8")).toBe("VK8S_NODE_INTERFACE=eth0\nVK8S_NODE_IP=10.1.2.3\n");
+    expect(fs.readFileSync(path.join(state, VNODE_KUBEADM_INIT_FILE), "utf8")).toBe(box.read("kubeadm-init.yaml"));
+    expect(fs.statSync(path.join(state, VNODE_KUBEADM_INIT_FILE)).mode & 0o777).toBe(0o600);
     expect(run.stdout).toMatch(/^VK8S_PHASE Installing: configuring master node \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\nVK8S_NODE sample3-master kubernetes-ready\n$/);
     expect(box.read("ctr.log")).toBe("");
   });

@@ -45,7 +45,7 @@ describe("Vk8sPlatform with user A (Kubeflow 1.3) and user B (Kubeflow 1.4)", ()
   test("tenant objects are in the user's namespace and wait for it", () => {
     for (const user of ["user-a", "user-b"]) {
       const ns = run.resources.find((r) => r.type === "kubernetes:core/v1:Namespace" && r.name === `p-${user}-namespace-vk8s-${user}`)!;
-      const tenant = run.resources.filter((r) => r.name.startsWith(`p-${user}-`) && /ResourceQuota|LimitRange|NetworkPolicy|PersistentVolumeClaim/.test(r.type));
+      const tenant = run.resources.filter((r) => r.name.startsWith(`p-${user}-`) && !r.read && /ResourceQuota|LimitRange|NetworkPolicy|PersistentVolumeClaim/.test(r.type));
       expect(tenant.map((r) => r.type.split(":").pop()).sort()).toEqual([
         "LimitRange", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy", "PersistentVolumeClaim", "ResourceQuota",
       ]);
@@ -102,6 +102,21 @@ describe("Vk8sPlatform with user A (Kubeflow 1.3) and user B (Kubeflow 1.4)", ()
     expect(all).not.toContain(PASSWORD_A);
     expect(all).not.toContain(PASSWORD_B);
   });
+});
+
+describe("Vk8sPlatform with hostAddress from another resource (an Output)", () => {
+  test("every user's endpoints and API server certificate carry the resolved address", async () => {
+    const hostAddress = pulumi.output(new Promise<string>((resolve) => setTimeout(() => resolve("10.0.0.8"), 5)));
+    const { result, resources } = await record((o) => new Vk8sPlatform("q", { users: users(), settings: SETTINGS, hostAddress }, o));
+    await settle(resources);
+    const out = await valueOf(result.users);
+    const ports = result.plan.tenants.map((t) => t.nodePorts.ports);
+    expect(out["user-a"]).toMatchObject({ kubeflowUrl: `http://10.0.0.8:${ports[0].kubeflow}`, apiServerEndpoint: `https://10.0.0.8:${ports[0].apiserver}` });
+    expect(out["user-b"].sshEndpoint).toBe(`ssh://vk8s@10.0.0.8:${ports[1].ssh}`);
+    const init = resources.filter((r) => r.type === "command:remote:Command" && r.name.endsWith("-02-kubeadm-init"));
+    expect(init).toHaveLength(2);
+    for (const c of init) expect(c.inputs.create).toMatch(/\n    - 10\.0\.0\.8\n/);
+  }, 60_000);
 });
 
 describe("Vk8sPlatform refusals", () => {

@@ -44,7 +44,7 @@ export function userB(overrides: Partial<TenantInput> = {}): TenantInput {
 /** Waits until every recorded custom resource has reached the mock monitor (bounded). */
 export async function settle(resources: Registered[], timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  const pending = () => resources.filter((r) => !r.type.startsWith("vk8s:") && Object.keys(r.inputs).length === 0);
+  const pending = () => resources.filter((r) => !r.type.startsWith("vk8s:") && !r.read && Object.keys(r.inputs).length === 0);
   while (pending().length > 0) {
     if (Date.now() > deadline) throw new Error(`inputs never reached the monitor: ${pending().map((r) => r.name).join(", ")}`);
     await new Promise((r) => setTimeout(r, 25));

@@ -41,6 +41,18 @@ describe("schema", () => {
     expect([...schema.types["vk8s:index:KubeflowArgs"].required].sort()).toEqual(["email", "password", "version"]);
   });
 
+  test("Inputs where a value may come from another resource; plain where it shapes the resource graph", () => {
+    const r = schema.resources["vk8s:index:Vk8sCluster"];
+    const t = (name: string) => schema.types[`vk8s:index:${name}`].properties;
+    const inputs = [r.inputProperties.hostAddress, r.inputProperties.apiServerNodePort, t("NodeArgs").image, t("PortArgs").port,
+      t("PortArgs").targetPort, t("KubeflowArgs").email, t("KubeflowArgs").password,
+      t("NodeResourcesArgs").limits.additionalProperties, t("NodeArgs").labels.additionalProperties, r.inputProperties.labels.additionalProperties];
+    for (const p of inputs) expect(p.plain).toBeUndefined();
+    const plain = [r.inputProperties.clusterName, r.inputProperties.nodes, r.inputProperties.bootstrap, t("NodeArgs").name, t("NodeArgs").role,
+      t("PortArgs").name, t("KubeflowArgs").version, r.inputProperties.kubernetes];
+    for (const p of plain) expect(p.plain).toBe(true);
+  });
+
   test("outputs the endpoints, versions, namespace and kubeconfig", () => {
     const r = schema.resources["vk8s:index:Vk8sCluster"];
     expect(Object.keys(r.properties).sort()).toEqual(["apiServerEndpoint", "kubeconfig", "kubeflowUrl", "kubeflowVersion", "kubernetesVersion", "namespace", "sshEndpoint"]);

@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gpuEnv, renderGpuIsolationScript, vNodeResources } from "../src/render/gpu";
-import { renderVNodeStartScript } from "../src/render/vnode";
+import { renderNodeAddressScript, renderVNodeStartScript } from "../src/render/vnode";
 import type { ResolvedNode } from "../src/spec/resolved";
 import { gpuCluster } from "./fixtures/clusters";
 
@@ -187,16 +187,19 @@ describe("renderVNodeStartScript", () => {
     const dir = join(host.root, "boot");
     mkdirSync(dir);
     writeFileSync(join(dir, "gpu-isolation.sh"), renderGpuIsolationScript());
+    writeFileSync(join(dir, "node-address.sh"), renderNodeAddressScript());
     const init = join(host.root, "init");
     writeFileSync(init, `#!/bin/sh\necho "init $$ NVIDIA_VISIBLE_DEVICES=$NVIDIA_VISIBLE_DEVICES" > "${host.root}/init.out"\n`);
     chmodSync(init, 0o755);
-    return { VK8S_BOOT_DIR: dir, VK8S_INIT: init };
+    // node-address.sh reads its record under VK8S_STATE_ROOT: an empty one (a fresh node).
+    return { VK8S_BOOT_DIR: dir, VK8S_INIT: init, VK8S_STATE_ROOT: join(host.root, "node-state") };
   }
 
   it("runs the isolation, then execs the init with the allocation exported", () => {
     const host = newHost();
-    const { status } = run(renderVNodeStartScript(), host, { ...boot(host), VK8S_EXPECTED_GPUS: "1", NVIDIA_VISIBLE_DEVICES: GPU_A });
+    const { status, stderr } = run(renderVNodeStartScript(), host, { ...boot(host), VK8S_EXPECTED_GPUS: "1", NVIDIA_VISIBLE_DEVICES: GPU_A });
     expect(status).toBe(0);
+    expect(stderr).not.toContain("vk8s: ");
     expect(readFileSync(join(host.root, "init.out"), "utf8")).toMatch(new RegExp(`^init [0-9]+ NVIDIA_VISIBLE_DEVICES=${GPU_A}\\n$`));
     expect(gpuNodesLeft(host)).toEqual(["nvidia0"]);
   });

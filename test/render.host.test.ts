@@ -103,7 +103,7 @@ describe("renderHostObjects: vNode StatefulSets", () => {
     expect(container(worker).volumeMounts).toContainEqual({ name: "boot", mountPath: "/etc/vk8s/boot", readOnly: true });
     expect(worker.spec.template.spec.volumes).toContainEqual({ name: "boot", configMap: { name: "team-a-vnode-boot", defaultMode: 0o555 } });
     const boot = find(objects, "ConfigMap", "team-a-vnode-boot");
-    expect(Object.keys(boot.data)).toEqual(["gpu-isolation.sh", "start.sh"]);
+    expect(Object.keys(boot.data)).toEqual(["gpu-isolation.sh", "node-address.sh", "start.sh"]);
     expect(boot.data["start.sh"]).toContain('. "$vk8s_boot/gpu-isolation.sh"');
   });
 
@@ -114,19 +114,33 @@ describe("renderHostObjects: vNode StatefulSets", () => {
     expect(master.spec.template.spec).not.toHaveProperty("nodeSelector");
   });
 
-  it("keeps node state on an emptyDir by default and mounts kernel modules and cgroups read-only", () => {
+  it("keeps node state on a claim of the host's default StorageClass by default (issue 16), and mounts kernel modules and cgroups read-only", () => {
     const mounts = container(worker).volumeMounts;
     expect(mounts.filter((m: Any) => m.name === "vnode-data")).toEqual([
       { name: "vnode-data", mountPath: "/var/lib/containerd", subPath: "containerd" },
       { name: "vnode-data", mountPath: "/etc/kubernetes", subPath: "etc-kubernetes" },
       { name: "vnode-data", mountPath: "/var/lib/etcd", subPath: "etcd" },
       { name: "vnode-data", mountPath: "/var/lib/kubelet", subPath: "kubelet" },
+      { name: "vnode-data", mountPath: "/opt/local-path-provisioner", subPath: "local-path" },
     ]);
-    expect(worker.spec.template.spec.volumes).toContainEqual({ name: "vnode-data", emptyDir: {} });
-    expect(worker.spec).not.toHaveProperty("volumeClaimTemplates");
+    expect(worker.spec.volumeClaimTemplates).toEqual([{
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: { name: "vnode-data" },
+      spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "50Gi" } } },
+    }]);
+    expect(worker.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: "Delete", whenScaled: "Retain" });
+    expect(worker.spec.template.spec.volumes.map((v: Any) => v.name)).not.toContain("vnode-data");
     expect(mounts).toContainEqual({ name: "lib-modules", mountPath: "/lib/modules", readOnly: true });
     expect(mounts).toContainEqual({ name: "host-cgroup", mountPath: "/sys/fs/cgroup", readOnly: true });
     expect(worker.spec.template.spec.volumes).toContainEqual({ name: "host-cgroup", hostPath: { path: "/sys/fs/cgroup", type: "Directory" } });
+  });
+
+  it("keeps node state on an emptyDir only when asked, without a claim or retention policy", () => {
+    const sts = find(renderHostObjects(gpuCluster, { nodeStorage: "emptyDir" }), "StatefulSet", "team-a-gpu-worker");
+    expect(sts.spec.template.spec.volumes).toContainEqual({ name: "vnode-data", emptyDir: {} });
+    expect(sts.spec).not.toHaveProperty("volumeClaimTemplates");
+    expect(sts.spec).not.toHaveProperty("persistentVolumeClaimRetentionPolicy");
   });
 
   it("uses a volumeClaimTemplate when nodeStorage is given, and can leave the host cgroups out", () => {

@@ -9,6 +9,9 @@
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 root=$(cd "${1:-$repo}" && pwd)
+# dependency-cruiser runs on Node.js 22 or later: put the project's Node on PATH.
+# shellcheck source=/dev/null
+. "$repo/scripts/node22.sh"
 depcruise="$repo/node_modules/.bin/depcruise"
 [ -x "$depcruise" ] || { echo "depcheck: $depcruise is missing: run npm ci (dependency-cruiser is a devDependency)" >&2; exit 1; }
 out=$(mktemp "${TMPDIR:-/tmp}/vk8s-depcheck.XXXXXX")

@@ -21,6 +21,8 @@
  *   apiServerNodePort           host NodePort of the inner API server @default not exposed
  *   ports                       more host NodePorts forwarded to the master vNode, JSON:
  *                               [{"name": "predict", "port": 30081, "targetPort": 30081}] @default none
+ *   nodeStorage                 where vNodes keep node state: "emptyDir", or JSON {"size": "20Gi",
+ *                               "storageClassName": "fast"} @default a 50Gi claim of the default StorageClass
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Vk8sCluster } from "../../components";
@@ -54,6 +56,7 @@ const cluster = new Vk8sCluster("quickstart", {
   awaitVNodes: config.getBoolean("awaitVNodes"),
   ssh: config.getObject("ssh"),
   bootstrap: config.getObject("bootstrap"),
+  hostRender: { nodeStorage: config.get("nodeStorage") === "emptyDir" ? "emptyDir" : config.getObject("nodeStorage") },
 });
 
 export const kubeflowUrl = cluster.kubeflowUrl;
@@ -64,4 +67,5 @@ export const kubernetesVersion = cluster.kubernetesVersion;
 export const kubeflowVersion = cluster.kubeflowVersion;
 export const namespace = cluster.namespace;
 export const phases = cluster.phases;
+export const health = cluster.health;
 export const kubeconfig = cluster.kubeconfig;

@@ -33,7 +33,11 @@
 #   - NodePorts only on 127.0.0.0/8 (kube-proxy --nodeport-addresses): nothing listens on the
 #     machine's own network addresses;
 #   - cgroupfs driver (PID 1 is not systemd), a cgroup root of its own (/vk8s-host), swap
-#     tolerated, cgroup v1 accepted (failCgroupV1: false).
+#     tolerated, cgroup v1 accepted (failCgroupV1: false);
+#   - storage: the default StorageClass `vk8s-local` with VK8S_HOST_PVS (default 8) statically
+#     provisioned `local` PersistentVolumes under STATE_DIR/hostnode/volumes (Kubernetes' own
+#     local volumes, no provisioner: WaitForFirstConsumer, Retain); what a site's StorageClass
+#     gives vNodes for their node state (vk8s' default nodeStorage).
 # One host node per machine (the bridge and the cgroup root are machine-wide): a lock says so.
 set -euo pipefail
 # shellcheck source=lib/common.sh
@@ -54,6 +58,8 @@ NODE_NAME=vk8s-host
 BRIDGE=vk8shost0
 CGROUP_ROOT=/vk8s-host
 : "${VK8S_HOST_POD_CIDR:=10.88.0.0/16}"
+: "${VK8S_HOST_PVS:=8}"
+STORAGE_CLASS=vk8s-local
 REPO=$(cd "$LOCALENV_DIR/../.." && pwd)
 : "${VK8S_HOSTNODE_CONTAINERD_ROOT:=${XDG_CACHE_HOME:-$HOME/.cache}/vk8s/hostnode/containerd}"
 # Components in stop order.
@@ -161,6 +167,42 @@ EOF
 }
 
 # Each host cgroup v1 controller gets the node's cgroup root (the kubelet does not make it).
+# The default StorageClass and VK8S_HOST_PVS local PersistentVolumes on this node (idempotent).
+make_storage() {
+  local i
+  {
+    cat <<YAML
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: $STORAGE_CLASS
+  annotations: { storageclass.kubernetes.io/is-default-class: "true" }
+provisioner: kubernetes.io/no-provisioner
+volumeBindingMode: WaitForFirstConsumer
+reclaimPolicy: Retain
+YAML
+    for i in $(seq 1 "$VK8S_HOST_PVS"); do
+      mkdir -p "$dir/volumes/pv-$i"
+      cat <<YAML
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: { name: $STORAGE_CLASS-$i }
+spec:
+  capacity: { storage: 100Gi }
+  accessModes: [ReadWriteOnce]
+  persistentVolumeReclaimPolicy: Retain
+  storageClassName: $STORAGE_CLASS
+  local: { path: $dir/volumes/pv-$i }
+  nodeAffinity:
+    required:
+      nodeSelectorTerms:
+        - matchExpressions: [{ key: kubernetes.io/hostname, operator: In, values: [$NODE_NAME] }]
+YAML
+    done
+  } | kubectl_ apply -f - >/dev/null
+}
+
 make_cgroup_root() {
   local c
   for c in /sys/fs/cgroup/*/; do
@@ -201,6 +243,9 @@ up() {
     die "another host node runs on this machine (state $owner); stop it first: hostnode.sh down $owner"
   fi
   echo "$state" >/run/vk8s-hostnode.owner
+  # The owner is written: release the lock now, so the daemons started below do not inherit
+  # (and hold) it; another `up` then meets the owner check above instead of waiting forever.
+  exec 7>&-
   mkdir -p "$dir" && chmod 700 "$dir"
   # shellcheck disable=SC1091
   . "$host/ports.env"
@@ -246,6 +291,7 @@ up() {
       --authentication-kubeconfig "$host/kubeconfig" --authorization-kubeconfig "$host/kubeconfig" \
       --bind-address 127.0.0.1 --secure-port "$SCHEDULER_PORT" --leader-elect=false
   wait_until "$VK8S_LOCALENV_TIMEOUT" "node $NODE_NAME Ready ($dir/kubelet.log)" node_ready || fail_up
+  make_storage
   pidfile_alive "$dir/coredns.pid" ||
     daemon "$dir/coredns.pid" "$dir/coredns.log" coredns -conf "$dir/Corefile"
   mkdir -p "$state/mirror"

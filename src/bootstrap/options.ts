@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { FLANNEL_IMAGE, LOCAL_PATH_VERSION } from "./sources";
+import { VNODE_LOCAL_PATH_DIR } from "../render/vnode";
 import { CNIS, type ApplyRetry, type BootstrapOptions, type BootstrapOptionsInput, type ManifestSource } from "./types";
 
 /**
@@ -88,7 +89,7 @@ export const DEFAULT_BOOTSTRAP_OPTIONS: BootstrapOptions = {
   localPathSource: { kind: "upstream" },
   localPathProvisionerImage: `docker.io/rancher/local-path-provisioner:v${LOCAL_PATH_VERSION}`,
   localPathHelperImage: "docker.io/library/busybox:1.36",
-  localPathDir: "/opt/local-path-provisioner",
+  localPathDir: VNODE_LOCAL_PATH_DIR,
   apply: DEFAULT_APPLY_RETRY,
   waitTimeoutSeconds: 600,
   exposure: "http-nodeport",

@@ -106,7 +106,7 @@ export function stepDigest(step: BootstrapStep): string {
   return digest(JSON.stringify({ script: step.script, triggers: step.triggers, stdin: step.stdin ?? null }));
 }
 
-type PlannedStep = Omit<BootstrapStep, "secretOutput" | "script" | "deleteScript"> & { secretOutput?: boolean };
+type PlannedStep = Omit<BootstrapStep, "secretOutput" | "script" | "deleteScript" | "stateOf"> & { secretOutput?: boolean; stateOf?: string[] };
 
 /** Builds the steps of one virtual cluster, in a topological order of `dependsOn`. Throws on invalid input, listing every problem. */
 export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptionsInput): BootstrapStep[] {
@@ -134,6 +134,8 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
       script: bundle(step.id, step.id, step.title, step.node, step.run),
       ...(step.deleteRun ? { deleteScript: bundle(`${step.id}-delete`, `${step.id}.delete`, `undo ${step.title}`, step.deleteNode ?? step.node, step.deleteRun) } : {}),
       secretOutput: step.secretOutput ?? false,
+      // Steps on the master make objects in its etcd (or the master itself): its state by default.
+      stateOf: step.stateOf ?? [master.name],
     };
     steps.push(full);
     byId.set(full.id, full);
@@ -188,7 +190,7 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
     const tokenId = ids.joinToken(worker.name);
     add({
       id: tokenId, title: `mint the join command of ${worker.name}`, node: master.name, phase: "Installing: configuring master node",
-      run: joinTokenRun(worker), dependsOn: [ids.kubeadmInit], secretOutput: true,
+      run: joinTokenRun(worker), dependsOn: [ids.kubeadmInit], secretOutput: true, stateOf: [master.name, worker.name],
       triggers: [`worker=${worker.name}`, `controlPlaneEndpoint=${ctx.controlPlaneEndpoint}`],
     });
   }
@@ -197,7 +199,7 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
     const joinId = ids.join(worker.name);
     add({
       id: joinId, title: `kubeadm join of ${worker.name}`, node: worker.name, phase: "Installing: configuring master node",
-      run: joinRun(ctx, worker, tokenId), stdin: { stepOutput: tokenId }, dependsOn: [tokenId], secretOutput: true,
+      run: joinRun(ctx, worker, tokenId), stdin: { stepOutput: tokenId }, dependsOn: [tokenId], secretOutput: true, stateOf: [master.name, worker.name],
       triggers: [
         `node=${worker.name}`, `kubernetes=${ctx.kubernetesVersion}`, `gpus=${worker.gpus}`, `controlPlaneEndpoint=${ctx.controlPlaneEndpoint}`,
         ...imageTriggers,

@@ -72,6 +72,13 @@ export interface BootstrapStep {
    * manifests resets the dex login, so the dex step must follow).
    */
   triggers: string[];
+  /**
+   * Names of the nodes whose node state holds what this step made (the master's etcd for
+   * every object it applies; a worker's kubelet for its join). When one of them loses its
+   * state (a new node-state claim, or a new pod of an `emptyDir` vNode), the component makes
+   * the step run again: it adds the live identity of each named node's state to the triggers.
+   */
+  stateOf: string[];
   /** Runs when the step is deleted (e.g. a worker removed from the spec). */
   deleteRun?: StepProgram;
   /** The command text of `deleteRun`. */

@@ -53,7 +53,7 @@ export function hostAddressError(value: string): string | undefined {
 const hostRenderSchema = z.object({
   sshNodePort: z.number().optional(),
   apiServerNodePort: z.number().optional(),
-  nodeStorage: z.object({ size: z.string(), storageClassName: z.string().optional() }).strict().optional(),
+  nodeStorage: z.union([z.literal("emptyDir"), z.object({ size: z.string().optional(), storageClassName: z.string().optional() }).strict()]).optional(),
   hostCgroupMount: z.boolean().optional(),
   vNodeUpdateStrategy: z.enum(["OnDelete", "RollingUpdate"]).optional(),
   namespaceLabels: z.record(z.string(), z.string()).optional(),

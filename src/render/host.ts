@@ -8,7 +8,7 @@ import { renderAccessDeployment, renderSshConfigMap, renderSshService } from "./
 import { clusterObjectLabels } from "./labels";
 import { renderApiServerService, renderHeadlessService, renderPortService } from "./services";
 import type { HostRenderOptions, K8sObject } from "./types";
-import { renderBootConfigMap, renderVNodeStatefulSet, USER_STORAGE_MOUNT_PATH, VNODE_STATE_PATHS } from "./vnode";
+import { nodeStorageClaim, renderBootConfigMap, renderVNodeStatefulSet, USER_STORAGE_MOUNT_PATH, VNODE_STATE_PATHS } from "./vnode";
 
 export type { HostRenderOptions, K8sObject, NodeStorageOptions, UserStorageMount } from "./types";
 
@@ -56,8 +56,9 @@ export function checkHostRenderOptions(cluster: ResolvedCluster, options: HostRe
     }
   }
   problems.push(...checkUserStorage(options), ...checkExtraObjects(cluster, options));
-  if (options.nodeStorage !== undefined && !/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.test(options.nodeStorage.size)) {
-    problems.push({ path: "options.nodeStorage.size", message: `"${options.nodeStorage.size}" is not a Kubernetes quantity`, fix: "write a size such as 50Gi" });
+  const claim = nodeStorageClaim(options);
+  if (claim !== undefined && !/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.test(claim.size)) {
+    problems.push({ path: "options.nodeStorage.size", message: `"${claim.size}" is not a Kubernetes quantity`, fix: "write a size such as 50Gi" });
   }
   return problems;
 }
@@ -141,4 +142,18 @@ function assertUniqueNames(cluster: ResolvedCluster, objects: K8sObject[]): void
     }
     seen.add(id);
   }
+}
+
+/**
+ * Warnings about host render choices that are allowed but lose something, as lines
+ * `hostRender.<field>: ...` (`Vk8sCluster` logs them as Pulumi warnings): today an
+ * `emptyDir` node state, which a re-created vNode pod loses.
+ */
+export function hostRenderWarnings(options: HostRenderOptions): string[] {
+  if (options.nodeStorage !== "emptyDir") return [];
+  return [
+    "hostRender.nodeStorage: \"emptyDir\" keeps each vNode's node state (etcd, images, kubelet) only as long as its pod: " +
+      "a re-created vNode pod is a fresh node that the next `pulumi up` bootstraps again, and what ran on it is gone " +
+      "(omit nodeStorage to keep the state on a claim of the host's default StorageClass)",
+  ];
 }

@@ -17,8 +17,8 @@ export type K8sObject = {
 
 /** Persistent storage for a vNode's node state (see `HostRenderOptions.nodeStorage`). */
 export interface NodeStorageOptions {
-  /** Size of the claim, a Kubernetes quantity, e.g. `50Gi`. */
-  size: string;
+  /** Size of the claim, a Kubernetes quantity. @default "50Gi" (`DEFAULT_NODE_STORAGE_SIZE`) */
+  size?: string;
   /** Storage class of the claim. @default the host cluster's default storage class */
   storageClassName?: string;
 }
@@ -53,14 +53,22 @@ export interface HostRenderOptions {
    */
   apiServerNodePort?: number;
   /**
-   * Where a vNode keeps its node state (`/var/lib/containerd`, `/var/lib/kubelet`,
-   * `/var/lib/etcd`, `/etc/kubernetes`). Given: a volumeClaimTemplate `vnode-data` of this
-   * size, so a vNode pod that is recreated comes back as the same node. Keep it fixed once
-   * created: volumeClaimTemplates of a StatefulSet cannot change in place.
-   * @default an emptyDir: survives container restarts, not pod re-creation (a re-created
-   * vNode is a fresh node that the bootstrap must join again)
+   * Where a vNode keeps its node state (`VNODE_STATE_PATHS`: `/var/lib/containerd`,
+   * `/var/lib/kubelet`, `/var/lib/etcd`, `/etc/kubernetes`, the inner local-path volumes).
+   * - A `NodeStorageOptions` (the default): a volumeClaimTemplate `vnode-data` of that size
+   *   and StorageClass, so a vNode pod that is re-created (eviction, drain, host reboot,
+   *   `kubectl delete pod`) comes back as the same Kubernetes node with its objects. The
+   *   claim goes with its StatefulSet (`persistentVolumeClaimRetentionPolicy` Delete, read by
+   *   hosts from Kubernetes 1.27). Keep size and class fixed once created: the
+   *   volumeClaimTemplates of a StatefulSet cannot change in place. The host needs a
+   *   StorageClass (its default one unless `storageClassName` names another): without one
+   *   the claim stays Pending and so does the vNode.
+   * - `"emptyDir"`: node state survives container restarts, not pod re-creation; a
+   *   re-created vNode is a fresh node that the next `pulumi up` bootstraps again (the
+   *   validation warns about this choice).
+   * @default { size: "50Gi" } on the host's default StorageClass
    */
-  nodeStorage?: NodeStorageOptions;
+  nodeStorage?: NodeStorageOptions | "emptyDir";
   /**
    * Mount the host's `/sys/fs/cgroup` read-only into every vNode (the classic kink/DinD
    * set-up: on cgroup v1 the controller hierarchies below stay writable). Set `false` on

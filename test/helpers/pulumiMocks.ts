@@ -15,6 +15,8 @@ export interface Registered {
   dependsOn: pulumi.Resource[];
   additionalSecretOutputs: string[];
   resource?: pulumi.Resource;
+  /** A read of an existing object (`Resource.get`): it has an id and no inputs. */
+  read?: boolean;
 }
 
 let current: Registered[] | undefined;
@@ -30,11 +32,26 @@ pulumi.runtime.setMocks({
     if (rec) {
       rec.inputs = args.inputs;
       rec.provider = args.provider;
+      rec.read = args.id !== undefined && args.id !== "";
     }
+    if (args.id) return { id: args.id, state: readState(args.type, args.id) };
     return { id: `${args.name}-id`, state: mockState(args.type, args.inputs) };
   },
   call: (args) => args.inputs,
 }, "vk8s", "test", false);
+
+/** uids of live objects by name, for reads (`Resource.get`); tests set one to stand for a re-created object. */
+export const liveUids = new Map<string, string>();
+
+/** What a read (`Resource.get`) of a live object finds: a Running, Ready pod; a bound claim. The uid is `liveUids`' or derived from the name. */
+function readState(type: string, id: string): any {
+  const [namespace, name] = id.split("/");
+  const metadata = { name, namespace, uid: liveUids.get(name) ?? `uid-of-${name}` };
+  if (type === "kubernetes:core/v1:Pod") {
+    return { metadata, status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }], containerStatuses: [{ restartCount: 0 }] } };
+  }
+  return { metadata, status: { phase: "Bound" } };
+}
 
 /** Outputs that the real providers would compute. */
 function mockState(type: string, inputs: any): any {

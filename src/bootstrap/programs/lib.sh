@@ -16,6 +16,8 @@ ADMIN_CONF=/etc/kubernetes/admin.conf
 # shellcheck disable=SC2034
 KUBELET_CONF=/etc/kubernetes/kubelet.conf
 GPU_ALLOCATION_FILE=/etc/vk8s/gpus
+# Files the bootstrap keeps on the node state go under VK8S_NODE_STATE_ROOT (tests; "" on a vNode).
+node_state_root="${VK8S_NODE_STATE_ROOT:-}"
 # Scratch and downloads on the vNode; VK8S_WORK_DIR overrides it (tests).
 work="${VK8S_WORK_DIR:-/var/lib/vk8s}"
 mkdir -p "$work"
@@ -173,6 +175,16 @@ preload_images() {
     ctr -n k8s.io images import "$archive" < /dev/null >&2 || fail "ctr could not import the image archive $location"
     log "imported the image archive $location into containerd (namespace k8s.io)"
   done < "$archives"
+}
+
+# record_node_address ADDRESS: writes the node's interface and IPv4 to VK8S_NODE_ADDRESS_FILE
+# (on the node state), where the vNode start-up finds them when its pod is re-created with a
+# new IP (node-address.sh of the boot ConfigMap, src/render/vnode.ts).
+record_node_address() {
+  record="$node_state_root$VK8S_NODE_ADDRESS_FILE"
+  mkdir -p "$(dirname "$record")"
+  printf 'VK8S_NODE_INTERFACE=%s\nVK8S_NODE_IP=%s\n' "$VK8S_NODE_INTERFACE" "$1" > "$record.tmp"
+  mv "$record.tmp" "$record"
 }
 
 # render_config TEMPLATE DEST NAME=VALUE...: copies the rendered kubeadm configuration,

@@ -6,6 +6,7 @@
  * join-token.sh, join.sh, remove-worker.sh.
  */
 import type { ResolvedNode } from "../../spec/resolved";
+import { VNODE_ADDRESS_FILE, VNODE_KUBEADM_INIT_FILE } from "../../render/vnode";
 import { renderInitConfiguration, renderJoinConfiguration, type KubeadmInput } from "../kubeadm";
 import { atLeast } from "../shell";
 import { withVersion } from "../sources";
@@ -50,6 +51,7 @@ function nodeEnv(ctx: StepContext, node: ResolvedNode): Record<string, string> {
     VK8S_KUBERNETES_VERSION: ctx.kubernetesVersion,
     VK8S_KUBERNETES_MINOR: ctx.kubernetesMinor,
     VK8S_WAIT_TIMEOUT: String(ctx.options.waitTimeoutSeconds),
+    VK8S_NODE_ADDRESS_FILE: VNODE_ADDRESS_FILE,
   };
 }
 
@@ -69,6 +71,8 @@ export function kubeadmInitRun(ctx: StepContext): StepProgram {
       VK8S_NODE_INTERFACE: ctx.options.nodeInterface,
       VK8S_WAIT_TIMEOUT: String(ctx.options.waitTimeoutSeconds),
       VK8S_IMAGE_ARCHIVES: images.env.VK8S_IMAGE_ARCHIVES,
+      VK8S_NODE_ADDRESS_FILE: VNODE_ADDRESS_FILE,
+      VK8S_KUBEADM_INIT_COPY: VNODE_KUBEADM_INIT_FILE,
     },
     files: [{ path: "kubeadm/init.yaml", content: renderInitConfiguration(ctx.cluster, kubeadmInput(ctx)) }, ...images.files],
   };
