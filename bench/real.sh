@@ -7,13 +7,15 @@
 #    container start -> sshd ready, inner node registered -> Ready, idle vNode memory.
 # 3. vk8s's overhead as the ratio of the vNode's kubeadm-init step (over SSH, via Pulumi) to
 #    the plain container's kubeadm init.
+# 4. Federated learning in that cluster (test/real/fl.real.test.ts): seconds per round per
+#    client of EfficientNetB0 on CPU, model size, pulumi up of the FL program -> first stored round.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 bash scripts/setup.sh --only toolchain images
 plain=$(bash test/real/kink-smoke.sh 2>&1 | tee "$out/smoke.log" | sed -n 's/.*kubeadm init completed in \([0-9]*\) s.*/\1/p')
-VK8S_REAL_MEASURES="$out/real.json" bash scripts/real.sh >"$out/real.log" 2>&1 || { tail -n 40 "$out/real.log"; exit 1; }
+VK8S_REAL_MEASURES="$out/real.json" VK8S_REAL_FL_MEASURES="$out/fl.json" bash scripts/real.sh >"$out/real.log" 2>&1 || { tail -n 40 "$out/real.log"; exit 1; }
 node - "$out/real.json" "${plain:-}" <<'JS'
 const [file, plain] = process.argv.slice(2);
 const m = require(file);
@@ -25,3 +27,10 @@ if (plain && init) {
   console.log(`  overhead ratio (vNode kubeadm-init step / plain container kubeadm init): ${(Number(init[1]) / Number(plain)).toFixed(2)}`);
 }
 JS
+if [ -f "$out/fl.json" ]; then
+  node - "$out/fl.json" <<'JS'
+const m = require(process.argv[2]);
+console.log("federated learning in that cluster (EfficientNetB0, random init, CIFAR-10-shaped generated data, 2 clients, CPU)");
+for (const [k, v] of Object.entries(m)) console.log(`  ${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`);
+JS
+fi

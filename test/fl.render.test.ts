@@ -46,6 +46,10 @@ describe("renderFederatedLearning: objects", () => {
   it("exposes the model server on its own NodePort with a KServe v1 readiness path", () => {
     const svc = find(objs, "Service", "fl-model-server");
     expect(svc.spec.ports).toEqual([{ name: "http", port: 8080, targetPort: "http", nodePort: 30081, protocol: "TCP" }]);
+    // No endpoints before the first round: pulumi up must not wait for them (the Flower
+    // server's Service, ready at once, is awaited).
+    expect(svc.metadata.annotations).toEqual({ "pulumi.com/skipAwait": "true" });
+    expect(find(objs, "Service", "fl-flower-server").metadata.annotations).toBeUndefined();
     const pod = find(objs, "Deployment", "fl-model-server").spec.template.spec;
     expect(pod.containers[0].command).toEqual(["python", "-m", "vk8s_fl.serve"]);
     expect(pod.containers[0].readinessProbe.httpGet).toEqual({ path: "/v1/models/fl-model", port: "http" });
@@ -89,6 +93,10 @@ describe("renderFederatedLearning: objects", () => {
       VK8S_FL_ROUNDS: "3",
       VK8S_FL_STORAGE: "/mnt/storage/models",
     });
+    // Random initialisation (air-gapped clusters): Keras downloads nothing (weights null).
+    const untrained = renderFederatedLearning({ ...base, model: { pretrained: false } });
+    expect(envOf(find(untrained, "Deployment", "fl-flower-server").spec.template.spec.containers[0]).VK8S_FL_MODEL_CONFIG)
+      .toBe(`{"input_shape":[32,32,3],"num_classes":10,"weights":null}`);
     const digits = renderFederatedLearning({ ...base, dataset: "digits", rounds: 5, minClients: 3 });
     expect(envOf(find(digits, "Deployment", "fl-flower-server").spec.template.spec.containers[0])).toMatchObject({
       VK8S_FL_ROUNDS: "5",

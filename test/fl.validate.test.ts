@@ -51,6 +51,12 @@ describe("validateFederatedLearning: one rule per row, exact messages", () => {
     ["efficientnet on digits", { ...base, dataset: "digits", model: { kind: "efficientnet-b0" } }, [
       `model.kind: "efficientnet-b0" does not fit dataset "digits" (8x8 grey images; EfficientNetB0 needs 32x32x3 or larger) (use "mlp" for digits)`,
     ]],
+    ["pretrained MLP", { ...base, dataset: "digits", model: { pretrained: true } }, [
+      `model.pretrained: true, but model "mlp" has no pretrained weights (it always starts from random weights) (remove model.pretrained, or use model.kind "efficientnet-b0")`,
+    ]],
+    ["pretrained not a boolean", { ...base, model: { pretrained: "no" } }, [
+      "model.pretrained: expected a boolean, got string (give a boolean)",
+    ]],
     ["model name with capitals", { ...base, model: { name: "CifarNet" } }, [
       `model.name: "CifarNet" is not a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit) (use lower-case letters, digits and '-', at most 63 characters)`,
     ]],
@@ -108,7 +114,7 @@ describe("validateFederatedLearning: one rule per row, exact messages", () => {
       rounds: FL_DEFAULTS.rounds,
       minClients: FL_DEFAULTS.minClients,
       dataset: "cifar10",
-      model: { name: FL_DEFAULTS.modelName, kind: "efficientnet-b0" },
+      model: { name: FL_DEFAULTS.modelName, kind: "efficientnet-b0", pretrained: true },
       training: { localEpochs: 1, batchSize: 32, learningRate: 0.001 },
       server: { image: FL_DEFAULTS.image, port: 8080, nodePort: 30080 },
       serving: { mode: "deployment", image: FL_DEFAULTS.image, port: 8080, nodePort: 30081 },
@@ -120,6 +126,9 @@ describe("validateFederatedLearning: one rule per row, exact messages", () => {
   it("picks the MLP and its SGD learning rate for digits", () => {
     const r = validateFederatedLearning({ ...base, dataset: "digits" });
     expect(r.ok && r.spec.model.kind).toBe("mlp");
+    expect(r.ok && r.spec.model.pretrained).toBe(false);
+    const untrained = validateFederatedLearning({ ...base, dataset: "digits", model: { pretrained: false } });
+    expect(untrained.ok && untrained.spec.model.pretrained).toBe(false);
     expect(r.ok && r.spec.training.learningRate).toBe(0.05);
   });
 

@@ -19,6 +19,8 @@
  *   workers                     number of worker vNodes besides the master @default 0
  *   nodeResources               resources of every vNode, JSON @default requests 1 CPU / 2Gi, limits 4 CPU / 8Gi
  *   apiServerNodePort           host NodePort of the inner API server @default not exposed
+ *   ports                       more host NodePorts forwarded to the master vNode, JSON:
+ *                               [{"name": "predict", "port": 30081, "targetPort": 30081}] @default none
  *   nodeStorage                 where vNodes keep node state: "emptyDir", or JSON {"size": "20Gi",
  *                               "storageClassName": "fast"} @default a 50Gi claim of the default StorageClass
  */
@@ -45,7 +47,10 @@ const cluster = new Vk8sCluster("quickstart", {
     email: config.get("kubeflowEmail") ?? "user@vk8s.local",
     password: config.requireSecret("kubeflowPassword"),
   },
-  ports: [{ name: "kubeflow", port: 30000, targetPort: 30000 }],
+  ports: [
+    { name: "kubeflow", port: 30000, targetPort: 30000 },
+    ...(config.getObject<{ name: string; port: number; targetPort?: number }[]>("ports") ?? []),
+  ],
   labels: config.getObject<Record<string, string>>("labels"),
   hostAddress: config.get("hostAddress"),
   awaitVNodes: config.getBoolean("awaitVNodes"),

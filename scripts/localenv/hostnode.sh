@@ -20,7 +20,10 @@
 #   - pod network: Debian's CNI plugins (bridge + host-local + portmap + firewall + loopback; the
 #     firewall plugin accepts the pods' traffic in FORWARD, whose policy docker sets to DROP) on the
 #     bridge vk8shost0, pod CIDR VK8S_HOST_POD_CIDR (default 10.88.0.0/16, clear of
-#     the inner clusters' kubeadm default 10.244.0.0/16);
+#     the inner clusters' kubeadm default 10.244.0.0/16); one FORWARD rule (comment
+#     vk8s-hostnode) accepts traffic that stays on the bridge, from any address: the inner
+#     clusters' pod traffic between vNodes (flannel host-gw routes the inner pod CIDR through the
+#     vNodes' addresses), which the firewall plugin's per-pod-address rules would drop;
 #   - cluster DNS: CoreDNS as a host process on the bridge address (the kubelet's clusterDNS),
 #     serving cluster.local from the host API (vNodes find each other by headless-service names);
 #   - a site mirror: STATE_DIR/mirror served over HTTP on the bridge address (MIRROR_URL in
@@ -65,6 +68,7 @@ REPO=$(cd "$LOCALENV_DIR/../.." && pwd)
 INOTIFY_MAX_USER_INSTANCES=2280
 INOTIFY_MAX_USER_WATCHES=1255360
 NODE_COMPONENTS="mirror kube-scheduler kube-proxy coredns kubelet containerd"
+BRIDGE_RULE=(-i "$BRIDGE" -o "$BRIDGE" -m comment --comment vk8s-hostnode -j ACCEPT)
 
 ctr_() { ctr --address "$dir/containerd.sock" -n k8s.io "$@"; }
 kubectl_() { kubectl --kubeconfig "$host/kubeconfig" "$@"; }
@@ -222,6 +226,9 @@ make_bridge() {
   # Bridged pod traffic goes through iptables, so kube-proxy's Service rules apply to it.
   modprobe br_netfilter 2>/dev/null || true
   [ ! -e /proc/sys/net/bridge/bridge-nf-call-iptables ] || sysctl -qw net.bridge.bridge-nf-call-iptables=1
+  # Inner pods talk across vNodes with their own addresses (flannel host-gw): accept what stays
+  # on the bridge (vNode to vNode), whatever its source address.
+  iptables -C FORWARD "${BRIDGE_RULE[@]}" 2>/dev/null || iptables -I FORWARD "${BRIDGE_RULE[@]}"
 }
 
 up() {
@@ -324,6 +331,7 @@ down() {
   if iptables-save | grep -q 'KUBE-'; then
     iptables-save | grep -v -e '^:KUBE-' -e '-j KUBE-' -e '^-A KUBE-' | iptables-restore || true
   fi
+  while iptables -D FORWARD "${BRIDGE_RULE[@]}" 2>/dev/null; do :; done
   ip link del "$BRIDGE" 2>/dev/null || true
   # The local PersistentVolumes' data (vNode node state: images, etcd) is this node's own, made
   # by make_storage: it goes with the node (several GiB per vNode).

@@ -40,9 +40,13 @@ export const FL_FLAGS = {
 export const S3_CREDENTIAL_KEYS = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] as const;
 export const S3_REGION_ENV = "AWS_DEFAULT_REGION";
 
-/** The keyword arguments `vk8s_fl.model.build_model` gets for each model and dataset. */
-export function modelConfigFor(kind: ModelKind, dataset: FlDataset): Record<string, unknown> {
-  if (kind === "efficientnet-b0") return { input_shape: [32, 32, 3], num_classes: 10, weights: "imagenet" };
+/**
+ * The keyword arguments `vk8s_fl.model.build_model` gets for each model and dataset.
+ * EfficientNetB0: `weights` "imagenet" (Keras downloads them) when `pretrained`, else null
+ * (random initialisation; `vk8s_fl.keras_model`). @param pretrained @default true
+ */
+export function modelConfigFor(kind: ModelKind, dataset: FlDataset, pretrained = true): Record<string, unknown> {
+  if (kind === "efficientnet-b0") return { input_shape: [32, 32, 3], num_classes: 10, weights: pretrained ? "imagenet" : null };
   // digits: 8x8 grey = 64 features; CIFAR-10 flattened: 32x32x3 = 3072.
   return { hidden: [32], input_dim: dataset === "digits" ? 64 : 3072, num_classes: 10, seed: 0 };
 }

@@ -59,7 +59,7 @@ export function flowerServerEnv(spec: ResolvedFederatedLearning, modelsRoot: str
     flag(f.rounds, spec.rounds),
     flag(f.minClients, spec.minClients),
     flag(f.model, spec.model.kind),
-    flag(f.modelConfig, stableJson(modelConfigFor(spec.model.kind, spec.dataset))),
+    flag(f.modelConfig, stableJson(modelConfigFor(spec.model.kind, spec.dataset, spec.model.pretrained))),
     flag(f.localEpochs, spec.training.localEpochs),
     flag(f.batchSize, spec.training.batchSize),
     flag(f.learningRate, spec.training.learningRate),

@@ -89,7 +89,12 @@ function nodePortService(
   return {
     apiVersion: "v1",
     kind: "Service",
-    metadata: meta(spec, name, component),
+    metadata: {
+      ...meta(spec, name, component),
+      // The model server has no ready pod before the first round (see its Deployment): Pulumi
+      // would wait for the Service's endpoints until it timed out (seen in the real tier).
+      ...(component === "model-server" ? { annotations: { "pulumi.com/skipAwait": "true" } } : {}),
+    },
     spec: {
       type: "NodePort",
       selector: selectorLabels(spec, component),

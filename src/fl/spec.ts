@@ -75,6 +75,13 @@ export const modelSchema = z.object({
   name: z.string().optional(),
   /** `efficientnet-b0` or `mlp`. @default "efficientnet-b0" for cifar10, "mlp" for digits */
   kind: z.string().optional(),
+  /**
+   * EfficientNetB0 only. `true`: start from Keras' ImageNet weights, which Keras downloads
+   * (from storage.googleapis.com) when the Flower server starts, so the virtual cluster
+   * needs that egress; `false`: random initialisation, nothing downloaded (air-gapped
+   * clusters). The MLP always starts from random weights. @default true for efficientnet-b0
+   */
+  pretrained: z.boolean().optional(),
 }).strict();
 
 export const pipelineSchema = z.object({
@@ -172,7 +179,8 @@ export interface ResolvedFederatedLearning {
   rounds: number;
   minClients: number;
   dataset: FlDataset;
-  model: { name: string; kind: ModelKind };
+  /** `pretrained`: ImageNet weights (efficientnet-b0 only; always false for mlp). */
+  model: { name: string; kind: ModelKind; pretrained: boolean };
   training: { localEpochs: number; batchSize: number; learningRate: number };
   server: { image: string; port: number; nodePort: number };
   serving: { mode: ServingMode; image: string; port: number; nodePort: number; kserveApiVersion: string };

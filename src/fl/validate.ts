@@ -68,7 +68,7 @@ function resolveDefaults(s: FederatedLearningSpec): ResolvedFederatedLearning {
     rounds: s.rounds ?? d.rounds,
     minClients: s.minClients ?? d.minClients,
     dataset,
-    model: { name: s.model?.name ?? d.modelName, kind },
+    model: { name: s.model?.name ?? d.modelName, kind, pretrained: kind === "efficientnet-b0" && (s.model?.pretrained ?? true) },
     training: {
       localEpochs: s.training?.localEpochs ?? training.localEpochs,
       batchSize: s.training?.batchSize ?? training.batchSize,
@@ -157,6 +157,9 @@ function domainProblems(s: ResolvedFederatedLearning, raw: FederatedLearningSpec
   oneOf("model.kind", s.model.kind, MODEL_KINDS);
   if (s.model.kind === "efficientnet-b0" && s.dataset === "digits") {
     add("model.kind", `"efficientnet-b0" does not fit dataset "digits" (8x8 grey images; EfficientNetB0 needs 32x32x3 or larger)`, `use "mlp" for digits`);
+  }
+  if (raw.model?.pretrained === true && s.model.kind === "mlp") {
+    add("model.pretrained", `true, but model "mlp" has no pretrained weights (it always starts from random weights)`, `remove model.pretrained, or use model.kind "efficientnet-b0"`);
   }
   whole("training.localEpochs", s.training.localEpochs, 1);
   whole("training.batchSize", s.training.batchSize, 1);

@@ -10,11 +10,11 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { commandSpans, engineEvents, kubectl, kubectlJson, must, REPO, startEnv, Stack, stopEnv, withoutDebugLines, type Env, type Run } from "../e2e/harness";
+import { commandSpans, engineEvents, kubectl, kubectlJson, must, stopEnv, withoutDebugLines, type Env, type Run, type Stack } from "../e2e/harness";
+import * as real from "./vcluster";
 
-const LOCALENV = path.join(REPO, "scripts/localenv");
 const PASSWORD = "real-Tier-Passw0rd-5f1c";
-const NS = "vk8s-quickstart";
+const NS = real.NS;
 const API_NODE_PORT = 31644;
 let env: Env;
 let stack: Stack;
@@ -33,10 +33,6 @@ function commandSeconds(stdout: string): Record<string, number> {
 }
 const logs: string[] = [];
 
-function sh(args: string[], timeoutMs = 900_000): string {
-  return execFileSync("bash", args, { encoding: "utf8", timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
-}
-
 function step(name: string, args: string[]): Run {
   const r = stack.withConfig(args, 1_800_000);
   timings[name] = r.seconds;
@@ -44,43 +40,22 @@ function step(name: string, args: string[]): Run {
   return r;
 }
 
-/** Ready condition of each node of the inner cluster, with its runtime and kubelet versions. */
-function innerNodes(): { name: string; ready: string; runtime: string; kubelet: string }[] {
-  return kubectlJson(innerKubeconfig, ["get", "nodes"]).items.map((n: any) => ({
-    name: n.metadata.name,
-    ready: n.status.conditions.find((c: any) => c.type === "Ready")?.status,
-    runtime: n.status.nodeInfo.containerRuntimeVersion,
-    kubelet: n.status.nodeInfo.kubeletVersion,
-  }));
-}
-
-function vNodePods(): { name: string; uid: string; phase: string }[] {
-  return kubectlJson(env.hostKubeconfig, ["get", "pods", "-n", NS, "-l", "vnode"]).items.map((p: any) => ({
-    name: p.metadata.name, uid: p.metadata.uid, phase: p.status.phase,
-  }));
-}
-
-function crictl(args: string[]): string {
-  return execFileSync("crictl", ["--runtime-endpoint", `unix://${env.state}/hostnode/containerd.sock`, ...args], { encoding: "utf8", timeout: 60_000 });
-}
+const innerNodes = () => real.innerNodes(innerKubeconfig);
+const vNodePods = () => real.vNodePods(env);
 
 beforeAll(() => {
-  env = startEnv();
-  let t = Date.now();
-  sh([path.join(LOCALENV, "hostnode.sh"), "up", env.state]);
-  timings.hostNodeUp = (Date.now() - t) / 1000;
-  sh([path.join(LOCALENV, "mirror.sh"), env.state, "v1.9-shape"]);
-  const bootstrap = JSON.parse(sh([path.join(LOCALENV, "bootstrap-options.sh"), env.state, "v1.9-shape"]));
-  stack = new Stack(env, "real");
-  t = Date.now();
-  stack.init({
+  const started = real.startRealEnv("v1.9-shape");
+  env = started.env;
+  timings.hostNodeUp = started.hostNodeUpSeconds;
+  const bootstrap = started.bootstrap;
+  stack = real.quickstartStack(env, "real", {
     kubeflowVersion: "26.03",
     kubernetesVersion: "1.34",
     workers: "1",
     nodeResources: { requests: { cpu: "250m", memory: "1Gi" }, limits: { cpu: "2", memory: "6Gi" } },
     apiServerNodePort: String(API_NODE_PORT),
     bootstrap,
-  }, { kubeflowPassword: PASSWORD });
+  }, PASSWORD);
 }, 1_800_000);
 
 afterAll(() => {
@@ -101,11 +76,7 @@ describe("a virtual cluster of real vNodes", () => {
     expect(vNodePods().map((p) => [p.name, p.phase]).sort()).toEqual([["quickstart-master-0", "Running"], ["quickstart-worker-1-0", "Running"]]);
     // A joined worker turns Ready once flannel runs on it; the bootstrap waits for the master only
     // (the status step reports each node): wait, bounded, before asserting.
-    let nodes = innerNodes();
-    for (let i = 0; i < 120 && !nodes.every((n) => n.ready === "True"); i++) {
-      execFileSync("sleep", ["1"]);
-      nodes = innerNodes();
-    }
+    const nodes = real.waitInnerNodesReady(innerKubeconfig, 120);
     expect(nodes.map((n) => [n.name, n.ready]).sort()).toEqual([["master", "True"], ["worker-1", "True"]]);
     for (const n of nodes) {
       expect(n.runtime).toMatch(/^containerd:\/\//);
@@ -161,15 +132,8 @@ describe("a virtual cluster of real vNodes", () => {
     const namespaces = kubectlJson(env.hostKubeconfig, ["get", "namespaces"]).items.map((n: any) => n.metadata.name);
     expect(namespaces).not.toContain(NS);
     // Namespace deletion is asynchronous: the pods' containers go once the kubelet has stopped them.
-    let left = "";
-    for (let i = 0; i < 120; i++) {
-      left = crictl(["ps", "-a", "--label", `io.kubernetes.pod.namespace=${NS}`, "-q"]).trim();
-      if (!left) break;
-      execFileSync("sleep", ["1"]);
-    }
-    expect(left).toBe("");
-    const mounts = fs.readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(`${env.state}/hostnode/kubelet/root/pods/`));
-    expect(mounts).toEqual([]);
+    expect(real.waitNoContainers(env, NS, 120)).toBe("");
+    expect(real.podMountsLeft(env)).toEqual([]);
   });
 });
 
