@@ -43,7 +43,7 @@ function main(): void {
       const name = `d${i}`;
       const stack = new Stack(env, name, path.join(REPO, "examples/quickstart"));
       stack.init({
-        clusterName: name, kubeflowVersion: "26.03", kubernetesVersion: "1.34", workers: "0",
+        clusterName: name, kubeflowVersion: "26.03", kubernetesVersion: "1.34", workers: "0", kubeflowNodePort: String(30000 + i),
         nodeResources: { requests: { cpu: "100m", memory: "512Mi" }, limits: { cpu: "2", memory: "4Gi" } },
         bootstrap,
       }, { kubeflowPassword: "density-Passw0rd-1" });

@@ -19,6 +19,7 @@
  *   workers                     number of worker vNodes besides the master @default 0
  *   nodeResources               resources of every vNode, JSON @default requests 1 CPU / 2Gi, limits 4 CPU / 8Gi
  *   apiServerNodePort           host NodePort of the inner API server @default not exposed
+ *   kubeflowNodePort            host NodePort of Kubeflow (and its port on the master vNode) @default 30000
  *   ports                       more host NodePorts forwarded to the master vNode, JSON:
  *                               [{"name": "predict", "port": 30081, "targetPort": 30081}] @default none
  *   nodeStorage                 where vNodes keep node state: "emptyDir", or JSON {"size": "20Gi",
@@ -32,6 +33,7 @@ const config = new pulumi.Config();
 const resources = config.getObject<{ requests?: Record<string, string>; limits?: Record<string, string> }>("nodeResources")
   ?? { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "4", memory: "8Gi" } };
 const workers = config.getNumber("workers") ?? 0;
+const kubeflowNodePort = config.getNumber("kubeflowNodePort") ?? 30000;
 
 const cluster = new Vk8sCluster("quickstart", {
   clusterName: config.get("clusterName"),
@@ -48,7 +50,7 @@ const cluster = new Vk8sCluster("quickstart", {
     password: config.requireSecret("kubeflowPassword"),
   },
   ports: [
-    { name: "kubeflow", port: 30000, targetPort: 30000 },
+    { name: "kubeflow", port: kubeflowNodePort, targetPort: kubeflowNodePort },
     ...(config.getObject<{ name: string; port: number; targetPort?: number }[]>("ports") ?? []),
   ],
   labels: config.getObject<Record<string, string>>("labels"),
