@@ -180,8 +180,7 @@ describe("tools/toolchain.sh: stand-in cache keys", () => {
 describe("tools/toolchain.sh: the YAML language host piece", () => {
   const script = fs.readFileSync(path.join(REPO, "tools/toolchain.sh"), "utf8");
   const yamlVersion = /^PULUMI_YAML_VERSION=(\S+)/m.exec(script)![1];
-  const pulumiVersion = /^PULUMI_VERSION=(\S+)/m.exec(script)![1];
-  const folder = `pulumi-language-yaml-v${yamlVersion}-pulumi-v${pulumiVersion}`;
+  const folder = `pulumi-language-yaml-v${yamlVersion}`;
   let root: string;
   beforeEach(() => { root = tmp("vk8s-toolchain-yaml-"); });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));

@@ -156,21 +156,19 @@ tc_pulumi_language_nodejs() {
 }
 
 tc_pulumi_language_yaml() {
-  # Like the Node.js host, built against the pinned CLI's pkg/v3 and sdk/v3 (the throwaway module
-  # raises pulumi-yaml's v3.206.0 to v$PULUMI_VERSION and copies pkg/v3's clipboard replacement):
-  # the host speaks the CLI's plugin protocol and most packages come from the CLI's Go build
-  # cache. Cached in its own folder (key: both versions), put on PATH by env.sh (the CLI finds
-  # language hosts there and warns that it uses one from $PATH). A pulumi-language-yaml already
-  # on PATH is not taken instead: the host has no version flag to check it with.
-  local v=$PULUMI_YAML_VERSION name="pulumi-language-yaml-v$PULUMI_YAML_VERSION-pulumi-v$PULUMI_VERSION"
-  local dir="$TC_ROOT/$name" mod=github.com/pulumi/pulumi-yaml
+  # Built as released: the throwaway module requires only pulumi-yaml, whose go.mod has no replace
+  # lines, so MVS picks the versions of its release (pulumi pkg/v3 and sdk/v3 v3.206.0; the host
+  # speaks the versioned plugin protocol to the newer CLI). Raising them to v$PULUMI_VERSION, as
+  # the Node.js host does, does not compile: pkg/v3's schema.NewPluginLoader and
+  # plugin.NewContextWithRoot changed signatures. Cached in its own folder (key: its version), put
+  # on PATH by env.sh (the CLI finds language hosts there and warns that it uses one from $PATH).
+  # A pulumi-language-yaml already on PATH is not taken instead: it has no version flag to check.
+  local v=$PULUMI_YAML_VERSION dir="$TC_ROOT/pulumi-language-yaml-v$PULUMI_YAML_VERSION"
+  local mod=github.com/pulumi/pulumi-yaml
   tc_cached "$dir" pulumi-language-yaml && { tc_use "pulumi-language-yaml v$v"; return; }
   tc_module_available "pulumi-language-yaml v$v" "$mod" "v$v" || return 0
-  tc_module "$name" "$mod@v$v" "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION" \
-    "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" \
-    "github.com/atotto/clipboard=github.com/tgummerer/clipboard@v0.0.0-20241001131231-d02d263e614e" \
-    -- "$mod/cmd/pulumi-language-yaml" || return 0
-  tc_build "pulumi-language-yaml v$v" "$dir" "$TC_ROOT/src/$name" \
+  tc_module "pulumi-language-yaml-v$v" "$mod@v$v" -- "$mod/cmd/pulumi-language-yaml" || return 0
+  tc_build "pulumi-language-yaml v$v" "$dir" "$TC_ROOT/src/pulumi-language-yaml-v$v" \
     "-X $mod/pkg/version.Version=v$v" "pulumi-language-yaml=$mod/cmd/pulumi-language-yaml"
 }
 
