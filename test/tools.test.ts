@@ -5,7 +5,9 @@
  *   - tools/shellcheck.sh: finds shell files by extension and by shebang, and fails a bad one;
  *   - tools/standins/gotest.sh: counts passed and failed Go tests (needs Go; skipped visibly without);
  *   - tools/toolchain.sh: a stand-in build is reused only while it was built from the committed
- *     go.mod and go.sum (a fake cache in a temp dir; no real build runs).
+ *     go.mod and go.sum (a fake cache in a temp dir; no real build runs);
+ *   - tools/toolchain.sh: the YAML language host's cached build is reused and put on PATH by env.sh,
+ *     and without it and without a module proxy it is reported unavailable (no real build runs).
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -172,5 +174,43 @@ describe("tools/toolchain.sh: stand-in cache keys", () => {
     const r = run();
     expect(r.out).toContain(`${folder}: building`);
     expect(r.status).toBe(1);
+  });
+});
+
+describe("tools/toolchain.sh: the YAML language host piece", () => {
+  const script = fs.readFileSync(path.join(REPO, "tools/toolchain.sh"), "utf8");
+  const yamlVersion = /^PULUMI_YAML_VERSION=(\S+)/m.exec(script)![1];
+  const folder = `pulumi-language-yaml-v${yamlVersion}`;
+  let root: string;
+  beforeEach(() => { root = tmp("vk8s-toolchain-yaml-"); });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  // GOPROXY=off and an empty module cache: nothing can be downloaded or built.
+  const run = () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, VK8S_TOOLCHAIN_DIR: root, GOPROXY: "off", GOMODCACHE: path.join(root, "gomodcache"), GOFLAGS: "", VK8S_PROGRESS_SECONDS: "1" };
+    delete env.PULUMI_HOME;
+    return bash(["tools/toolchain.sh", "pulumi-language-yaml"], { env });
+  };
+
+  test("a complete build is a cache hit, and env.sh puts it on PATH", () => {
+    fs.mkdirSync(path.join(root, folder, "bin"), { recursive: true });
+    fs.writeFileSync(path.join(root, folder, ".complete"), "fake\n");
+    fs.writeFileSync(path.join(root, folder, "bin/pulumi-language-yaml"), "#!/bin/sh\necho fake-yaml-host\n", { mode: 0o755 });
+    const r = run();
+    expect(r.out).toContain(`pulumi-language-yaml v${yamlVersion}: cached`);
+    expect(r.out).not.toContain("building");
+    expect(r.status).toBe(0);
+    const found = bash(["-c", `PATH=/usr/bin:/bin; . '${root}/env.sh' && command -v pulumi-language-yaml && echo "missing=$VK8S_TOOLCHAIN_MISSING"`]);
+    expect(found.out).toContain(path.join(root, folder, "bin/pulumi-language-yaml"));
+    expect(found.out).not.toMatch(/missing=.*pulumi-language-yaml/);
+  });
+
+  test("without a cached build or a module proxy it is reported unavailable with the proxy's answer", () => {
+    const r = run();
+    expect(r.out).toContain(`pulumi-language-yaml v${yamlVersion}: unavailable: github.com/pulumi/pulumi-yaml@v${yamlVersion}; the Go module proxy answered:`);
+    expect(r.out).toMatch(/GOPROXY=off/);
+    expect(r.out).toContain("unavailable from the Go module proxy: pulumi-language-yaml");
+    expect(fs.existsSync(path.join(root, folder))).toBe(false);
+    expect(fs.readFileSync(path.join(root, "env.sh"), "utf8")).toMatch(/^export VK8S_TOOLCHAIN_MISSING='[^']*\bpulumi-language-yaml\b/m);
   });
 });

@@ -221,7 +221,7 @@ tc_kubernetes_staging_modules() {
 # tc_write_env: writes $TC_ROOT/env.sh from the pinned versions present in the cache.
 tc_write_env() {
   local env="$TC_ROOT/env.sh" d paths=() missing=()
-  for d in pulumi-v$PULUMI_VERSION etcd-v$ETCD_VERSION kubernetes-v$KUBERNETES_VERSION kustomize-v$KUSTOMIZE_VERSION coredns-v$COREDNS_VERSION cri-tools-v$CRI_TOOLS_VERSION flannel-v$FLANNEL_VERSION; do
+  for d in pulumi-v$PULUMI_VERSION pulumi-language-yaml-v$PULUMI_YAML_VERSION etcd-v$ETCD_VERSION kubernetes-v$KUBERNETES_VERSION kustomize-v$KUSTOMIZE_VERSION coredns-v$COREDNS_VERSION cri-tools-v$CRI_TOOLS_VERSION flannel-v$FLANNEL_VERSION; do
     [ -f "$TC_ROOT/$d/.complete" ] && paths+=("$TC_ROOT/$d/bin")
   done
   # The language host sits next to the cached pulumi; only with another pulumi is the stand-in
@@ -234,7 +234,7 @@ tc_write_env() {
     host=vk8s-stand-in
   fi
   local p
-  for p in pulumi pulumi-language-nodejs pulumi-resource-pulumi-nodejs etcd kubectl kustomize coredns crictl flanneld "${KUBERNETES_BINARIES[@]}"; do
+  for p in pulumi pulumi-language-nodejs pulumi-language-yaml pulumi-resource-pulumi-nodejs etcd kubectl kustomize coredns crictl flanneld "${KUBERNETES_BINARIES[@]}"; do
     PATH="$(IFS=:; echo "${paths[*]:-/nonexistent}"):$PATH" command -v "$p" >/dev/null || missing+=("$p")
   done
   for p in "kubernetes-v$KUBERNETES_PROVIDER_VERSION" "command-v$COMMAND_PROVIDER_VERSION"; do

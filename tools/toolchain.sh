@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the e2e toolchain (Pulumi CLI, Kubernetes and command provider plugins, etcd,
-# kube-apiserver, kube-controller-manager, kubectl, kustomize) from the Go module proxy,
+# Builds the e2e toolchain (Pulumi CLI, YAML language host, Kubernetes and command provider
+# plugins, etcd, kube-apiserver, kube-controller-manager, kubectl, kustomize) from the Go module proxy,
 # at the pinned versions below, into a cache outside the repo keyed by version:
 #
 #   $VK8S_TOOLCHAIN_DIR/<tool>-<version>/bin/...   one folder per tool and version
@@ -10,8 +10,8 @@
 #   $VK8S_TOOLCHAIN_DIR/env.sh                     `source` it: PATH, PULUMI_HOME, PULUMI_* flags
 #
 # Usage: tools/toolchain.sh [--force] [tool...]
-#   tool     one or more of: pulumi pulumi-language-nodejs kubernetes-provider command-provider
-#            etcd kubernetes kustomize coredns cri-tools flannel (default: all)
+#   tool     one or more of: pulumi pulumi-language-nodejs pulumi-language-yaml kubernetes-provider
+#            command-provider etcd kubernetes kustomize coredns cri-tools flannel (default: all)
 #   --force  rebuild even when a cached build exists (default: reuse the cache)
 # Environment:
 #   VK8S_TOOLCHAIN_DIR  cache root (default: ${XDG_CACHE_HOME:-$HOME/.cache}/vk8s/toolchain)
@@ -43,6 +43,10 @@ COMMAND_PROVIDER_VERSION=1.2.1
 # Origin of github.com/pulumi/pulumi-command/sdk@v1.2.1); only its pseudo-version can exist, and
 # the proxy refuses it (403 "This module version is not available"): the stand-in is built.
 COMMAND_PROVIDER_MODULE_VERSION=v0.0.0-20260304002345-f0839b236d7b
+# The YAML language host (Pulumi YAML programs, e.g. ones using vk8s's plugin package): its own
+# module, released separately from the CLI; v1.25.0 is the newest the proxy serves (`go list -m
+# -versions github.com/pulumi/pulumi-yaml`). Its go.mod requires pulumi pkg/v3 and sdk/v3 v3.206.0.
+PULUMI_YAML_VERSION=1.25.0
 ETCD_VERSION=3.6.16
 # One Kubernetes version for the host and the vNodes: 1.34 is the newest minor whose kubelet still
 # runs on cgroup v1 without failCgroupV1 (this machine's hierarchy), and the oldest the proxy serves.
@@ -66,7 +70,7 @@ CRI_TOOLS_VERSION=1.34.0
 # backend imports.
 FLANNEL_VERSION=0.28.10
 
-ALL_TOOLS=(pulumi pulumi-language-nodejs kubernetes-provider command-provider etcd kubernetes kustomize coredns cri-tools flannel)
+ALL_TOOLS=(pulumi pulumi-language-nodejs pulumi-language-yaml kubernetes-provider command-provider etcd kubernetes kustomize coredns cri-tools flannel)
 
 # ---- settings ---------------------------------------------------------------------------
 TC_ROOT="${VK8S_TOOLCHAIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vk8s/toolchain}"
@@ -149,6 +153,23 @@ tc_pulumi_language_nodejs() {
     "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
     "pulumi-language-nodejs=$mod" || return 0
   tc_place_language_host "$side/bin/pulumi-language-nodejs" pulumi
+}
+
+tc_pulumi_language_yaml() {
+  # Built as released: the throwaway module requires only pulumi-yaml, whose go.mod has no replace
+  # lines, so MVS picks the versions of its release (pulumi pkg/v3 and sdk/v3 v3.206.0; the host
+  # speaks the versioned plugin protocol to the newer CLI). Raising them to v$PULUMI_VERSION, as
+  # the Node.js host does, does not compile: pkg/v3's schema.NewPluginLoader and
+  # plugin.NewContextWithRoot changed signatures. Cached in its own folder (key: its version), put
+  # on PATH by env.sh (the CLI finds language hosts there and warns that it uses one from $PATH).
+  # A pulumi-language-yaml already on PATH is not taken instead: it has no version flag to check.
+  local v=$PULUMI_YAML_VERSION dir="$TC_ROOT/pulumi-language-yaml-v$PULUMI_YAML_VERSION"
+  local mod=github.com/pulumi/pulumi-yaml
+  tc_cached "$dir" pulumi-language-yaml && { tc_use "pulumi-language-yaml v$v"; return; }
+  tc_module_available "pulumi-language-yaml v$v" "$mod" "v$v" || return 0
+  tc_module "pulumi-language-yaml-v$v" "$mod@v$v" -- "$mod/cmd/pulumi-language-yaml" || return 0
+  tc_build "pulumi-language-yaml v$v" "$dir" "$TC_ROOT/src/pulumi-language-yaml-v$v" \
+    "-X $mod/pkg/version.Version=v$v" "pulumi-language-yaml=$mod/cmd/pulumi-language-yaml"
 }
 
 # tc_place_language_host BINARY KIND: puts the language host next to the cached `pulumi`, where

@@ -51,25 +51,48 @@ type host struct {
 	pulumirpc.UnimplementedLanguageRuntimeServer
 	engineAddress string
 	tracing       string
+	// defaults are the runtime options given as flags, used where the request's ProgramInfo has
+	// none (see parseFlags).
+	defaults runOptions
 }
 
-func main() {
+// parseFlags reads the host's command line. Besides the engine's launcher flags it accepts the
+// real host's obsolete runtime-option flags (-typescript, -tsconfig, -nodeargs, -packagemanager):
+// plugin loaders of older Pulumi SDKs, such as pulumi-language-yaml v1.25.0's (pkg/v3 v3.206.0)
+// loading a component package's schema, still pass a plugin's runtime options that way. They
+// become the defaults of the request's options; -packagemanager is ignored.
+func parseFlags(args []string) (h *host, showVersion bool, err error) {
 	flags := flag.NewFlagSet("pulumi-language-nodejs", flag.ContinueOnError)
-	showVersion := flags.Bool("version", false, "print the version and exit")
+	version := flags.Bool("version", false, "print the version and exit")
 	tracing := flags.String("tracing", "", "emit tracing to a Zipkin-compatible endpoint")
 	// Accepted for compatibility with the engine's plugin launcher; ignored.
 	flags.Bool("logtostderr", false, "log to stderr (ignored)")
 	flags.Bool("logflow", false, "flow log settings to child processes (ignored)")
 	flags.Int("v", 0, "log verbosity (ignored)")
 	flags.String("root", "", "project root (ignored)")
-	if err := flags.Parse(os.Args[1:]); err != nil {
+	typescript := flags.Bool("typescript", true, "[obsolete] default of runtime option typescript")
+	tsconfig := flags.String("tsconfig", "", "[obsolete] default of runtime option tsconfig")
+	nodeargs := flags.String("nodeargs", "", "[obsolete] default of runtime option nodeargs")
+	flags.String("packagemanager", "", "[obsolete] runtime option packagemanager (ignored)")
+	if err := flags.Parse(args); err != nil {
+		return nil, false, err
+	}
+	return &host{
+		engineAddress: flags.Arg(0),
+		tracing:       *tracing,
+		defaults:      runOptions{typescript: *typescript, tsconfig: *tsconfig, nodeargs: *nodeargs},
+	}, *version, nil
+}
+
+func main() {
+	h, showVersion, err := parseFlags(os.Args[1:])
+	if err != nil {
 		os.Exit(2)
 	}
-	if *showVersion {
+	if showVersion {
 		fmt.Printf("%s (vk8s stand-in)\n", version)
 		return
 	}
-	h := &host{engineAddress: flags.Arg(0), tracing: *tracing}
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
 		Init: func(srv *grpc.Server) error {
 			pulumirpc.RegisterLanguageRuntimeServer(srv, h)
@@ -139,14 +162,19 @@ type runOptions struct {
 	tsconfig   string // runtime.options.tsconfig (default: the run script's choice)
 }
 
-func optionsOf(info *pulumirpc.ProgramInfo) runOptions {
-	opts := runOptions{typescript: true}
+// optionsOf gives the runtime options of info, each defaulting to defaults' (the host's flags).
+func optionsOf(info *pulumirpc.ProgramInfo, defaults runOptions) runOptions {
+	opts := defaults
 	fields := info.GetOptions().GetFields()
 	if v, ok := fields["typescript"]; ok {
 		opts.typescript = v.GetBoolValue()
 	}
-	opts.nodeargs = fields["nodeargs"].GetStringValue()
-	opts.tsconfig = fields["tsconfig"].GetStringValue()
+	if v, ok := fields["nodeargs"]; ok {
+		opts.nodeargs = v.GetStringValue()
+	}
+	if v, ok := fields["tsconfig"]; ok {
+		opts.tsconfig = v.GetStringValue()
+	}
 	return opts
 }
 
@@ -163,7 +191,7 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	if err != nil {
 		return &pulumirpc.RunResponse{Error: err.Error()}, nil
 	}
-	opts := optionsOf(req.GetInfo())
+	opts := optionsOf(req.GetInfo(), h.defaults)
 	args := append(strings.Fields(opts.nodeargs), runScript)
 	flagsFor := map[string]string{
 		"organization":   req.GetOrganization(),
@@ -284,7 +312,7 @@ func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.Langu
 	if dir == "" {
 		dir = req.GetPwd()
 	}
-	opts := optionsOf(req.GetInfo())
+	opts := optionsOf(req.GetInfo(), h.defaults)
 	exitCode := int32(0)
 	args, err := pluginCommand(req.GetKind(), dir, req.GetArgs(), opts, func(m string) (string, error) { return resolveModule(node, dir, m) })
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/types/known/structpb"
 )
 
 func TestPluginCommand(t *testing.T) {
@@ -63,8 +64,12 @@ func client(t *testing.T) pulumirpc.LanguageRuntimeClient {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h, _, err := parseFlags(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := grpc.NewServer()
-	pulumirpc.RegisterLanguageRuntimeServer(srv, &host{})
+	pulumirpc.RegisterLanguageRuntimeServer(srv, h)
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(srv.Stop)
 	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -178,5 +183,37 @@ func TestMissingDependencies(t *testing.T) {
 	}
 	if _, err := missingDependencies(t.TempDir()); err == nil {
 		t.Fatal("a folder without package.json must be an error")
+	}
+}
+
+// The obsolete runtime-option flags (passed by older SDKs' plugin loaders, e.g. pulumi-language-yaml's)
+// are accepted and become the defaults of the request's options, which still win.
+func TestRuntimeOptionFlags(t *testing.T) {
+	h, showVersion, err := parseFlags([]string{"-typescript=false", "-tsconfig", "tsconfig.build.json",
+		"-nodeargs", "--max-old-space-size=512", "-packagemanager", "npm", "-root", "/x", "127.0.0.1:5000"})
+	if err != nil || showVersion {
+		t.Fatalf("parseFlags: %v %v", err, showVersion)
+	}
+	want := runOptions{typescript: false, tsconfig: "tsconfig.build.json", nodeargs: "--max-old-space-size=512"}
+	if h.defaults != want || h.engineAddress != "127.0.0.1:5000" {
+		t.Fatalf("host %+v, want defaults %+v and engine 127.0.0.1:5000", h, want)
+	}
+	if got := optionsOf(&pulumirpc.ProgramInfo{}, h.defaults); got != want {
+		t.Fatalf("no request options: got %+v, want the flags' %+v", got, want)
+	}
+	opts, err := structpb.NewStruct(map[string]any{"typescript": true, "tsconfig": ""})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := optionsOf(&pulumirpc.ProgramInfo{Options: opts}, h.defaults)
+	if wantReq := (runOptions{typescript: true, tsconfig: "", nodeargs: "--max-old-space-size=512"}); got != wantReq {
+		t.Fatalf("request options: got %+v, want %+v", got, wantReq)
+	}
+	plain, _, err := parseFlags(nil)
+	if err != nil || plain.defaults != (runOptions{typescript: true}) {
+		t.Fatalf("without flags: %+v %v, want typescript true only", plain, err)
+	}
+	if _, _, err := parseFlags([]string{"-unknown"}); err == nil {
+		t.Fatal("an unknown flag must still be an error")
 	}
 }
