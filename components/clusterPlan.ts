@@ -35,6 +35,12 @@ export interface PreparedCluster {
   objects: K8sObject[];
   /** Which host objects depend on the SSH public key or a deferred value. */
   liveObjects: boolean[];
+  /**
+   * Per host object, its top-level fields that depend on them (e.g. `data`, `spec`). Only those
+   * are Outputs when registered: the rest (the metadata, mostly) stays known at preview, where
+   * policies read it.
+   */
+  liveFields: string[][];
   /** The bootstrap steps as planned; `undefined` when `bootstrap` is `false`. */
   steps?: BootstrapStep[];
   /** Ids of the steps whose programs or triggers depend on a deferred value. */
@@ -85,8 +91,10 @@ export function prepareCluster(name: string, args: Vk8sClusterArgs): PreparedClu
     throw new Error(`vk8s: cluster ${name}: a deferred value changed which objects or steps exist; report this as a bug`);
   }
   const liveObjects = a.objects.map((o, i) => JSON.stringify(o) !== JSON.stringify(b.objects[i]));
+  const liveFields = a.objects.map((o, i) => Object.keys(o).filter((f) =>
+    JSON.stringify((o as Record<string, unknown>)[f]) !== JSON.stringify((b.objects[i] as Record<string, unknown>)[f])));
   const liveSteps = new Set((a.steps ?? []).filter((s, i) => JSON.stringify(s) !== JSON.stringify(b.steps?.[i])).map((s) => s.id));
-  return { ...a, liveObjects, liveSteps, deferred, passwordDeferred, base, planned: { args: plannedArgs, cluster: a.cluster } };
+  return { ...a, liveObjects, liveFields, liveSteps, deferred, passwordDeferred, base, planned: { args: plannedArgs, cluster: a.cluster } };
 }
 
 /** The resolved arguments (plain; the password and opaque secrets as stand-ins) and the cluster they validate to. */

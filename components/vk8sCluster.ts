@@ -104,7 +104,7 @@ export class Vk8sCluster extends pulumi.ComponentResource {
     const skipAwait = args.awaitVNodes === false;
     prepared.objects.forEach((rendered, i) => {
       const awaited = skipAwait && AWAITED_KINDS.has(rendered.kind);
-      const body = prepared.liveObjects[i] ? liveBody(rendered, (field) => live((l) => (l.objects[i] as unknown as Record<string, unknown>)[field])) : rendered;
+      const body = prepared.liveObjects[i] ? liveBody(rendered, prepared.liveFields[i], (field) => live((l) => (l.objects[i] as unknown as Record<string, unknown>)[field])) : rendered;
       const metadata = pulumi.output(body.metadata as pulumi.Input<K8sObject["metadata"]>).apply((m) => ({
         ...m,
         ...(awaited ? { annotations: { ...m.annotations, "pulumi.com/skipAwait": "true" } } : {}),
@@ -248,18 +248,22 @@ function namespaceGate(
   const namespace = prepared.cluster.namespace;
   if (!prepared.passwordDeferred && prepared.deferred.length === 0) return pulumi.output(namespace);
   const checkedPassword = prepared.passwordDeferred ? password : pulumi.output("");
+  // The live render (which needs the generated SSH key, unknown at a first preview) is checked
+  // only when a value other than the password is deferred: a password alone leaves the
+  // namespace known at preview, so policies can judge the namespace before anything exists.
+  const checkedLive = prepared.deferred.length > 0 ? live : pulumi.output<Checked<unknown>>({ ok: true, value: undefined });
   // The name is not secret, only released by secrets: unsecret it so previews show the namespace.
-  return pulumi.unsecret(pulumi.all([resolved, live, checkedPassword]).apply(([r, l, p]) => {
+  return pulumi.unsecret(pulumi.all([resolved, checkedLive, checkedPassword]).apply(([r, l, p]) => {
     const { args } = unwrap(r);
     unwrap(l);
     return prepared.passwordDeferred ? checkDeferredPassword(name, args, p, namespace) : namespace;
   }));
 }
 
-/** A host object whose fields (metadata included) come from the live render; kind and apiVersion stay plain. */
-function liveBody(planned: K8sObject, live: (field: string) => pulumi.Output<unknown>): Record<string, unknown> {
+/** A host object whose `fields` (those that depend on deferred values or the SSH key) come from the live render; the others stay as planned. */
+function liveBody(planned: K8sObject, fields: string[], live: (field: string) => pulumi.Output<unknown>): Record<string, unknown> {
   const body: Record<string, unknown> = { ...planned };
-  for (const field of Object.keys(planned)) {
+  for (const field of fields) {
     if (field !== "apiVersion" && field !== "kind") body[field] = live(field);
   }
   return body;
