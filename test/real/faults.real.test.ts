@@ -16,11 +16,11 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { commandSpans, engineEvents, kubectl, kubectlJson, must, REPO, startEnv, Stack, stopEnv, withoutDebugLines, type Env, type Run } from "../e2e/harness";
+import { commandSpans, engineEvents, kubectl, kubectlJson, must, Stack, stopEnv, withoutDebugLines, type Env, type Run } from "../e2e/harness";
+import * as real from "./vcluster";
+import { NS } from "./vcluster";
 
-const LOCALENV = path.join(REPO, "scripts/localenv");
 const PASSWORD = "fault-Tier-Passw0rd-81d2";
-const NS = "vk8s-quickstart";
 const API_NODE_PORT = 31645;
 const MASTER_POD = "quickstart-master-0";
 const WORKER_POD = "quickstart-worker-1-0";
@@ -31,10 +31,6 @@ let inner = "";
 let bootstrap: any;
 const measures: Record<string, number | string> = {};
 const logs: string[] = [];
-
-function sh(args: string[], timeoutMs = 900_000): string {
-  return execFileSync("bash", args, { encoding: "utf8", timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
-}
 
 function pulumi(args: string[], what: string, timeoutMs = 1_800_000): Run {
   const r = stack.withConfig(args, timeoutMs);
@@ -74,9 +70,7 @@ const allReady = () => { const r = innerReady(); return r.master === "True" && r
 function vNodeContainer(pod: string): string {
   return crictl(["ps", "-q", "--label", `io.kubernetes.pod.name=${pod}`, "--label", "io.kubernetes.container.name=vnode"]).trim().split("\n")[0];
 }
-function crictl(args: string[]): string {
-  return execFileSync("crictl", ["--runtime-endpoint", `unix://${env.state}/hostnode/containerd.sock`, ...args], { encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "pipe"] });
-}
+const crictl = (args: string[]) => real.crictl(env, args);
 
 /** Step ids a `pulumi preview --json` would create, replace or update (reads and sames left out). */
 function plannedSteps(json: string): string[] {
@@ -102,19 +96,17 @@ function liveHealth(): any {
 }
 
 beforeAll(() => {
-  env = startEnv();
-  sh([path.join(LOCALENV, "hostnode.sh"), "up", env.state]);
-  sh([path.join(LOCALENV, "mirror.sh"), env.state, "v1.9-shape"]);
-  bootstrap = JSON.parse(sh([path.join(LOCALENV, "bootstrap-options.sh"), env.state, "v1.9-shape"]));
-  stack = new Stack(env, "faults", path.join(REPO, "examples/quickstart"));
-  stack.init({
+  const started = real.startRealEnv();
+  env = started.env;
+  bootstrap = started.bootstrap;
+  stack = real.quickstartStack(env, "faults", {
     kubeflowVersion: "26.03",
     kubernetesVersion: "1.34",
     workers: "1",
     nodeResources: { requests: { cpu: "250m", memory: "1Gi" }, limits: { cpu: "2", memory: "6Gi" } },
     apiServerNodePort: String(API_NODE_PORT),
     bootstrap,
-  }, { kubeflowPassword: PASSWORD });
+  }, PASSWORD);
 }, 1_800_000);
 
 afterAll(() => {
@@ -232,9 +224,9 @@ describe("faults on a virtual cluster of real vNodes", () => {
     const destroy = pulumi(["destroy", "--yes", "--skip-preview"], "pulumi destroy with an unreachable worker", 900_000);
     measures.destroyUnreachableWorkerSeconds = destroy.seconds;
     expect(kubectlJson(env.hostKubeconfig, ["get", "namespaces"]).items.map((n: any) => n.metadata.name)).not.toContain(NS);
-    waitFor("no container of the cluster left", 180, () => crictl(["ps", "-a", "--label", `io.kubernetes.pod.namespace=${NS}`, "-q"]).trim() === "");
+    expect(real.waitNoContainers(env, NS, 180)).toBe("");
     waitFor("no pod sandbox of the cluster left", 120, () => crictl(["pods", "--namespace", NS, "-q"]).trim() === "");
-    expect(fs.readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(`${env.state}/hostnode/kubelet/root/pods/`) || l.includes(`${env.state}/hostnode/volumes/`))).toEqual([]);
+    expect(real.podMountsLeft(env)).toEqual([]);
     expect(shims()).toBe("");
     const listing = must(stack.run(["stack", "--show-urns"]), "pulumi stack");
     expect(listing.stdout).not.toContain("command:remote:Command");

@@ -107,7 +107,7 @@ export function vNodePods(env: Env): { name: string; uid: string; phase: string;
 
 /** crictl against the host node's containerd. */
 export function crictl(env: Env, args: string[]): string {
-  return execFileSync("crictl", ["--runtime-endpoint", `unix://${env.state}/hostnode/containerd.sock`, ...args], { encoding: "utf8", timeout: 60_000 });
+  return execFileSync("crictl", ["--runtime-endpoint", `unix://${env.state}/hostnode/containerd.sock`, ...args], { encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "pipe"] });
 }
 
 /**
@@ -132,7 +132,8 @@ export function waitNoContainers(env: Env, namespace = NS, seconds = 120): strin
   return left;
 }
 
-/** Mounts left under the host kubelet's pod folders. */
+/** Mounts left under the host kubelet's pod folders or the host node's local volumes (vNode node state). */
 export function podMountsLeft(env: Env): string[] {
-  return fs.readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(`${env.state}/hostnode/kubelet/root/pods/`));
+  return fs.readFileSync("/proc/self/mountinfo", "utf8").split("\n")
+    .filter((l) => l.includes(`${env.state}/hostnode/kubelet/root/pods/`) || l.includes(`${env.state}/hostnode/volumes/`));
 }
