@@ -4,7 +4,7 @@
  * used without a Pulumi runtime (validation, matrix, rendering, bootstrap scripts).
  */
 export * from "./components";
-export * as spec from "./src/spec/validate";
+export * as spec from "./src/cluster/validate";
 export * as matrix from "./src/matrix/resolve";
 export { renderHostObjects } from "./src/render/host";
 export { planBootstrap } from "./src/bootstrap/plan";

@@ -17,7 +17,7 @@ import { kubectlJson, REPO, startEnv, Stack, stopEnv } from "../test/e2e/harness
 const { values } = parseArgs({ options: { max: { type: "string", default: "8" }, timeout: { type: "string", default: "900" } } });
 const max = Number(values.max);
 const timeoutSeconds = Number(values.timeout);
-const LOCALENV = path.join(REPO, "scripts/localenv");
+const LOCALENV = path.join(REPO, "test/localenv");
 const sh = (args: string[]) => execFileSync("bash", args, { encoding: "utf8", timeout: 900_000, maxBuffer: 64 * 1024 * 1024 });
 
 function memoryMiB(hostKubeconfig: string, namespace: string): number | undefined {

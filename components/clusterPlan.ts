@@ -2,18 +2,18 @@
  * What `Vk8sCluster` computes before it registers anything, and again once its Outputs
  * resolve. Plain values are validated now; deferred ones (Outputs, promises) stand in as
  * set A for the validation and the plan, and a second plan with set B shows which host
- * objects and bootstrap steps depend on them (src/spec/deferred.ts). Those are rendered
+ * objects and bootstrap steps depend on them (src/cluster/deferred.ts). Those are rendered
  * again from the resolved values by `livePlan`, which validates them first.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { validateCluster } from "../src/spec/validate";
-import { formatPath, Vk8sValidationError, type Problem } from "../src/spec/errors";
-import type { ResolvedCluster } from "../src/spec/resolved";
+import { validateCluster } from "../src/cluster/validate";
+import { formatPath, Vk8sValidationError, type Problem } from "../src/core/errors";
+import type { ResolvedCluster } from "../src/cluster/resolved";
 import { renderHostObjects, type HostRenderOptions, type K8sObject } from "../src/render/host";
 import { planBootstrap } from "../src/bootstrap/plan";
 import type { BootstrapOptions, BootstrapStep } from "../src/bootstrap/types";
 import { checkClusterArgs } from "../src/plan/clusterArgs";
-import { DEFERRED_PASSWORD, deferredProblems, findDeferred, standInArgs, withoutDeferredImages, withResolved, type DeferredValue } from "../src/spec/deferred";
+import { DEFERRED_PASSWORD, deferredProblems, findDeferred, standInArgs, withoutDeferredImages, withResolved, type DeferredValue } from "../src/cluster/deferred";
 import type { Vk8sClusterArgs } from "./vk8sClusterArgs";
 
 /** Probe keys: objects that differ between the two renders depend on the SSH public key. */

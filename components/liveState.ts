@@ -7,7 +7,7 @@
 import * as https from "https";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { ResolvedCluster } from "../src/spec/resolved";
+import type { ResolvedCluster } from "../src/cluster/resolved";
 import type { HostRenderOptions } from "../src/render/types";
 import { nodeStateObject } from "../src/render/vnode";
 import {

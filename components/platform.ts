@@ -16,7 +16,7 @@ import { planPlatform, type PlatformPlan, type TenantPlan } from "../src/platfor
 import type { PlatformSettings, TenantInput } from "../src/platform/types";
 import { Vk8sCluster, prepareCluster, type Vk8sClusterArgs, type Vk8sSshArgs } from "./vk8sCluster";
 import { Vk8sPlatformError } from "../src/platform/errors";
-import { formatProblem, Vk8sValidationError, type Problem } from "../src/spec/errors";
+import { formatProblem, Vk8sValidationError, type Problem } from "../src/core/errors";
 import { createK8sResource, objectResourceName } from "./k8sResources";
 
 /** One user of the platform: the pure tenant input plus its secrets. */

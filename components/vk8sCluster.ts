@@ -4,9 +4,9 @@
  * functions in `src/`; this class only registers what they return.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { kubeflowSizeWarnings } from "../src/spec/rules/kubeflowSize";
-import type { ClusterSpecInput } from "../src/spec/schema";
-import type { ResolvedCluster } from "../src/spec/resolved";
+import { kubeflowSizeWarnings } from "../src/cluster/rules/kubeflowSize";
+import type { ClusterSpecInput } from "../src/cluster/schema";
+import type { ResolvedCluster } from "../src/cluster/resolved";
 import { hostRenderWarnings, type K8sObject } from "../src/render/host";
 import { ACCESS_SSH_USER } from "../src/render/access";
 import { accessName, sshServiceName } from "../src/render/names";

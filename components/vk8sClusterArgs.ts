@@ -3,7 +3,7 @@
  * `vk8s validate` and `vk8s render` read from documents) with `pulumi.Input` wherever a
  * stack could take the value from another resource.
  *
- * Which fields take Outputs (the one list is `DEFERRABLE` in src/spec/deferred.ts):
+ * Which fields take Outputs (the one list is `DEFERRABLE` in src/cluster/deferred.ts):
  * `hostAddress`, `apiServerNodePort`, `accessPodImage`, `accessPodPort`, `imageRepository`,
  * `labels`, `annotations`, `hostCidrs`, each node's `image`, `resources` quantities
  * (except `nvidia.com/gpu`), `nodeSelector` and `labels`, each port's `port` and
@@ -25,7 +25,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { BootstrapOptions } from "../src/bootstrap/types";
 import type { HostRenderOptions } from "../src/render/types";
-import type { ClusterSpecInput, NodeInput, PortInput } from "../src/spec/schema";
+import type { ClusterSpecInput, NodeInput, PortInput } from "../src/cluster/schema";
 
 type In<T> = pulumi.Input<T>;
 /** A map whose values, or the whole map, may come from other resources (labels, selectors). */
@@ -109,11 +109,11 @@ export interface Vk8sClusterArgs extends Omit<ClusterSpecInput,
   annotations?: InputMap;
   /** The host cluster's own pod/service CIDRs, which the virtual cluster's must not overlap. @default none */
   hostCidrs?: In<In<string>[]>;
-  /** SSH access pod image. @default see src/spec/defaults.ts */
+  /** SSH access pod image. @default see src/cluster/defaults.ts */
   accessPodImage?: In<string>;
   /** SSH port the access pod listens on. @default 22 */
   accessPodPort?: In<number>;
-  /** Repository of the kink vNode images; the tag comes from the Kubernetes version. @default see src/spec/defaults.ts */
+  /** Repository of the kink vNode images; the tag comes from the Kubernetes version. @default see src/cluster/defaults.ts */
   imageRepository?: In<string>;
   /** Address of a host node on which users reach NodePorts (IPv4 or DNS name). @default "127.0.0.1" */
   hostAddress?: In<string>;

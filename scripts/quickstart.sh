@@ -45,21 +45,21 @@ export PULUMI_BACKEND_URL="file://$state/backend"
 mkdir -p "$state/backend"
 cleanup() {
   if [ "${VK8S_QUICKSTART_KEEP:-0}" = 1 ]; then
-    echo "quickstart: left running in $state (stop: bash scripts/localenv/down.sh $state)"
+    echo "quickstart: left running in $state (stop: bash test/localenv/down.sh $state)"
     return
   fi
   pulumi destroy --yes --skip-preview --non-interactive --stack quickstart --config-file "$state/Pulumi.quickstart.yaml" >/dev/null 2>&1 || true
-  bash scripts/localenv/down.sh "$state" --rm >/dev/null
+  bash test/localenv/down.sh "$state" --rm >/dev/null
   echo "quickstart: stack destroyed and local environment stopped"
 }
 trap cleanup EXIT
-KUBECONFIG=$(bash scripts/localenv/host.sh up "$state" | tail -n 1)
+KUBECONFIG=$(bash test/localenv/host.sh up "$state" | tail -n 1)
 export KUBECONFIG
 # A real host node (containerd, kubelet, kube-proxy, CoreDNS) that runs the vNode pods, and the
 # site mirror the vNodes download kustomize and the Kubeflow manifests from.
-bash scripts/localenv/hostnode.sh up "$state"
-bash scripts/localenv/mirror.sh "$state" v1.9-shape >/dev/null
-bootstrap=$(bash scripts/localenv/bootstrap-options.sh "$state" v1.9-shape)
+bash test/localenv/hostnode.sh up "$state"
+bash test/localenv/mirror.sh "$state" v1.9-shape >/dev/null
+bootstrap=$(bash test/localenv/bootstrap-options.sh "$state" v1.9-shape)
 cfg=(--config-file "$state/Pulumi.quickstart.yaml")
 pulumi stack init quickstart --non-interactive
 # Kubeflow 26.03 on Kubernetes 1.34 (the version the toolchain builds for host and vNodes); one

@@ -68,8 +68,8 @@ else
 fi
 
 if [ "${VK8S_SKIP_LOCALENV:-0}" != 1 ]; then
-  echo "== local environment (scripts/localenv/selftest.sh)"
-  if bash scripts/localenv/selftest.sh | tee "$results/selftest.out"; then :; else status=1; fi
+  echo "== local environment (test/localenv/selftest.sh)"
+  if bash test/localenv/selftest.sh | tee "$results/selftest.out"; then :; else status=1; fi
   count_summary selftest "$results/selftest.out"
 fi
 

@@ -2,9 +2,9 @@
  * Reading the original operator's manifests: YAML files holding one or more `kind: Vk8s`
  * documents (reference, section 3), so users of the old operator can migrate as they are.
  */
-import { quote } from "./spec/errors";
+import { quote } from "./core/errors";
 import { isAlias, isNode, LineCounter, parseAllDocuments, visit, type Document, type YAMLError } from "yaml";
-import { validateCluster, type ValidateOptions, type ValidationResult } from "./spec/validate";
+import { validateCluster, type ValidateOptions, type ValidationResult } from "./cluster/validate";
 
 /** apiVersions accepted for `kind: Vk8s`: the two groups of the original operator, and ours. */
 export const VK8S_API_VERSIONS = ["vk8s.skt.co.kr/v1alpha1", "vk8s.sktelecom.com/v1alpha1", "vk8s.dev/v1alpha1"] as const;

@@ -95,7 +95,7 @@ describe("facts shared with the toolchain and the images", () => {
 describe("the access image", () => {
   test("the default access image's tag is the package version scripts/images.sh builds it with", () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { DEFAULTS } = require("../src/spec/defaults");
+    const { DEFAULTS } = require("../src/cluster/defaults");
     const pkg = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8"));
     expect(DEFAULTS.accessPodImage).toBe(`ghcr.io/vk8s/access:${pkg.version}`);
     expect(fs.readFileSync(path.join(REPO, "scripts/images.sh"), "utf8")).toContain("ACCESS_IMAGE=ghcr.io/vk8s/access:$VK8S_VERSION");
@@ -106,7 +106,7 @@ describe("the local environment's host node", () => {
   test("raises the host's inotify limits to what Kubeflow needs (the matrix's numbers)", () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { KUBEFLOW_INOTIFY } = require("../src/matrix/components");
-    const script = fs.readFileSync(path.join(REPO, "scripts/localenv/hostnode.sh"), "utf8");
+    const script = fs.readFileSync(path.join(REPO, "test/localenv/hostnode.sh"), "utf8");
     expect(script).toContain(`INOTIFY_MAX_USER_INSTANCES=${KUBEFLOW_INOTIFY.maxUserInstances}\n`);
     expect(script).toContain(`INOTIFY_MAX_USER_WATCHES=${KUBEFLOW_INOTIFY.maxUserWatches}\n`);
   });

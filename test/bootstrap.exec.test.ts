@@ -12,7 +12,7 @@ import * as YAML from "yaml";
 import { hashDexPassword } from "../src/bootstrap/password";
 import { planBootstrap, STEP_IDS } from "../src/bootstrap/plan";
 import type { BootstrapOptionsInput } from "../src/bootstrap/types";
-import type { ResolvedCluster } from "../src/spec/resolved";
+import type { ResolvedCluster } from "../src/cluster/resolved";
 import { CLUSTERS_BY_LINE, FIXTURE_PASSWORD, FIXTURE_SEED, SAMPLE_1_3 } from "./fixtures/bootstrapClusters";
 import { Sandbox } from "./fixtures/bootstrapSandbox";
 import { seedCluster } from "./fixtures/fakeCluster";

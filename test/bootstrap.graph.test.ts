@@ -4,8 +4,8 @@
 import { hashDexPassword } from "../src/bootstrap/password";
 import { planBootstrap, STEP_IDS } from "../src/bootstrap/plan";
 import type { BootstrapOptionsInput, BootstrapStep } from "../src/bootstrap/types";
-import type { ResolvedCluster } from "../src/spec/resolved";
-import { resolveCluster } from "../src/spec/validate";
+import type { ResolvedCluster } from "../src/cluster/resolved";
+import { resolveCluster } from "../src/cluster/validate";
 import {
   ALL_FIXTURES, CLUSTERS_BY_LINE, FIXTURE_PASSWORD, FIXTURE_SEED, GPU_WORKERS, SAMPLE_1_3, fixtureCluster, fixtureNode,
 } from "./fixtures/bootstrapClusters";

@@ -13,7 +13,7 @@ import { planBootstrap, STEP_IDS } from "../src/bootstrap/plan";
 import { profileName } from "../src/bootstrap/steps/kubeflow";
 import type { BootstrapOptionsInput } from "../src/bootstrap/types";
 import { expandComponents } from "../src/matrix/components";
-import type { ResolvedCluster } from "../src/spec/resolved";
+import type { ResolvedCluster } from "../src/cluster/resolved";
 import { CLUSTERS_BY_LINE, SAMPLE_1_3 } from "./fixtures/bootstrapClusters";
 import { Sandbox } from "./fixtures/bootstrapSandbox";
 import { clusterObjects, seedCluster } from "./fixtures/fakeCluster";

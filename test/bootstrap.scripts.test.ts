@@ -7,7 +7,7 @@ import { programText } from "../src/bootstrap/bundle";
 import { digest, hashDexPassword } from "../src/bootstrap/password";
 import { planBootstrap, STEP_IDS } from "../src/bootstrap/plan";
 import type { BootstrapOptionsInput, BootstrapStep } from "../src/bootstrap/types";
-import type { ResolvedCluster } from "../src/spec/resolved";
+import type { ResolvedCluster } from "../src/cluster/resolved";
 import {
   ALL_FIXTURES, CLUSTERS_BY_LINE, FIXTURE_PASSWORD, FIXTURE_SEED, GPU_WORKERS, SAMPLE_1_3, fixtureNode,
 } from "./fixtures/bootstrapClusters";

@@ -9,7 +9,7 @@ import { spawnSync } from "child_process";
 import * as path from "path";
 import { record, valueOf, type Registered } from "./helpers/pulumiMocks";
 import { Vk8sCluster, type Vk8sClusterArgs } from "../components/vk8sCluster";
-import { Vk8sValidationError } from "../src/spec/errors";
+import { Vk8sValidationError } from "../src/core/errors";
 
 jest.setTimeout(60_000);
 

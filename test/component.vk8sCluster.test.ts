@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { record, valueOf, isSecret, type Registered } from "./helpers/pulumiMocks";
 import { Vk8sCluster, checkDeferredPassword, type Vk8sClusterArgs } from "../components/vk8sCluster";
-import { Vk8sValidationError } from "../src/spec/errors";
+import { Vk8sValidationError } from "../src/core/errors";
 
 // Each record() waits for the mocked SDK; on a shared, loaded machine one takes seconds.
 jest.setTimeout(60_000);

@@ -1,4 +1,4 @@
-import { formatProblem } from "../src/spec/errors";
+import { formatProblem } from "../src/core/errors";
 import { FL_DEFAULTS } from "../src/fl/spec";
 import { FederatedLearningValidationError, resolveFederatedLearning, validateFederatedLearning } from "../src/fl/validate";
 import { pathSegmentError, projectPrefix, roundPrefix } from "../src/fl/storage";

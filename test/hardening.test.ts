@@ -15,8 +15,8 @@ import { parsePlatformFile } from "../src/platform/file";
 import { planPlatform } from "../src/platform/plan";
 import { setPasswordCommand } from "../src/platform/secrets";
 import { Vk8sPlatformError } from "../src/platform/errors";
-import { formatProblem } from "../src/spec/errors";
-import { validateCluster } from "../src/spec/validate";
+import { formatProblem } from "../src/core/errors";
+import { validateCluster } from "../src/cluster/validate";
 import { SETTINGS, userA, userB } from "./platform.fixtures";
 
 // Mocked registrations wait for the SDK; on a loaded machine one can take seconds.

@@ -1,6 +1,6 @@
 import { calicoFor, checkKustomizeArch, decideMatrix, kubeflowLine, renderMatrix } from "../src/matrix/resolve";
 import { CALICO_ROWS, KUBEFLOW_ROWS, KUBERNETES_RELEASES } from "../src/matrix/table";
-import { formatProblem } from "../src/spec/errors";
+import { formatProblem } from "../src/core/errors";
 
 type Expected = { minor: string; version: string; evidence: string; calico: string } | string;
 

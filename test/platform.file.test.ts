@@ -7,7 +7,7 @@
 import { parsePlatformFile } from "../src/platform/file";
 import { Vk8sManifestError } from "../src/manifest";
 import { renderHostObjects, checkHostRenderOptions } from "../src/render/host";
-import { resolveCluster } from "../src/spec/validate";
+import { resolveCluster } from "../src/cluster/validate";
 import type { K8sObject } from "../src/render/types";
 
 const USER = (name: string, extra = "") => `apiVersion: vk8s.dev/v1alpha1

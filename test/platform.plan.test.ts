@@ -4,7 +4,7 @@
  */
 import { planPlatform, PLAN_PASSWORD_PLACEHOLDER, type TenantPlan } from "../src/platform/plan";
 import { Vk8sPlatformError } from "../src/platform/errors";
-import { formatProblem } from "../src/spec/errors";
+import { formatProblem } from "../src/core/errors";
 import type { TenantInput } from "../src/platform/types";
 import { SETTINGS, userA, userB } from "./platform.fixtures";
 import { requirePassword } from "../src/platform/secrets";

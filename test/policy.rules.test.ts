@@ -18,7 +18,7 @@ import { VNODE_APP } from "../src/render/labels";
 import { VNODE_BOOT_DIR, VNODE_CONTAINER } from "../src/render/vnode";
 import { GPU_RESOURCE } from "../src/render/gpu";
 import { TENANT_LABEL } from "../src/platform/types";
-import { UPSTREAM_DEFAULT_LOGIN } from "../src/spec/rules/kubeflow";
+import { UPSTREAM_DEFAULT_LOGIN } from "../src/cluster/rules/kubeflow";
 
 function stack(resources: Registered[]): StackResource[] {
   return resources.filter((r) => !r.type.startsWith("vk8s:")).map((r) => ({ type: r.type, name: r.name, urn: `urn:${r.type}::${r.name}`, props: plain(r.inputs) }));

@@ -2,7 +2,7 @@ import { parse } from "yaml";
 import { renderClusterFiles } from "../src/render/files";
 import { renderHostObjects } from "../src/render/host";
 import type { HostRenderOptions } from "../src/render/types";
-import type { ResolvedCluster } from "../src/spec/resolved";
+import type { ResolvedCluster } from "../src/cluster/resolved";
 import { gpuCluster, singleMaster } from "./fixtures/clusters";
 
 const PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFixtureFixtureFixtureFixtureFixtureFixtu vk8s-test";

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gpuEnv, renderGpuIsolationScript, vNodeResources } from "../src/render/gpu";
 import { renderNodeAddressScript, renderVNodeStartScript } from "../src/render/vnode";
-import type { ResolvedNode } from "../src/spec/resolved";
+import type { ResolvedNode } from "../src/cluster/resolved";
 import { gpuCluster } from "./fixtures/clusters";
 
 const worker = gpuCluster.nodes[1];

@@ -1,9 +1,9 @@
 /**
- * src/spec/deferred.ts, pure: where deferred values sit, which fields may be deferred,
+ * src/cluster/deferred.ts, pure: where deferred values sit, which fields may be deferred,
  * the stand-ins, and the resolved values put back.
  */
-import { deferredProblems, findDeferred, standInArgs, withResolved, withoutDeferredImages, DEFERRED_PASSWORD } from "../src/spec/deferred";
-import { validateCluster } from "../src/spec/validate";
+import { deferredProblems, findDeferred, standInArgs, withResolved, withoutDeferredImages, DEFERRED_PASSWORD } from "../src/cluster/deferred";
+import { validateCluster } from "../src/cluster/validate";
 
 /** Stands for an Output in these tests: any value the predicate says is deferred. */
 class Later { constructor(readonly value: unknown) {} }

@@ -7,9 +7,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { main } from "../bin/cli";
 import { componentsSize, expandComponents, FULL_EXAMPLE_README_TOTAL, inotifyNeeds, selectableComponents } from "../src/matrix/components";
-import { formatProblem } from "../src/spec/errors";
-import { kubeflowSizeWarnings } from "../src/spec/rules/kubeflowSize";
-import { resolveCluster, validateCluster } from "../src/spec/validate";
+import { formatProblem } from "../src/core/errors";
+import { kubeflowSizeWarnings } from "../src/cluster/rules/kubeflowSize";
+import { resolveCluster, validateCluster } from "../src/cluster/validate";
 
 const spec = (kubeflow: Record<string, unknown>, limits: Record<string, string> = { cpu: "16", memory: "32Gi" }) => ({
   nodes: [{ name: "master", role: "master", resources: { requests: { cpu: "1", memory: "4Gi" }, limits } }],

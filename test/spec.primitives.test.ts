@@ -1,7 +1,7 @@
-import { parseIpv4Cidr, cidrsOverlap } from "../src/spec/cidr";
-import { formatPath, formatProblem, Vk8sValidationError } from "../src/spec/errors";
-import { dns1123LabelError, isExtendedResource, labelKeyError, labelValueError, resourceNameError } from "../src/spec/names";
-import { Quantity } from "../src/spec/quantity";
+import { parseIpv4Cidr, cidrsOverlap } from "../src/core/cidr";
+import { formatPath, formatProblem, Vk8sValidationError } from "../src/core/errors";
+import { dns1123LabelError, isExtendedResource, labelKeyError, labelValueError, resourceNameError } from "../src/core/names";
+import { Quantity } from "../src/core/quantity";
 
 describe("Quantity: canonical form as the Kubernetes API server prints it", () => {
   test.each<[string | number, string]>([

@@ -2,9 +2,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseVk8sDocuments } from "../src/manifest";
-import { DEFAULTS } from "../src/spec/defaults";
-import { formatProblem, Vk8sValidationError } from "../src/spec/errors";
-import { resolveCluster, validateCluster } from "../src/spec/validate";
+import { DEFAULTS } from "../src/cluster/defaults";
+import { formatProblem, Vk8sValidationError } from "../src/core/errors";
+import { resolveCluster, validateCluster } from "../src/cluster/validate";
 
 const fixture = (name: string) => parseVk8sDocuments(fs.readFileSync(path.join(__dirname, "fixtures/samples", name), "utf8"), name);
 const LOGIN = { email: "team-a@example.com", password: "a-long-password" };

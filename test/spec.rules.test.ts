@@ -5,8 +5,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseVk8sDocuments } from "../src/manifest";
-import { formatProblem } from "../src/spec/errors";
-import { validateCluster, type ValidateOptions } from "../src/spec/validate";
+import { formatProblem } from "../src/core/errors";
+import { validateCluster, type ValidateOptions } from "../src/cluster/validate";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Spec = any;

@@ -47,10 +47,10 @@ describe("tools/depcheck.sh (dependency-cruiser)", () => {
   });
 
   test("a new cycle between two folders fails, naming both (no module-level cycle needed)", () => {
-    // src/core (bottom layer) importing src/spec, which imports src/core: a folder cycle only.
-    fs.appendFileSync(path.join(copy, "src/core/version.ts"), '\nexport type { ResolvedCluster } from "../spec/resolved";\n');
+    // src/core (bottom layer) importing src/cluster, which imports src/core: a folder cycle only.
+    fs.appendFileSync(path.join(copy, "src/core/version.ts"), '\nexport type { ResolvedCluster } from "../cluster/resolved";\n');
     const r = bash(["tools/depcheck.sh", copy]);
-    expect(r.out).toMatch(/FAIL no-folder-cycle-in-src: src\/core -> src\/spec/);
+    expect(r.out).toMatch(/FAIL no-folder-cycle-in-src: src\/core -> src\/cluster/);
     expect(r.out).toMatch(/^depcheck: 1 passed, [1-9]\d* failed/m);
     expect(r.status).toBe(1);
   });

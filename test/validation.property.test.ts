@@ -15,9 +15,9 @@ import { renderClusterTree } from "../src/gitops/clusterTree";
 import { renderPlatformFiles } from "../src/platform/files";
 import { planPlatform } from "../src/platform/plan";
 import { Vk8sPlatformError } from "../src/platform/errors";
-import { UNSAFE_CHARACTERS } from "../src/spec/rules/text";
-import { validateCluster } from "../src/spec/validate";
-import { Vk8sValidationError } from "../src/spec/errors";
+import { UNSAFE_CHARACTERS } from "../src/cluster/rules/text";
+import { validateCluster } from "../src/cluster/validate";
+import { Vk8sValidationError } from "../src/core/errors";
 
 const PASSWORD = "property-Pa55word";
 const NASTY = ["o'neil", "a\u2028hostNetwork: true", "x$(id)", "`id`", "a\"b", "constructor", "__proto__", "toString", "a\nb", "a\u0085b", "é", "-x", "x".repeat(70)];

@@ -3,7 +3,7 @@
 # files whose first line is a sh/bash/dash/ksh shebang. Files are those git tracks or would track
 # (untracked, not ignored), or every file under DIR when DIR is not a git work tree. Each file is
 # checked from its own folder with -x, so `source` paths relative to the script resolve; settings
-# come from the nearest .shellcheckrc (scripts/localenv has one).
+# come from the nearest .shellcheckrc (test/localenv has one).
 #
 #   bash tools/shellcheck.sh [DIR]     DIR: default the repository root
 # Prints `ok FILE` or `FAIL FILE` with shellcheck's findings, then one line

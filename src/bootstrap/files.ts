@@ -6,7 +6,7 @@
  *     `calico/calico-node-patch.yaml`: a changed setting shows as a changed line of config.
  * Secrets are not in them by construction: a program that needs one reads it from stdin.
  */
-import type { ResolvedCluster } from "../spec/resolved";
+import type { ResolvedCluster } from "../cluster/resolved";
 import { programText, renderEnv } from "./bundle";
 import { planBootstrap } from "./plan";
 import type { BootstrapOptionsInput, BootstrapStep, StepProgram } from "./types";

@@ -19,7 +19,7 @@
  * command minted on the master, read on stdin: the token never sits in rendered data).
  */
 import { stringify } from "yaml";
-import type { ResolvedCluster, ResolvedNode } from "../spec/resolved";
+import type { ResolvedCluster, ResolvedNode } from "../cluster/resolved";
 import { atLeast } from "./shell";
 import { GPU_LABEL } from "./steps/context";
 

@@ -15,7 +15,7 @@
  * nothing, a Kubeflow version change re-runs only 08-11, and a new worker adds only its
  * two steps.
  */
-import type { ResolvedCluster } from "../spec/resolved";
+import type { ResolvedCluster } from "../cluster/resolved";
 import { checkBootstrapOptions } from "./options";
 import { digest } from "./password";
 import { describeSource, DEVICE_PLUGIN_VERSION } from "./sources";

@@ -3,9 +3,9 @@
  * problems at once as `<field path>: <what is wrong> (<how to fix>)`, then the defaults.
  */
 import type { z } from "zod";
-import { formatPath, formatProblem, type PathSegment, type Problem } from "../spec/errors";
-import { dns1123LabelError } from "../spec/names";
-import { Quantity } from "../spec/quantity";
+import { formatPath, formatProblem, type PathSegment, type Problem } from "../core/errors";
+import { dns1123LabelError } from "../core/names";
+import { Quantity } from "../core/quantity";
 import { pathSegmentError } from "./storage";
 import { TRAINING_DEFAULTS } from "./contract";
 import {

@@ -7,7 +7,7 @@ import { renderBootstrapFiles } from "../bootstrap/files";
 import type { BootstrapOptionsInput } from "../bootstrap/types";
 import { renderClusterFiles, type RenderedFile } from "../render/files";
 import type { HostRenderOptions } from "../render/types";
-import type { ResolvedCluster } from "../spec/resolved";
+import type { ResolvedCluster } from "../cluster/resolved";
 
 export function renderClusterTree(
   cluster: ResolvedCluster,

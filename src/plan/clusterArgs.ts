@@ -10,11 +10,11 @@ import { checkBootstrapOptions } from "../bootstrap/options";
 import type { BootstrapOptionsInput } from "../bootstrap/types";
 import { checkHostRenderOptions } from "../render/host";
 import type { HostRenderOptions } from "../render/types";
-import { parseIpv4Cidr } from "../spec/cidr";
+import { parseIpv4Cidr } from "../core/cidr";
 import { quote, type Problem } from "../core/errors";
-import type { ResolvedCluster } from "../spec/resolved";
-import { checkLabels } from "../spec/rules/labels";
-import { checkText } from "../spec/rules/text";
+import type { ResolvedCluster } from "../cluster/resolved";
+import { checkLabels } from "../cluster/rules/labels";
+import { checkText } from "../cluster/rules/text";
 
 /** What `Vk8sCluster` takes besides the spec, as plain data (see components/vk8sCluster.ts for the docs). */
 export interface ClusterArgsInput {

@@ -1,5 +1,5 @@
 /** Problems of a platform (many tenants), reported all at once in the `<path>: <problem> (<fix>)` form. */
-import { formatProblem, type Problem, quote } from "../spec/errors";
+import { formatProblem, type Problem, quote } from "../core/errors";
 
 /** Thrown by `planPlatform()` with every problem of every tenant. */
 export class Vk8sPlatformError extends Error {

@@ -14,7 +14,7 @@
  * Passwords are refused here: a file in git is no place for them. Each user's Kubeflow
  * password is a Pulumi config secret (`kubeflowPasswords.<user>`), see examples/platform.
  */
-import { quote } from "../spec/errors";
+import { quote } from "../core/errors";
 import { LineCounter, parseAllDocuments } from "yaml";
 import { safeYamlMessage, specWithMetadata, VK8S_API_VERSIONS, VK8S_KIND, Vk8sManifestError, yamlNodeIssues, type ManifestIssue } from "../manifest";
 import type { PlatformSettings, TenantClusterSpec, TenantInput } from "./types";

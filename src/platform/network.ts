@@ -21,7 +21,7 @@
  * The kubelet's probes come from the host node itself, which CNIs such as calico always
  * allow to its local pods.
  */
-import type { ResolvedCluster } from "../spec/resolved";
+import type { ResolvedCluster } from "../cluster/resolved";
 import { accessSelector, allVNodesSelector, vNodeSelector } from "../render/labels";
 import { API_SERVER_PORT, VNODE_SSH_PORT } from "../render/vnode";
 import type { K8sObject } from "../render/types";

@@ -4,10 +4,10 @@
  * storage claim, storage inside the virtual cluster). Pure: `Vk8sPlatform` registers it,
  * `vk8s render --platform` writes it. Every problem of every user is reported at once.
  */
-import type { Problem } from "../spec/errors";
-import type { ResolvedCluster } from "../spec/resolved";
-import type { PortInput } from "../spec/schema";
-import { validateCluster } from "../spec/validate";
+import type { Problem } from "../core/errors";
+import type { ResolvedCluster } from "../cluster/resolved";
+import type { PortInput } from "../cluster/schema";
+import { validateCluster } from "../cluster/validate";
 import { checkHostRenderOptions } from "../render/host";
 import { clusterObjectLabels } from "../render/labels";
 import type { HostRenderOptions, K8sObject } from "../render/types";

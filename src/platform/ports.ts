@@ -22,7 +22,7 @@
  * never a silent move.
  */
 import { createHash } from "node:crypto";
-import type { Problem } from "../spec/errors";
+import type { Problem } from "../core/errors";
 
 /** Offsets of the fixed-purpose ports in a block; other `ports[]` entries follow from `FIRST_EXTRA_OFFSET`. */
 export const BLOCK_OFFSETS: Record<string, number> = { kubeflow: 0, ssh: 1, apiserver: 2 };

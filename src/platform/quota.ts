@@ -11,10 +11,10 @@
  * pod) `defaultRequest`, which the fit check counts. The quota also allows exactly the
  * NodePort Services vk8s creates and no LoadBalancer.
  */
-import { quote } from "../spec/errors";
-import type { Problem } from "../spec/errors";
-import { Quantity } from "../spec/quantity";
-import type { ResolvedCluster } from "../spec/resolved";
+import { quote } from "../core/errors";
+import type { Problem } from "../core/errors";
+import { Quantity } from "../core/quantity";
+import type { ResolvedCluster } from "../cluster/resolved";
 import type { K8sObject } from "../render/types";
 import { GPU_RESOURCE } from "../render/gpu";
 import type { TenantQuotaInput } from "./types";

@@ -2,7 +2,7 @@
  * Users' Kubeflow passwords come from a secret map (the stack's `kubeflowPasswords` config
  * object), never from the users file. This picks one user's, or says how to set it.
  */
-import { quote } from "../spec/errors";
+import { quote } from "../core/errors";
 
 /** The config key holding every user's Kubeflow password (`pulumi config set --secret --path 'kubeflowPasswords.<user>'`). */
 export const PASSWORDS_CONFIG_KEY = "kubeflowPasswords";

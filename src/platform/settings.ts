@@ -7,11 +7,11 @@
  * `<path>: <problem> (<fix>)` form. `planPlatform()` runs these before anything else.
  */
 import { z } from "zod";
-import { quote, type PathSegment, type Problem } from "../spec/errors";
-import { dns1123LabelError } from "../spec/names";
-import { Quantity } from "../spec/quantity";
-import { checkLabels } from "../spec/rules/labels";
-import { checkText } from "../spec/rules/text";
+import { quote, type PathSegment, type Problem } from "../core/errors";
+import { dns1123LabelError } from "../core/names";
+import { Quantity } from "../core/quantity";
+import { checkLabels } from "../cluster/rules/labels";
+import { checkText } from "../cluster/rules/text";
 
 const port = z.number().int().min(1).max(65535);
 const quantity = z.union([z.string(), z.number()]);

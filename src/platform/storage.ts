@@ -16,10 +16,10 @@
  * `vk8s render --platform` writes it under `<user>/virtual/` for a GitOps tool pointed at
  * the virtual cluster.
  */
-import { quote } from "../spec/errors";
-import type { Problem } from "../spec/errors";
-import { Quantity } from "../spec/quantity";
-import type { ResolvedCluster } from "../spec/resolved";
+import { quote } from "../core/errors";
+import type { Problem } from "../core/errors";
+import { Quantity } from "../core/quantity";
+import type { ResolvedCluster } from "../cluster/resolved";
 import type { K8sObject } from "../render/types";
 import { PLATFORM_DEFAULTS, type StorageAccessMode, type TenantStorageInput } from "./types";
 

@@ -3,7 +3,7 @@
  * each a tenant with its own namespace, quota, network isolation, storage and NodePorts.
  * Plain values only (no Pulumi): `planPlatform()` turns them into a `PlatformPlan`.
  */
-import type { ClusterSpecInput, PortInput } from "../spec/schema";
+import type { ClusterSpecInput, PortInput } from "../cluster/schema";
 
 /** A `ports[]` entry of a tenant's cluster: `port` may be left to the allocator. */
 export type TenantPortInput = Omit<PortInput, "port"> & {

@@ -3,7 +3,7 @@
  * runs and admins reach the vNodes (as a jump host: `ssh -J`), its NodePort Service, and
  * the `authorized_keys` ConfigMap shared with the vNodes.
  *
- * The default image is panubo/sshd (see `src/spec/defaults.ts`), so the pod follows its
+ * The default image is panubo/sshd (see `src/cluster/defaults.ts`), so the pod follows its
  * conventions: user `vk8s` from `SSH_USERS`, its key at `/etc/authorized_keys/vk8s`,
  * forwarding on with `TCP_FORWARDING=true`. sshd refuses key files under a world-writable
  * directory, which a ConfigMap volume is, so an init container copies the key into a
@@ -11,7 +11,7 @@
  * Another access image must honour the same env and path, and listen on `access.port`.
  */
 import { createHash } from "node:crypto";
-import type { ResolvedCluster } from "../spec/resolved";
+import type { ResolvedCluster } from "../cluster/resolved";
 import { accessLabels, accessSelector, clusterObjectLabels, ISTIO_INJECT } from "./labels";
 import { accessName, sshConfigMapName, sshServiceName } from "./names";
 import type { HostRenderOptions, K8sObject } from "./types";

@@ -2,7 +2,7 @@
  * The files of one virtual cluster for GitOps (`vk8s render --out DIR` writes them under
  * `DIR/<cluster>/`): deterministic bytes, sorted by path.
  */
-import type { ResolvedCluster } from "../spec/resolved";
+import type { ResolvedCluster } from "../cluster/resolved";
 import { renderHostObjects } from "./host";
 import type { HostRenderOptions, K8sObject } from "./types";
 import { toYaml } from "./yaml";

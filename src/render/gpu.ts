@@ -18,7 +18,7 @@
  * This guards against accidents (a pod using a GPU the host gave to someone else), not
  * against the vNode's root, which is privileged on the host anyway.
  */
-import type { ResolvedNode } from "../spec/resolved";
+import type { ResolvedNode } from "../cluster/resolved";
 
 /** The extended resource of the NVIDIA device plugin. */
 export const GPU_RESOURCE = "nvidia.com/gpu";

@@ -2,8 +2,8 @@
  * All host-cluster objects of one virtual cluster, as plain data (no Pulumi). The
  * `Vk8sCluster` component registers them; `vk8s render` writes them as YAML.
  */
-import { formatProblem, type Problem, quote } from "../spec/errors";
-import type { ResolvedCluster } from "../spec/resolved";
+import { formatProblem, type Problem, quote } from "../core/errors";
+import type { ResolvedCluster } from "../cluster/resolved";
 import { renderAccessDeployment, renderSshConfigMap, renderSshService } from "./access";
 import { clusterObjectLabels } from "./labels";
 import { renderApiServerService, renderHeadlessService, renderPortService } from "./services";

@@ -10,7 +10,7 @@
  * vNode): a StatefulSet's or Deployment's `spec.selector` cannot change in place, so a
  * user label in it would turn "add a label" into a replacement of the whole vNode.
  */
-import type { ResolvedCluster, ResolvedNode } from "../spec/resolved";
+import type { ResolvedCluster, ResolvedNode } from "../cluster/resolved";
 
 /** `app` of vNode pods (the reference's value; the headless service selects on it). */
 export const VNODE_APP = "vk8s";

@@ -3,7 +3,7 @@
  * vNode pod a stable DNS name, the virtual cluster's Kubernetes API, and one NodePort per
  * `ports[]` entry (e.g. Kubeflow on 30000), all on the master vNode.
  */
-import type { ResolvedCluster, ResolvedPort } from "../spec/resolved";
+import type { ResolvedCluster, ResolvedPort } from "../cluster/resolved";
 import { allVNodesSelector, clusterObjectLabels, vNodeSelector } from "./labels";
 import { apiServerServiceName, headlessServiceName, portServiceName } from "./names";
 import type { HostRenderOptions, K8sObject } from "./types";

@@ -2,7 +2,7 @@
  * vNode objects: the boot ConfigMap and one privileged StatefulSet per node
  * (reference, section 2). The kink image contract these rely on is in images/kink/README.md.
  */
-import type { ResolvedCluster, ResolvedNode } from "../spec/resolved";
+import type { ResolvedCluster, ResolvedNode } from "../cluster/resolved";
 import { gpuEnv, renderGpuIsolationScript, vNodeResources } from "./gpu";
 import { vNodeLabels, vNodeSelector, clusterObjectLabels, ISTIO_INJECT } from "./labels";
 import { bootConfigMapName, headlessServiceName, sshConfigMapName } from "./names";

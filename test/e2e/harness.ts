@@ -1,5 +1,5 @@
 /**
- * The real-engine harness: the local environment (scripts/localenv) and the real Pulumi
+ * The real-engine harness: the local environment (test/localenv) and the real Pulumi
  * CLI with a local file backend. Every server listens on 127.0.0.1; `stopEnv` leaves
  * nothing running.
  */
@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 
 export const REPO = path.resolve(__dirname, "../..");
-const LOCALENV = path.join(REPO, "scripts/localenv");
+const LOCALENV = path.join(REPO, "test/localenv");
 export const PASSPHRASE = "vk8s-e2e-passphrase";
 
 export interface Env {

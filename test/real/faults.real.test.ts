@@ -27,7 +27,7 @@ const WORKER_POD = "quickstart-worker-1-0";
 let env: Env;
 let stack: Stack;
 let inner = "";
-/** The local environment's bootstrap options (scripts/localenv/bootstrap-options.sh). */
+/** The local environment's bootstrap options (test/localenv/bootstrap-options.sh). */
 let bootstrap: any;
 const measures: Record<string, number | string> = {};
 const logs: string[] = [];

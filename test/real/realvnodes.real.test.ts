@@ -1,10 +1,10 @@
 /**
  * The real tier: real vNodes. A real host node (containerd + runc, kubelet, kube-proxy, CoreDNS;
- * scripts/localenv/hostnode.sh) runs the vNode StatefulSets exactly as vk8s renders them; the
+ * test/localenv/hostnode.sh) runs the vNode StatefulSets exactly as vk8s renders them; the
  * real Pulumi engine bootstraps them over SSH through the access pod: a real `kubeadm init`
  * inside the master vNode with the rendered configuration and the preloaded images, flannel, the
  * worker's real `kubeadm join`, then the Kubeflow steps against the real inner cluster (Kubeflow's
- * images stood in for by the pause image: scripts/localenv/mirror.sh).
+ * images stood in for by the pause image: test/localenv/mirror.sh).
  * Everything listens on 127.0.0.1 or inside network namespaces this test makes.
  */
 import { execFileSync } from "child_process";

@@ -11,7 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { kubectlJson, REPO, startEnv, Stack, stopEnv, type Env } from "../e2e/harness";
 
-export const LOCALENV = path.join(REPO, "scripts/localenv");
+export const LOCALENV = path.join(REPO, "test/localenv");
 /** Namespace of the quickstart cluster's objects in the host cluster. */
 export const NS = "vk8s-quickstart";
 

@@ -1,6 +1,6 @@
 /** What every step renderer reads: the cluster, the options and values derived once. */
 import type { KubeflowRow } from "../../matrix/types";
-import type { ResolvedCluster, ResolvedNode } from "../../spec/resolved";
+import type { ResolvedCluster, ResolvedNode } from "../../cluster/resolved";
 import type { BootstrapOptions } from "../types";
 
 export interface StepContext {

@@ -5,7 +5,7 @@
  * for what `http-nodeport` and `tls` mean; with `tls` the Certificate and the gateway
  * patch travel as data files.
  */
-import type { ResolvedPort } from "../../spec/resolved";
+import type { ResolvedPort } from "../../cluster/resolved";
 import type { StepProgram } from "../types";
 import type { StepContext } from "./context";
 

@@ -5,7 +5,7 @@
  * months later still joins). Programs: wait-master.sh, kubeadm-init.sh, kubeconfig.sh,
  * join-token.sh, join.sh, remove-worker.sh.
  */
-import type { ResolvedNode } from "../../spec/resolved";
+import type { ResolvedNode } from "../../cluster/resolved";
 import { VNODE_ADDRESS_FILE, VNODE_KUBEADM_INIT_FILE } from "../../render/vnode";
 import { renderInitConfiguration, renderJoinConfiguration, type KubeadmInput } from "../kubeadm";
 import { atLeast } from "../shell";

@@ -4,7 +4,7 @@
  * user's Profile is theirs with its namespace created (by the Profiles controller), the
  * `Running` phase marker. Node-independent on purpose: adding a worker does not change it.
  */
-import type { ResolvedPort } from "../../spec/resolved";
+import type { ResolvedPort } from "../../cluster/resolved";
 import type { StepProgram } from "../types";
 import type { StepContext } from "./context";
 import { profileName } from "./kubeflow";

@@ -5,7 +5,7 @@
  * logs them as Pulumi warnings.
  */
 import { componentsSize } from "../../matrix/components";
-import { Quantity } from "../quantity";
+import { Quantity } from "../../core/quantity";
 import type { ResolvedCluster } from "../resolved";
 
 /**

@@ -7,7 +7,7 @@
  * privileged pod spec. Keys are checked as well as values. Messages give the code point and
  * position, never the value (it may be a secret).
  */
-import { formatPath, type PathSegment, type Problem } from "../errors";
+import { formatPath, type PathSegment, type Problem } from "../../core/errors";
 
 /** Characters no input string may hold. */
 export const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;

@@ -4,7 +4,7 @@
  * so the domain rules can still check everything that is well-formed (all problems at once).
  */
 import type { z } from "zod";
-import { formatPath, type PathSegment, type Problem, quote } from "./errors";
+import { formatPath, type PathSegment, type Problem, quote } from "../core/errors";
 import { clusterSpecSchema, type ClusterSpecInput } from "./schema";
 
 /** Recursively optional: what the domain rules see when the shape check failed somewhere. */
@@ -79,7 +79,7 @@ function translate(issue: z.core.$ZodIssue, path: PathSegment[], value: unknown)
     const bound = issue.code === "too_big" ? `at most ${String(issue.maximum)}` : `at least ${String(issue.minimum)}`;
     return { path: p, message: `${describe(value, secret)} is out of range`, fix: `use a value of ${bound}` };
   }
-  return { path: p, message: issue.message, fix: "see the field documentation in src/spec/schema.ts" };
+  return { path: p, message: issue.message, fix: "see the field documentation in src/cluster/schema.ts" };
 }
 
 const EXPECTED: Record<string, string> = {

@@ -9,7 +9,7 @@
  * set A now; plan again with set B; what differs between the two plans depends on the
  * deferred values and is rendered again, and validated again, once they resolve.
  */
-import { formatPath, type PathSegment, type Problem } from "./errors";
+import { formatPath, type PathSegment, type Problem } from "../core/errors";
 import { GPU_RESOURCE } from "./rules/resources";
 
 /** One deferred value: where it sits in the arguments, and the value (an Output, a promise). */

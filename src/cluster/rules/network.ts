@@ -2,10 +2,10 @@
  * Rules for `kubernetes.podNetworkCidr` / `kubernetes.serviceCidr`: IPv4 blocks, big enough,
  * not overlapping each other nor the host cluster's networks (`hostCidrs`).
  */
-import { quote } from "../errors";
-import { cidrsOverlap, parseIpv4Cidr, type Ipv4Cidr } from "../cidr";
+import { quote } from "../../core/errors";
+import { cidrsOverlap, parseIpv4Cidr, type Ipv4Cidr } from "../../core/cidr";
 import { DEFAULTS } from "../defaults";
-import type { Problem } from "../errors";
+import type { Problem } from "../../core/errors";
 import type { LooseSpec } from "../shape";
 import { nodesOf } from "./nodes";
 

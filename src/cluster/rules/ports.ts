@@ -1,8 +1,8 @@
 /** Rules for `ports[]` (NodePorts to the master vNode), the access pod and the image repository. */
-import { quote } from "../errors";
+import { quote } from "../../core/errors";
 import { RESERVED_PORT_NAMES } from "../../core/naming";
-import type { Problem } from "../errors";
-import { dns1123LabelError, imageReferenceError, imageRepositoryError } from "../names";
+import type { Problem } from "../../core/errors";
+import { dns1123LabelError, imageReferenceError, imageRepositoryError } from "../../core/names";
 import type { LooseSpec } from "../shape";
 
 /** The host's NodePort range (kube-apiserver default `--service-node-port-range`). */

@@ -2,8 +2,8 @@
  * Rules for `kubeflow.email` / `kubeflow.password` (the dex static user). Messages never
  * quote the password.
  */
-import { quote } from "../errors";
-import type { Problem } from "../errors";
+import { quote } from "../../core/errors";
+import type { Problem } from "../../core/errors";
 import type { LooseSpec } from "../shape";
 
 /** The upstream kubeflow/manifests login, public knowledge: the password is never accepted. */

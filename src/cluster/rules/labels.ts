@@ -1,6 +1,6 @@
 /** Rules for user labels (cluster and node) and node selectors. */
-import { formatPath, type PathSegment, type Problem, quote } from "../errors";
-import { labelKeyError, labelValueError } from "../names";
+import { formatPath, type PathSegment, type Problem, quote } from "../../core/errors";
+import { labelKeyError, labelValueError } from "../../core/names";
 
 /**
  * Labels vk8s sets on every vNode StatefulSet and pod; users cannot override them

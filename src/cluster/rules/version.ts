@@ -3,9 +3,9 @@
  * node images (`kink:v1.20` means 1.20), else none (the matrix picks). Every node image
  * must agree with it.
  */
-import { quote } from "../errors";
+import { quote } from "../../core/errors";
 import { parseKubernetesVersion } from "../../matrix/resolve";
-import type { Problem } from "../errors";
+import type { Problem } from "../../core/errors";
 import type { LooseSpec } from "../shape";
 import { nodesOf } from "./nodes";
 

@@ -46,7 +46,7 @@ inner=$state/inner/$cluster
 K=/etc/kubernetes
 
 fail() { printf 'error execution phase %s\n' "$*" >&2; exit 1; }
-not_simulated() { printf 'kubeadm stand-in: "%s" is not simulated (see scripts/localenv/README.md)\n' "$*" >&2; exit 2; }
+not_simulated() { printf 'kubeadm stand-in: "%s" is not simulated (see test/localenv/README.md)\n' "$*" >&2; exit 2; }
 
 # flag_value NAME ARGS...: value of --NAME X or --NAME=X ("" when absent).
 flag_value() {

@@ -2,9 +2,9 @@
  * Rules for `nodes[i].resources`: quantities, requests <= limits, whole GPUs, and the
  * Kubernetes rule for extended resources (`nvidia.com/gpu`): request = limit.
  */
-import { formatPath, type PathSegment, type Problem } from "../errors";
-import { isExtendedResource, resourceNameError } from "../names";
-import { Quantity } from "../quantity";
+import { formatPath, type PathSegment, type Problem } from "../../core/errors";
+import { isExtendedResource, resourceNameError } from "../../core/names";
+import { Quantity } from "../../core/quantity";
 import type { LooseSpec } from "../shape";
 
 /** The resource that gives a vNode GPUs. */

@@ -125,7 +125,7 @@ node_up() {
   cat "$home/known_hosts" >>"$state/known_hosts"
   keycmd=$(authorized_keys_command)
   cat >"$home/sshd/sshd_config" <<CONFIG
-# simulated vNode $cluster/$node (scripts/localenv/vnode.sh)
+# simulated vNode $cluster/$node (test/localenv/vnode.sh)
 ListenAddress 127.0.0.1:$port
 HostKey $home/sshd/ssh_host_ed25519_key
 PidFile $home/sshd/sshd.pid

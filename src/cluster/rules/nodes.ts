@@ -1,8 +1,8 @@
 /** Rules for `nodes[]`: names, one master, tolerations, per-node labels and resources. */
 import { DEFAULTS } from "../defaults";
-import { formatPath, type Problem, quote } from "../errors";
-import { dns1123LabelError, imageReferenceError, labelKeyError, labelValueError } from "../names";
-import { MAX_STATEFULSET_NAME, statefulSetNameFor } from "../naming";
+import { formatPath, type Problem, quote } from "../../core/errors";
+import { dns1123LabelError, imageReferenceError, labelKeyError, labelValueError } from "../../core/names";
+import { MAX_STATEFULSET_NAME, statefulSetNameFor } from "../../core/naming";
 import type { LooseSpec } from "../shape";
 import { checkLabels } from "./labels";
 import { checkResources } from "./resources";

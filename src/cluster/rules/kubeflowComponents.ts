@@ -6,7 +6,7 @@
  */
 import { KUBEFLOW_COMPONENTS, selectableComponents } from "../../matrix/components";
 import { listChoices } from "../../matrix/resolve";
-import type { Problem } from "../errors";
+import type { Problem } from "../../core/errors";
 import type { LooseSpec } from "../shape";
 
 /** Problems of `kubeflow.components` for the line the matrix chose (`undefined`: the version is already reported). */

@@ -10,9 +10,9 @@ import { checkKustomizeArch, decideMatrix } from "../matrix/resolve";
 import { accessName, apiServerServiceName, bootConfigMapName } from "../core/naming";
 import type { MatrixDecision } from "../matrix/types";
 import { DEFAULTS } from "./defaults";
-import { Vk8sValidationError, type Problem, quote } from "./errors";
-import { dns1123LabelError } from "./names";
-import { headlessServiceNameFor, namespaceFor, podNameFor, statefulSetNameFor, vNodeHostname } from "./naming";
+import { Vk8sValidationError, type Problem, quote } from "../core/errors";
+import { dns1123LabelError } from "../core/names";
+import { headlessServiceNameFor, namespaceFor, podNameFor, statefulSetNameFor, vNodeHostname } from "../core/naming";
 import type { ResolvedCluster, ResolvedNode, ResolvedPort } from "./resolved";
 import type { ClusterSpecInput } from "./schema";
 import { checkShape, type LooseSpec } from "./shape";
@@ -84,7 +84,7 @@ export function resolveCluster(name: string, input: unknown, options: ValidateOp
 
 /**
  * The cluster name prefixes every host object: namespace `vk8s-<name>`, `<name>-vnodes`,
- * `<name>-vnode-boot`, `<name>-apiserver`... (src/spec/naming.ts, src/render/names.ts);
+ * `<name>-vnode-boot`, `<name>-apiserver`... (src/core/naming.ts);
  * each must stay within 63 characters.
  */
 function checkClusterName(name: string): Problem[] {
