@@ -55,6 +55,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=../tools/heartbeat.sh
+. "$ROOT/tools/heartbeat.sh"
 CACHE=${VK8S_IMAGES_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vk8s/images}
 TOOLCHAIN=${VK8S_TOOLCHAIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vk8s/toolchain}
 MIRROR=${VK8S_DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -94,24 +96,21 @@ say() { echo "images: $*"; }
 # step LABEL COMMAND...: runs COMMAND with its output in logs/LABEL.log, printing the
 # minutes so far every $EVERY seconds; on failure prints the log's tail and exits.
 step() {
-  local label="$1" log="$CACHE/logs/$1.log" t0=$SECONDS pid rc=0
+  local label="$1" log="$CACHE/logs/$1.log" t0=$SECONDS rc=0
   shift
   mkdir -p "$CACHE/logs"
   say "$label: started (log: $log)"
-  (
-    while sleep "$EVERY"; do
-      echo "  ... $label: $(((SECONDS - t0) / 60)) min $(((SECONDS - t0) % 60)) s so far; $(tail -n 1 "$log" 2>/dev/null | sed "s/\x1b\[[0-9;]*m//g" | cut -c1-100)"
-    done
-  ) &
-  pid=$!
-  "$@" >"$log" 2>&1 || rc=$?
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  step_label=$label step_log=$log
+  heartbeat_run "$EVERY" step_report step_logged "$@" || rc=$?
   if [ "$rc" != 0 ]; then
     tail -n 30 "$log" >&2
     die "$label failed (exit $rc); full log: $log"
   fi
   say "$label: done in $((SECONDS - t0)) s"
+}
+step_logged() { "$@" >"$step_log" 2>&1; }
+step_report() {
+  echo "  ... $step_label: $(($1 / 60)) min $(($1 % 60)) s so far; $(tail -n 1 "$step_log" 2>/dev/null | sed "s/\x1b\[[0-9;]*m//g" | cut -c1-100)"
 }
 
 # key_name FILE: FILE relative to the repository, or its base name outside it.

@@ -16,6 +16,8 @@
 # minute. Exit 1 when a part failed (the part is named).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=../tools/heartbeat.sh
+. tools/heartbeat.sh
 
 # Debian packages both commands need. sshd: simulated vNodes and the access image contract;
 # docker.io/containerd/runc/debootstrap: building and running real vNodes; the rest: kubelet and
@@ -36,18 +38,14 @@ fi
 
 say() { printf 'setup: %s\n' "$*"; }
 
-# with_progress LABEL CMD...: runs CMD, printing "still <label>: N min" every minute.
+# with_progress LABEL CMD...: runs CMD, printing "still <label>: N min" every minute
+# (VK8S_PROGRESS_SECONDS; tools/heartbeat.sh).
 with_progress() {
-  local label=$1 t0=$SECONDS pid rc
+  progress_label=$1
   shift
-  ( while sleep "${VK8S_PROGRESS_SECONDS:-60}"; do say "still $label: $(((SECONDS - t0) / 60)) min $(((SECONDS - t0) % 60)) s"; done ) &
-  pid=$!
-  "$@"
-  rc=$?
-  kill "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
-  return "$rc"
+  heartbeat_run "${VK8S_PROGRESS_SECONDS:-60}" progress_report "$@"
 }
+progress_report() { say "still $progress_label: $(($1 / 60)) min $(($1 % 60)) s"; }
 
 # apt_missing: the packages of SETUP_APT_PACKAGES that are not installed.
 apt_missing() {

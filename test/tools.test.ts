@@ -214,3 +214,23 @@ describe("tools/toolchain.sh: the YAML language host piece", () => {
     expect(fs.readFileSync(path.join(root, "env.sh"), "utf8")).toMatch(/^export VK8S_TOOLCHAIN_MISSING='[^']*\bpulumi-language-yaml\b/m);
   });
 });
+
+describe("tools/heartbeat.sh: the one progress loop of the long builds", () => {
+  // Reports are counted, not timed: a 1 s period over a command that sleeps past 2 periods.
+  const run = (script: string) => bash(["-c", `. tools/heartbeat.sh\n${script}`]);
+
+  it("reports while the command runs and returns the command's status", () => {
+    const ok = run('rep() { echo "tick $1"; }\nheartbeat_run 1 rep sleep 2.5; echo "rc=$?"');
+    expect(ok.out).toMatch(/^tick 1$/m);
+    expect(ok.out).toMatch(/^tick 2$/m);
+    expect(ok.out).toMatch(/^rc=0$/m);
+    const failed = run('rep() { :; }\nheartbeat_run 1 rep sh -c "exit 7"; echo "rc=$?"');
+    expect(failed.out).toMatch(/^rc=7$/m);
+  });
+
+  it("leaves no sleep behind once the command ends (it would hold the caller's pipes open)", () => {
+    // A period no other process uses, so that pgrep finds only this loop's sleep.
+    const r = run('rep() { :; }\nheartbeat_run 9187 rep true\nsleep 0.2\nif pgrep -x -f "sleep 9187" >/dev/null; then echo LEFT; else echo GONE; fi');
+    expect(r.out.trim()).toBe("GONE");
+  });
+});

@@ -1,6 +1,6 @@
 # shellcheck shell=bash disable=SC2154 # force, TC_ROOT, ... come from tools/toolchain.sh
 # Helpers for tools/toolchain.sh (sourced; uses its TC_ROOT, TC_PULUMI_HOME, force,
-# TC_MISSING, TC_FAILED). Every build step appends to one log file per tool and
+# TC_MISSING, TC_FAILED; and heartbeat_run from tools/heartbeat.sh). Every build step appends to one log file per tool and
 # version under $TC_ROOT/logs; the status line printed per tool is one of
 #   <tool> <version>: built in <N>s | cached | on PATH (<path>: <version>) | unavailable: ... | FAILED: ...
 
@@ -17,23 +17,22 @@ tc_log_start() {
 }
 
 # tc_heartbeat LABEL COMMAND...: runs COMMAND (output appended to $TC_LOG) while printing a
-# progress line to stdout every
-# VK8S_PROGRESS_SECONDS (default 60): the piece, the minutes so far, the last build's time.
+# progress line to stdout every VK8S_PROGRESS_SECONDS (default 60): the piece, the minutes so
+# far, the last build's time and the log's last line (tools/heartbeat.sh).
 tc_heartbeat() {
-  local label="$1" every="${VK8S_PROGRESS_SECONDS:-60}" pid rc last
+  TC_HB_LABEL=$1
+  TC_HB_LAST=$(cat "$TC_ROOT/logs/${TC_NAME:-none}.took" 2>/dev/null || true)
   shift
-  last=$(cat "$TC_ROOT/logs/${TC_NAME:-none}.took" 2>/dev/null || true)
-  (
-    while sleep "$every"; do
-      echo "  ... $label: $(((SECONDS - TC_T0) / 60)) min $(((SECONDS - TC_T0) % 60)) s so far${last:+ (last build: $((last / 60)) min)}; $(tail -n 1 "$TC_LOG" 2>/dev/null | cut -c1-100)"
-    done
-  ) &
-  pid=$!
-  "$@" >>"$TC_LOG" 2>&1
-  rc=$?
-  kill "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
-  return "$rc"
+  heartbeat_run "${VK8S_PROGRESS_SECONDS:-60}" tc_heartbeat_report tc_logged "$@"
+}
+
+# tc_logged COMMAND...: COMMAND with its output appended to $TC_LOG.
+tc_logged() { "$@" >>"$TC_LOG" 2>&1; }
+
+# tc_heartbeat_report SECONDS: one progress line of tc_heartbeat.
+tc_heartbeat_report() {
+  local so_far=$((SECONDS - TC_T0))
+  echo "  ... $TC_HB_LABEL: $((so_far / 60)) min $((so_far % 60)) s so far${TC_HB_LAST:+ (last build: $((TC_HB_LAST / 60)) min)}; $(tail -n 1 "$TC_LOG" 2>/dev/null | cut -c1-100)"
 }
 
 # tc_path_ok NAME VERSION_OUTPUT EXPECTED: NAME is on PATH outside the cache and its version

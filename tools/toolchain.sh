@@ -98,6 +98,8 @@ mkdir -p "$TC_ROOT/logs" "$TC_ROOT/src" "$TC_PULUMI_HOME/plugins"
 TC_TOOLS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$TC_TOOLS/lib.sh"
+# shellcheck source=SCRIPTDIR/heartbeat.sh
+source "$TC_TOOLS/heartbeat.sh"
 
 # ---- tools ------------------------------------------------------------------------------
 # Each tc_<tool> prints one status line. Builds go to <dir>.tmp and are renamed into place only
