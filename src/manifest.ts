@@ -2,7 +2,7 @@
  * Reading the original operator's manifests: YAML files holding one or more `kind: Vk8s`
  * documents (reference, section 3), so users of the old operator can migrate as they are.
  */
-import { quote, Vk8sValidationError } from "./core/errors";
+import { quote, splitFix, Vk8sValidationError } from "./core/errors";
 import { isAlias, isNode, LineCounter, parseAllDocuments, visit, type Document, type YAMLError } from "yaml";
 import { validateCluster, type ValidateOptions, type ValidationResult } from "./cluster/validate";
 
@@ -32,10 +32,7 @@ export interface ManifestIssue {
  * line reads `<source>:<line>:<col>: <what is wrong> (<fix>)`, as before.
  */
 export function fileProblems(source: string, issues: readonly ManifestIssue[]): Vk8sValidationError {
-  return new Vk8sValidationError({ kind: "file", name: source }, issues.map((i) => {
-    const withFix = /^([\s\S]*) \(([^()]*)\)$/.exec(i.message);
-    return { path: `${source}:${i.line}:${i.col}`, message: withFix ? withFix[1] : i.message, fix: withFix ? withFix[2] : "" };
-  }));
+  return new Vk8sValidationError({ kind: "file", name: source }, issues.map((i) => ({ path: `${source}:${i.line}:${i.col}`, ...splitFix(i.message) })));
 }
 
 /**

@@ -3,7 +3,10 @@
  * Pulumi's input-property error (components/problems.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { formatProblem, formatProblems, Vk8sValidationError, type Problem } from "../src/core/errors";
+import { formatProblem, formatProblems, problemFromLine, Vk8sValidationError, type Problem } from "../src/core/errors";
+import { requirePassword } from "../src/platform/secrets";
+import { resolveBootstrapOptions } from "../src/bootstrap/options";
+import { roundPrefix } from "../src/fl/storage";
 import { inputPropertyErrors, toInputPropertiesError, withInputPropertyErrors } from "../components/problems";
 
 const problems: Problem[] = [
@@ -42,6 +45,48 @@ describe("Vk8sValidationError", () => {
       "f.yaml: team-a: ports[1].port: 29999 is outside 30000-32767 (choose a NodePort in 30000-32767)",
     ]);
     expect(formatProblem({ path: "x:1:1", message: "bad", fix: "" })).toBe("x:1:1: bad");
+  });
+});
+
+describe("problemFromLine: lines of the checkers that still collect text", () => {
+  test.each<[string, Problem]>([
+    ["options.exposure: \"https\" is not supported (use http-nodeport or tls)", { path: "options.exposure", message: '"https" is not supported', fix: "use http-nodeport or tls" }],
+    ["a.b: is empty", { path: "a.b", message: "is empty", fix: "" }],
+    ["no path at all", { path: "", message: "no path at all", fix: "" }],
+  ])("%s", (line, problem) => {
+    expect(problemFromLine(line)).toEqual(problem);
+    expect(problem.path === "" ? problem.message : formatProblem(problem)).toBe(line);
+  });
+});
+
+describe("helpers that check input on their own throw the one error", () => {
+  const caught = (f: () => unknown): Vk8sValidationError => {
+    try {
+      f();
+    } catch (e) {
+      if (e instanceof Vk8sValidationError) return e;
+      throw e;
+    }
+    throw new Error("expected a Vk8sValidationError");
+  };
+
+  test("requirePassword: a platform problem naming the config key and the command", () => {
+    const e = caught(() => requirePassword({}, "user-a"));
+    expect(e.subject).toEqual({ kind: "vk8s platform" });
+    expect(e.problems).toEqual([{ path: 'kubeflowPasswords["user-a"]', message: "the Kubeflow password of user user-a is not set", fix: "run: pulumi config set --secret --path 'kubeflowPasswords.user-a' <password>" }]);
+  });
+
+  test("resolveBootstrapOptions: every problem, with its path and fix", () => {
+    const e = caught(() => resolveBootstrapOptions({ exposure: "https" as never, nodeInterface: "eth0; reboot" }));
+    expect(e.header).toBe("invalid bootstrap options");
+    expect(e.problems.map((p) => [p.path, p.fix])).toEqual([
+      ["options.exposure", "use http-nodeport or tls"],
+      ["options.nodeInterface", "use the vNode interface between vNodes, e.g. eth0"],
+    ]);
+  });
+
+  test("roundPrefix: the round as a problem", () => {
+    expect(caught(() => roundPrefix("g", "p", 0)).message).toBe("invalid storage prefix:\nround: 0 is not a whole number from 1 (rounds are counted from 1, as Flower does)");
   });
 });
 

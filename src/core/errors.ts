@@ -30,6 +30,22 @@ export function formatProblems(problems: readonly Problem[], prefix = ""): strin
 }
 
 /**
+ * A line written as `<path>: <message> (<fix>)` as a `Problem` (a line without a trailing
+ * `(<fix>)` keeps all after the path as its message): for checkers that still collect lines
+ * (src/bootstrap/options.ts, src/bootstrap/plan.ts). `formatProblem` gives the line back.
+ */
+export function problemFromLine(line: string): Problem {
+  const at = /^\S+: /.exec(line)?.[0].length ?? 0;
+  return { path: line.slice(0, Math.max(at - 2, 0)), ...splitFix(line.slice(at)) };
+}
+
+/** `what is wrong (how to fix it)` as its two parts; no trailing `(...)` gives an empty fix. */
+export function splitFix(text: string): { message: string; fix: string } {
+  const withFix = /^([\s\S]*) \(([^()]*)\)$/.exec(text);
+  return withFix ? { message: withFix[1], fix: withFix[2] } : { message: text, fix: "" };
+}
+
+/**
  * What a set of problems is about. A file's problems carry the file in their paths
  * (`<file>:<line>:<col>`, as compilers print them), so their message has no first line.
  */
@@ -37,7 +53,9 @@ export type ProblemSubject =
   | { kind: "virtual cluster"; name: string; verb?: "invalid" | "cannot render" }
   | { kind: "vk8s platform" }
   | { kind: "federated learning"; name: string }
-  | { kind: "file"; name: string };
+  | { kind: "file"; name: string }
+  /** Inputs of a helper called on its own, named as the header says: `bootstrap options`. */
+  | { kind: "input"; name: string };
 
 /** `virtual cluster "a"`, `vk8s platform`, `federated learning "x"`, or the file's name. */
 export function describeSubject(subject: ProblemSubject): string {
@@ -45,6 +63,7 @@ export function describeSubject(subject: ProblemSubject): string {
     case "vk8s platform":
       return subject.kind;
     case "file":
+    case "input":
       return subject.name;
     default:
       return `${subject.kind} ${quote(subject.name)}`;
