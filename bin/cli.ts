@@ -9,16 +9,15 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parseVk8sDocuments, Vk8sManifestError, type Vk8sDocument } from "../src/manifest";
+import { parseVk8sDocuments, type Vk8sDocument } from "../src/manifest";
 import { renderMatrix } from "../src/matrix/resolve";
 import { renderClusterTree } from "../src/gitops/clusterTree";
-import { formatProblem, quote } from "../src/core/errors";
+import { formatProblems, quote, Vk8sValidationError, type Problem } from "../src/core/errors";
 import type { ResolvedCluster } from "../src/cluster/resolved";
 import { validateCluster } from "../src/cluster/validate";
 import { kubeflowSizeWarnings } from "../src/cluster/rules/kubeflowSize";
 import { parsePlatformFile } from "../src/platform/file";
 import { renderPlatformFiles } from "../src/platform/files";
-import { Vk8sPlatformError } from "../src/platform/errors";
 import { planPlatform, type PlatformPlan } from "../src/platform/plan";
 import { checkRoot, isSafeRelativePath, OutputTreeError, writeTree } from "./outputTree";
 
@@ -142,6 +141,17 @@ export async function main(argv: string[], io: CliIo, deps: CliDeps = { renderCl
   }
 }
 
+/** Every problem on its own line in the one format, after `prefix` (`<file>: <cluster>: `). */
+function printProblems(io: CliIo, problems: readonly Problem[], prefix: string): void {
+  for (const line of formatProblems(problems, prefix)) io.stderr(`${line}\n`);
+}
+
+/** A file that is not a set of documents vk8s reads: its problems (they name `<file>:<line>:<col>`), or why it cannot be read. */
+function reportUnreadable(io: CliIo, file: string, e: unknown): void {
+  if (e instanceof Vk8sValidationError) printProblems(io, e.problems, "");
+  else io.stderr(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+}
+
 interface LoadedCluster {
   file: string;
   document: Vk8sDocument;
@@ -158,7 +168,7 @@ function loadClusters(files: string[], hostCidrs: string[], io: CliIo): { cluste
     try {
       documents = parseVk8sDocuments(fs.readFileSync(file, "utf8"), file);
     } catch (e) {
-      io.stderr(e instanceof Vk8sManifestError ? `${e.message}\n` : `${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      reportUnreadable(io, file, e);
       code = EXIT.usage;
       continue;
     }
@@ -178,7 +188,7 @@ function loadClusters(files: string[], hostCidrs: string[], io: CliIo): { cluste
       }
       // A name that is not a plain short label is quoted and shortened (a 5 MB name must not repeat per line).
       const label = /^[a-z0-9-]{1,63}$/.test(document.name) ? document.name : quote(document.name);
-      for (const p of problems) io.stderr(`${file}: ${label}: ${formatProblem(p)}\n`);
+      printProblems(io, problems, `${file}: ${label}: `);
       if (problems.length > 0) code = Math.max(code, EXIT.invalid);
       else if (result.ok) clusters.push({ file, document, cluster: result.cluster });
     }
@@ -203,7 +213,8 @@ function renderAll(clusters: LoadedCluster[], out: string, io: CliIo, deps: CliD
       if (unsafe) throw new Error(`renderer returned an unsafe path ${JSON.stringify(unsafe.path)}`);
       planned.push({ cluster, files });
     } catch (e) {
-      io.stderr(`${file}: ${cluster.name}: cannot render: ${(e as Error).message}\n`);
+      if (e instanceof Vk8sValidationError) printProblems(io, e.problems, `${file}: ${cluster.name}: cannot render: `);
+      else io.stderr(`${file}: ${cluster.name}: cannot render: ${(e as Error).message}\n`);
       io.stderr("vk8s: nothing written\n");
       return EXIT.invalid;
     }
@@ -241,12 +252,12 @@ function runPlatform(command: "validate" | "render", file: string, out: string |
     const settings = { ...parsed.settings, hostCidrs: [...(parsed.settings.hostCidrs ?? []), ...hostCidrs] };
     plan = planPlatform(parsed.users, settings);
   } catch (e) {
-    if (e instanceof Vk8sPlatformError) {
-      for (const p of e.problems) io.stderr(`${file}: ${formatProblem(p)}\n`);
+    if (e instanceof Vk8sValidationError && e.subject.kind !== "file") {
+      printProblems(io, e.problems, `${file}: `);
       if (command === "render") io.stderr("vk8s: nothing written: fix the problems above first\n");
       return EXIT.invalid;
     }
-    io.stderr(e instanceof Vk8sManifestError ? `${e.message}\n` : `${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    reportUnreadable(io, file, e);
     return EXIT.usage;
   }
   if (command === "validate") {

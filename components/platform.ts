@@ -15,7 +15,6 @@ import type { BootstrapOptions } from "../src/bootstrap/types";
 import { planPlatform, type PlatformPlan, type TenantPlan } from "../src/platform/plan";
 import type { PlatformSettings, TenantInput } from "../src/platform/types";
 import { Vk8sCluster, prepareCluster, type Vk8sClusterArgs, type Vk8sSshArgs } from "./vk8sCluster";
-import { Vk8sPlatformError } from "../src/platform/errors";
 import { formatProblem, Vk8sValidationError, type Problem } from "../src/core/errors";
 import { createK8sResource, objectResourceName } from "./k8sResources";
 
@@ -142,7 +141,7 @@ function clusterArgsOf(tenant: TenantPlan, user: Vk8sPlatformUser, args: Vk8sPla
 /**
  * Every user's password is given and every user's cluster passes `prepareCluster` (the
  * component's own validation and plan), before any is registered; throws
- * `Vk8sPlatformError` with every problem of every user.
+ * `Vk8sValidationError` (subject `vk8s platform`) with every problem of every user.
  */
 function checkUsers(name: string, plan: PlatformPlan, args: Vk8sPlatformArgs): void {
   const problems: Problem[] = [];
@@ -161,7 +160,7 @@ function checkUsers(name: string, plan: PlatformPlan, args: Vk8sPlatformArgs): v
     }
   }
   const unique = [...new Map(problems.map((p) => [formatProblem(p), p])).values()];
-  if (unique.length > 0) throw new Vk8sPlatformError(unique);
+  if (unique.length > 0) throw new Vk8sValidationError({ kind: "vk8s platform" }, unique);
 }
 
 /** A cluster problem's path as a platform user's: spec fields under `.cluster`, the password as `kubeflowPassword`. */

@@ -10,6 +10,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Vk8sCluster as Vk8sClusterComponent, type Vk8sClusterArgs as LibraryArgs } from "../components/vk8sCluster";
+import { withInputPropertyErrors } from "../components/problems";
 
 /** What one vNode pod asks of the host, as Kubernetes quantities by resource name. */
 export interface NodeResourcesArgs {
@@ -111,7 +112,8 @@ export class Vk8sCluster extends pulumi.ComponentResource {
 
   constructor(name: string, args: Vk8sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vk8s:index:Vk8sCluster", name, {}, opts);
-    const cluster = new Vk8sClusterComponent(name, libraryArgs(args), { parent: this });
+    // Leaving `construct`, the problems become Pulumi's input-property error: the engine shows each against its property.
+    const cluster = withInputPropertyErrors(() => new Vk8sClusterComponent(name, libraryArgs(args), { parent: this }));
     this.kubeflowUrl = cluster.kubeflowUrl;
     this.sshEndpoint = cluster.sshEndpoint;
     this.apiServerEndpoint = cluster.apiServerEndpoint;

@@ -2,7 +2,7 @@
  * Reading the original operator's manifests: YAML files holding one or more `kind: Vk8s`
  * documents (reference, section 3), so users of the old operator can migrate as they are.
  */
-import { quote } from "./core/errors";
+import { quote, splitFix, Vk8sValidationError } from "./core/errors";
 import { isAlias, isNode, LineCounter, parseAllDocuments, visit, type Document, type YAMLError } from "yaml";
 import { validateCluster, type ValidateOptions, type ValidationResult } from "./cluster/validate";
 
@@ -26,17 +26,13 @@ export interface ManifestIssue {
   message: string;
 }
 
-/** A file that is not valid YAML or holds something other than `kind: Vk8s` documents. */
-export class Vk8sManifestError extends Error {
-  readonly source: string;
-  readonly issues: ManifestIssue[];
-
-  constructor(source: string, issues: ManifestIssue[]) {
-    super(issues.map((i) => `${source}:${i.line}:${i.col}: ${i.message}`).join("\n"));
-    this.name = "Vk8sManifestError";
-    this.source = source;
-    this.issues = issues;
-  }
+/**
+ * A file's issues as the one error (`Vk8sValidationError` with subject `file`): each problem's
+ * path is `<source>:<line>:<col>`, and a trailing `(...)` of the message is its fix, so every
+ * line reads `<source>:<line>:<col>: <what is wrong> (<fix>)`, as before.
+ */
+export function fileProblems(source: string, issues: readonly ManifestIssue[]): Vk8sValidationError {
+  return new Vk8sValidationError({ kind: "file", name: source }, issues.map((i) => ({ path: `${source}:${i.line}:${i.col}`, ...splitFix(i.message) })));
 }
 
 /**
@@ -117,7 +113,7 @@ export function specWithMetadata(metadata: Record<string, unknown>, spec: unknow
 
 /**
  * Parses every document of a YAML text; empty documents are skipped. Throws
- * `Vk8sManifestError` listing every syntax error (line:col) and every document that is not
+ * `Vk8sValidationError` (subject `file`) listing every syntax error (line:col) and every document that is not
  * a `kind: Vk8s` with a known apiVersion and a `metadata.name`.
  */
 export function parseVk8sDocuments(text: string, source = "<input>"): Vk8sDocument[] {
@@ -174,11 +170,11 @@ export function parseVk8sDocuments(text: string, source = "<input>"): Vk8sDocume
     }
     result.push({ apiVersion, name, spec: carried.spec, line: start.line });
   });
-  if (issues.length > 0) throw new Vk8sManifestError(source, issues);
+  if (issues.length > 0) throw fileProblems(source, issues);
   return result;
 }
 
-/** Parses and validates every cluster of a manifest text (throws `Vk8sManifestError` on bad YAML). */
+/** Parses and validates every cluster of a manifest text (throws `Vk8sValidationError` on bad YAML). */
 export function validateManifest(text: string, source?: string, options?: ValidateOptions): { document: Vk8sDocument; result: ValidationResult }[] {
   return parseVk8sDocuments(text, source).map((document) => ({ document, result: validateCluster(document.name, document.spec, options) }));
 }

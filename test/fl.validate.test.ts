@@ -1,6 +1,6 @@
-import { formatProblem } from "../src/core/errors";
+import { formatProblem, Vk8sValidationError } from "../src/core/errors";
 import { FL_DEFAULTS } from "../src/fl/spec";
-import { FederatedLearningValidationError, resolveFederatedLearning, validateFederatedLearning } from "../src/fl/validate";
+import { resolveFederatedLearning, validateFederatedLearning } from "../src/fl/validate";
 import { pathSegmentError, projectPrefix, roundPrefix } from "../src/fl/storage";
 
 const base = { group: "team-a", project: "cifar" };
@@ -134,11 +134,12 @@ describe("validateFederatedLearning: one rule per row, exact messages", () => {
 
   it("resolveFederatedLearning throws every problem at once, never quoting plain credentials", () => {
     const input = { ...base, name: "x", rounds: 0, server: { nodePort: 1 }, storage: { s3: { endpoint: "http://k:hunter22@m", bucket: "bucket", credentialsSecret: "s" } } };
-    expect(() => resolveFederatedLearning(input)).toThrow(FederatedLearningValidationError);
+    expect(() => resolveFederatedLearning(input)).toThrow(Vk8sValidationError);
     try {
       resolveFederatedLearning(input);
     } catch (e) {
-      const err = e as FederatedLearningValidationError;
+      const err = e as Vk8sValidationError;
+      expect(err.subject).toEqual({ kind: "federated learning", name: "x" });
       expect(err.problems.map((p) => p.path)).toEqual(["rounds", "server.nodePort", "storage.s3.endpoint"]);
       expect(err.message.split("\n")[0]).toBe(`invalid federated learning "x":`);
       expect(err.message).not.toContain("hunter22");

@@ -10,12 +10,11 @@ import { record } from "./helpers/pulumiMocks";
 import { main } from "../bin/cli";
 import { Vk8sCluster, type Vk8sClusterArgs } from "../components/vk8sCluster";
 import { Vk8sPlatform, type Vk8sPlatformUser } from "../components/platform";
-import { parseVk8sDocuments, Vk8sManifestError } from "../src/manifest";
+import { parseVk8sDocuments } from "../src/manifest";
 import { parsePlatformFile } from "../src/platform/file";
 import { planPlatform } from "../src/platform/plan";
 import { setPasswordCommand } from "../src/platform/secrets";
-import { Vk8sPlatformError } from "../src/platform/errors";
-import { formatProblem } from "../src/core/errors";
+import { formatProblem, Vk8sValidationError } from "../src/core/errors";
 import { validateCluster } from "../src/cluster/validate";
 import { SETTINGS, userA, userB } from "./platform.fixtures";
 
@@ -134,7 +133,8 @@ describe("1. one validation: what validate accepts, render accepts; refusals are
         error = e;
       }
     });
-    expect(error).toBeInstanceOf(Vk8sPlatformError);
+    expect(error).toBeInstanceOf(Vk8sValidationError);
+    expect((error as Vk8sValidationError).subject).toEqual({ kind: "vk8s platform" });
     expect((error as Error).message).toContain(`users["user-b"].kubeflowPassword: has 5 characters, fewer than 8`);
     expect(resources).toEqual([]);
     expect(monitored).toEqual([]);
@@ -211,7 +211,7 @@ describe("4. YAML errors never echo a secret; tags are errors", () => {
 
   test("a tag on a plain field is an error, in cluster files and platform files alike", () => {
     const text = clusterYaml("    email: !!str team-a@example.com\n    password: abcdefgh1234");
-    expect(() => parseVk8sDocuments(text)).toThrow(Vk8sManifestError);
+    expect(() => parseVk8sDocuments(text)).toThrow(Vk8sValidationError);
     expect(() => parseVk8sDocuments(text)).toThrow(/^<input>:9:18: a YAML tag \(!tag or !!type\) is not accepted/);
     const platform = "apiVersion: vk8s.dev/v1alpha1\nkind: Vk8sPlatform\nmetadata: { name: p }\nspec:\n  vNodeInternetEgress: !!bool no\n";
     expect(() => parsePlatformFile(platform)).toThrow(/^<input>:5:\d+: a YAML tag/);
@@ -240,8 +240,9 @@ describe("5. platform settings are checked", () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toBeInstanceOf(Vk8sPlatformError);
-    expect((error as Vk8sPlatformError).problems.map(formatProblem)).toContain(expected);
+    expect(error).toBeInstanceOf(Vk8sValidationError);
+    expect((error as Vk8sValidationError).subject).toEqual({ kind: "vk8s platform" });
+    expect((error as Vk8sValidationError).problems.map(formatProblem)).toContain(expected);
   });
 
   test("tenant fields are strict too", () => {

@@ -1,17 +1,18 @@
 import * as fs from "fs";
 import * as path from "path";
-import { parseVk8sDocuments, validateManifest, Vk8sManifestError } from "../src/manifest";
+import { parseVk8sDocuments, validateManifest } from "../src/manifest";
+import { Vk8sValidationError } from "../src/core/errors";
 
 const read = (name: string) => fs.readFileSync(path.join(__dirname, "fixtures/samples", name), "utf8");
 
-function manifestError(text: string, source?: string): Vk8sManifestError {
+function manifestError(text: string, source?: string): Vk8sValidationError {
   try {
     parseVk8sDocuments(text, source);
   } catch (e) {
-    if (e instanceof Vk8sManifestError) return e;
+    if (e instanceof Vk8sValidationError && e.subject.kind === "file") return e;
     throw e;
   }
-  throw new Error("expected a Vk8sManifestError");
+  throw new Error("expected a Vk8sValidationError of a file");
 }
 
 describe("parseVk8sDocuments", () => {
@@ -52,12 +53,12 @@ describe("parseVk8sDocuments", () => {
   ])("%s", (_, text, message) => {
     const error = manifestError(text, "broken-yaml.yaml");
     expect(error.message).toBe(message);
-    expect(error.source).toBe("broken-yaml.yaml");
+    expect(error.subject).toEqual({ kind: "file", name: "broken-yaml.yaml" });
   });
 
   test("every bad document of a file is reported", () => {
     const text = "kind: Pod\n---\napiVersion: vk8s.dev/v1alpha1\nkind: Vk8s\nmetadata: { name: ok }\n---\nkind: Service\n";
-    expect(manifestError(text).issues.map((i) => `${i.line}: ${i.message}`)).toEqual([
+    expect(manifestError(text).problems.map((p) => `${p.path.split(":")[1]}: ${p.message} (${p.fix})`)).toEqual([
       '1: document 1 has kind "Pod", not Vk8s (keep only kind: Vk8s documents in vk8s files)',
       '7: document 3 has kind "Service", not Vk8s (keep only kind: Vk8s documents in vk8s files)',
     ]);

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { record, valueOf, isSecret, type Registered } from "./helpers/pulumiMocks";
 import { Vk8sPlatform, type Vk8sPlatformUser } from "../components/platform";
-import { Vk8sPlatformError } from "../src/platform/errors";
+import { Vk8sValidationError } from "../src/core/errors";
 import { plain, SETTINGS, settle, userA, userB } from "./platform.fixtures";
 
 const PASSWORD_A = "sentinel-A-pass-1c9e";
@@ -131,7 +131,8 @@ describe("Vk8sPlatform refusals", () => {
         return undefined;
       }
     });
-    expect(error).toBeInstanceOf(Vk8sPlatformError);
+    expect(error).toBeInstanceOf(Vk8sValidationError);
+    expect((error as Vk8sValidationError).subject).toEqual({ kind: "vk8s platform" });
     expect((error as Error).message).toBe([
       "invalid vk8s platform:",
       `users["user-b"].quota.gpus: user user-b's vNodes take 1 GPU(s) in total (gpu-1 1), more than the quota 0 (raise quota.gpus to at least 1 or give the vNodes fewer GPUs)`,

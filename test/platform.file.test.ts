@@ -5,7 +5,7 @@
  * extra objects).
  */
 import { parsePlatformFile } from "../src/platform/file";
-import { Vk8sManifestError } from "../src/manifest";
+import { Vk8sValidationError } from "../src/core/errors";
 import { renderHostObjects, checkHostRenderOptions } from "../src/render/host";
 import { resolveCluster } from "../src/cluster/validate";
 import type { K8sObject } from "../src/render/types";
@@ -21,7 +21,7 @@ function issuesOf(text: string): string[] {
   try {
     parsePlatformFile(text, "users.yaml");
   } catch (e) {
-    if (e instanceof Vk8sManifestError) return e.message.split("\n");
+    if (e instanceof Vk8sValidationError && e.subject.kind === "file") return e.message.split("\n");
     throw e;
   }
   return [];

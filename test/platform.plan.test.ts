@@ -3,8 +3,7 @@
  * and every problem of every user reported at once with exact messages.
  */
 import { planPlatform, PLAN_PASSWORD_PLACEHOLDER, type TenantPlan } from "../src/platform/plan";
-import { Vk8sPlatformError } from "../src/platform/errors";
-import { formatProblem } from "../src/core/errors";
+import { formatProblem, Vk8sValidationError } from "../src/core/errors";
 import type { TenantInput } from "../src/platform/types";
 import { SETTINGS, userA, userB } from "./platform.fixtures";
 import { requirePassword } from "../src/platform/secrets";
@@ -13,7 +12,7 @@ function problemsOf(users: TenantInput[], settings = SETTINGS): string[] {
   try {
     planPlatform(users, settings);
   } catch (e) {
-    if (e instanceof Vk8sPlatformError) return e.problems.map(formatProblem);
+    if (e instanceof Vk8sValidationError && e.subject.kind === "vk8s platform") return e.problems.map(formatProblem);
     throw e;
   }
   return [];

@@ -86,4 +86,26 @@ describe("construct under mocks", () => {
     await expect(provider().construct("team-b", "vk8s:index:Vk8sCluster", bad, {})).rejects.toThrow(/nodes\[0\]\.role/);
     expect(monitorLog.filter((r) => r.type.startsWith("kubernetes:"))).toEqual([]);
   });
+
+  test("the problems leave construct as Pulumi's input-property error, one entry per problem, as the provider server reads it", async () => {
+    const bad = { ...args, nodes: [{ ...args.nodes[0], role: "boss", resources: { limits: { "nvidia.com/gpu": "half" } } }] };
+    const error = await provider().construct("team-b", "vk8s:index:Vk8sCluster", bad, {}).then(() => undefined, (e: unknown) => e);
+    // provider/server.js `construct` turns exactly this into the gRPC details the engine prints per property.
+    expect(pulumi.InputPropertiesError.isInstance(error)).toBe(true);
+    const e = error as pulumi.InputPropertiesError;
+    expect(e.errors).toEqual([
+      { propertyPath: "nodes[0].role", reason: 'the string "boss" is not one of master, worker (use one of master, worker)' },
+      { propertyPath: 'nodes[0].resources.limits["nvidia.com/gpu"]', reason: '"half" is not a Kubernetes quantity (write a quantity such as "1", "500m" or 16Gi)' },
+    ]);
+    expect(e.message).toBe('invalid virtual cluster "team-b": nodes[0].role, nodes[0].resources.limits["nvidia.com/gpu"]');
+  });
+
+  test("a problem of a plain password names its property so that the engine cannot print the value", async () => {
+    const bad = { ...args, kubeflow: { ...args.kubeflow, password: "short-1" } };
+    const error = await provider().construct("team-c", "vk8s:index:Vk8sCluster", bad, {}).then(() => undefined, (e: unknown) => e);
+    expect(pulumi.InputPropertiesError.isInstance(error)).toBe(true);
+    const e = error as pulumi.InputPropertiesError;
+    expect(e.errors).toEqual([{ propertyPath: "kubeflow.password (secret)", reason: "has 7 characters, fewer than 8 (choose a password of at least 8 characters)" }]);
+    expect(JSON.stringify(e.errors) + e.message).not.toContain("short-1");
+  });
 });

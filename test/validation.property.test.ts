@@ -14,7 +14,6 @@ import { prepareCluster } from "../components/vk8sCluster";
 import { renderClusterTree } from "../src/gitops/clusterTree";
 import { renderPlatformFiles } from "../src/platform/files";
 import { planPlatform } from "../src/platform/plan";
-import { Vk8sPlatformError } from "../src/platform/errors";
 import { UNSAFE_CHARACTERS } from "../src/cluster/rules/text";
 import { validateCluster } from "../src/cluster/validate";
 import { Vk8sValidationError } from "../src/core/errors";
@@ -114,7 +113,7 @@ test("whatever validation accepts, every renderer and planner accepts too (seede
   expect(refused).toBeGreaterThan(40);
 }, 120_000);
 
-test("wrong types anywhere in a platform give Vk8sPlatformError, never a TypeError (seeded, 300 platforms)", () => {
+test("wrong types anywhere in a platform give Vk8sValidationError (vk8s platform), never a TypeError (seeded, 300 platforms)", () => {
   const anything = fc.anything({ maxDepth: 2, maxKeys: 3 });
   const field = <T>(good: fc.Arbitrary<T>) => fc.oneof({ weight: 12, arbitrary: good }, { weight: 1, arbitrary: anything });
   const user = fc.record({
@@ -144,7 +143,7 @@ test("wrong types anywhere in a platform give Vk8sPlatformError, never a TypeErr
       try {
         planPlatform(users as never, s as never);
       } catch (e) {
-        if (!(e instanceof Vk8sPlatformError)) throw e;
+        if (!(e instanceof Vk8sValidationError && e.subject.kind === "vk8s platform")) throw e;
       }
     }),
     { seed: 11, numRuns: 300 },

@@ -3,6 +3,7 @@
  * once, `<field path>: <what is wrong> (<how to fix>)`).
  */
 import { z } from "zod";
+import { problemFromLine, Vk8sValidationError } from "../core/errors";
 import { FLANNEL_IMAGE, LOCAL_PATH_VERSION } from "./sources";
 import { VNODE_LOCAL_PATH_DIR } from "../render/vnode";
 import { CNIS, type ApplyRetry, type BootstrapOptions, type BootstrapOptionsInput, type ManifestSource } from "./types";
@@ -135,10 +136,10 @@ function checkSource(problems: string[], path: string, source: ManifestSource): 
   }
 }
 
-/** Defaults spread under the input, then checked; throws one Error listing every problem. */
+/** Defaults spread under the input, then checked; throws `Vk8sValidationError` (`invalid bootstrap options:`) listing every problem. */
 export function resolveBootstrapOptions(input: BootstrapOptionsInput = {}): BootstrapOptions {
   const { options, problems } = checkBootstrapOptions(input);
-  if (problems.length > 0) throw new Error(problems.join("\n"));
+  if (problems.length > 0) throw new Vk8sValidationError({ kind: "input", name: "bootstrap options" }, problems.map(problemFromLine));
   return options;
 }
 

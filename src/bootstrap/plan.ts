@@ -17,6 +17,7 @@
  */
 import type { ResolvedCluster } from "../cluster/resolved";
 import { checkBootstrapOptions } from "./options";
+import { problemFromLine, Vk8sValidationError } from "../core/errors";
 import { digest } from "./password";
 import { describeSource, DEVICE_PLUGIN_VERSION } from "./sources";
 import { bundle } from "./bundle";
@@ -108,11 +109,11 @@ export function stepDigest(step: BootstrapStep): string {
 
 type PlannedStep = Omit<BootstrapStep, "secretOutput" | "script" | "deleteScript" | "stateOf"> & { secretOutput?: boolean; stateOf?: string[] };
 
-/** Builds the steps of one virtual cluster, in a topological order of `dependsOn`. Throws on invalid input, listing every problem. */
+/** Builds the steps of one virtual cluster, in a topological order of `dependsOn`. Throws `Vk8sValidationError` on invalid input, listing every problem. */
 export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptionsInput): BootstrapStep[] {
   const checked = checkBootstrapOptions(options);
   const problems = [...checkCluster(cluster), ...checked.problems];
-  if (problems.length > 0) throw new Error(problems.join("\n"));
+  if (problems.length > 0) throw new Vk8sValidationError(cluster.name, problems.map(problemFromLine));
 
   const { master, network, matrix } = cluster;
   const row = matrix.kubeflow;

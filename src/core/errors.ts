@@ -1,33 +1,105 @@
 /**
- * Problems found in a virtual cluster spec, in the one shape every part of vk8s uses:
- * `<field path>: <what is wrong> (<how to fix>)`.
+ * The one error model of vk8s: every input problem is a `Problem` (field path, what is wrong,
+ * how to fix it), and every set of them travels in one `Vk8sValidationError`, whose message
+ * is `<verb> <subject>:` then one `<path>: <message> (<fix>)` line per problem. The CLI prints
+ * the same lines (`formatProblems`), the components hand the same problems to Pulumi as
+ * input-property errors (components/problems.ts).
  */
 
 /** One thing wrong with an input, with the way out. */
 export interface Problem {
-  /** Dotted/indexed path of the field, e.g. `nodes[1].resources.limits.cpu`. */
+  /** Dotted/indexed path of the field, e.g. `nodes[1].resources.limits.cpu`; in a file, `<file>:<line>:<col>`. */
   path: string;
   /** What is wrong, quoting the value where that helps (never a secret). */
   message: string;
-  /** How to fix it. */
+  /**
+   * How to fix it. Empty only where the YAML reader's own message is all there is (a syntax
+   * error at a line and column): the line then ends with the message.
+   */
   fix: string;
 }
 
-/** `<path>: <message> (<fix>)`. */
+/** `<path>: <message> (<fix>)`, or `<path>: <message>` when there is no fix to give. */
 export function formatProblem(p: Problem): string {
-  return `${p.path}: ${p.message} (${p.fix})`;
+  return p.fix === "" ? `${p.path}: ${p.message}` : `${p.path}: ${p.message} (${p.fix})`;
 }
 
-/** Thrown by `resolveCluster()` with every problem of one cluster at once. */
-export class Vk8sValidationError extends Error {
-  readonly problems: Problem[];
-  readonly clusterName: string;
+/** One line per problem, each after `prefix` (the CLI's `<file>: <cluster>: `). */
+export function formatProblems(problems: readonly Problem[], prefix = ""): string[] {
+  return problems.map((p) => `${prefix}${formatProblem(p)}`);
+}
 
-  constructor(clusterName: string, problems: Problem[]) {
-    super(`invalid virtual cluster ${quote(clusterName)}:\n${problems.map(formatProblem).join("\n")}`);
+/**
+ * A line written as `<path>: <message> (<fix>)` as a `Problem` (a line without a trailing
+ * `(<fix>)` keeps all after the path as its message): for checkers that still collect lines
+ * (src/bootstrap/options.ts, src/bootstrap/plan.ts). `formatProblem` gives the line back.
+ */
+export function problemFromLine(line: string): Problem {
+  const at = /^\S+: /.exec(line)?.[0].length ?? 0;
+  return { path: line.slice(0, Math.max(at - 2, 0)), ...splitFix(line.slice(at)) };
+}
+
+/** `what is wrong (how to fix it)` as its two parts; no trailing `(...)` gives an empty fix. */
+export function splitFix(text: string): { message: string; fix: string } {
+  const withFix = /^([\s\S]*) \(([^()]*)\)$/.exec(text);
+  return withFix ? { message: withFix[1], fix: withFix[2] } : { message: text, fix: "" };
+}
+
+/**
+ * What a set of problems is about. A file's problems carry the file in their paths
+ * (`<file>:<line>:<col>`, as compilers print them), so their message has no first line.
+ */
+export type ProblemSubject =
+  | { kind: "virtual cluster"; name: string; verb?: "invalid" | "cannot render" }
+  | { kind: "vk8s platform" }
+  | { kind: "federated learning"; name: string }
+  | { kind: "file"; name: string }
+  /** Inputs of a helper called on its own, named as the header says: `bootstrap options`. */
+  | { kind: "input"; name: string };
+
+/** `virtual cluster "a"`, `vk8s platform`, `federated learning "x"`, or the file's name. */
+export function describeSubject(subject: ProblemSubject): string {
+  switch (subject.kind) {
+    case "vk8s platform":
+      return subject.kind;
+    case "file":
+    case "input":
+      return subject.name;
+    default:
+      return `${subject.kind} ${quote(subject.name)}`;
+  }
+}
+
+/**
+ * Every problem of one input at once: a cluster spec and its component arguments
+ * (`resolveCluster`, `Vk8sCluster`), a platform (`planPlatform`, `Vk8sPlatform`), a
+ * federated-learning spec, a manifest or platform file. The message is
+ * `invalid virtual cluster "a":` (`cannot render ...` for the renderer's checks,
+ * `invalid vk8s platform:`, `invalid federated learning "x":`; none for a file) and then
+ * one `formatProblem` line per problem.
+ */
+export class Vk8sValidationError extends Error {
+  /** What the problems are about (see `ProblemSubject`). */
+  readonly subject: ProblemSubject;
+  /** `invalid virtual cluster "a"`: the message's first line without its colon (a file's message leaves it out). */
+  readonly header: string;
+  readonly problems: Problem[];
+
+  /** `subject` given as a string is the name of a virtual cluster. */
+  constructor(subject: ProblemSubject | string, problems: Problem[]) {
+    const s: ProblemSubject = typeof subject === "string" ? { kind: "virtual cluster", name: subject } : subject;
+    const header = `${s.kind === "virtual cluster" ? s.verb ?? "invalid" : "invalid"} ${describeSubject(s)}`;
+    const lines = formatProblems(problems);
+    super((s.kind === "file" ? lines : [`${header}:`, ...lines]).join("\n"));
     this.name = "Vk8sValidationError";
-    this.clusterName = clusterName;
+    this.subject = s;
+    this.header = header;
     this.problems = problems;
+  }
+
+  /** The virtual cluster's name when the subject is one; empty for the other subjects. */
+  get clusterName(): string {
+    return this.subject.kind === "virtual cluster" ? this.subject.name : "";
   }
 }
 

@@ -1,6 +1,6 @@
 /** Federated learning on a virtual cluster: spec, validation, objects and pipeline (pure). */
 export * from "./spec";
-export { validateFederatedLearning, resolveFederatedLearning, FederatedLearningValidationError } from "./validate";
+export { validateFederatedLearning, resolveFederatedLearning } from "./validate";
 export type { FederatedLearningValidation } from "./validate";
 export { renderFederatedLearning, renderResolved } from "./render";
 export { renderPipeline, pipelineYaml, pipelineSteps } from "./pipeline";

@@ -4,6 +4,7 @@
  * (`vk8s_fl.storage`) writes the same layout; this module is the TypeScript half, used
  * by the render (server env, model-server env, pipeline steps) and by the outputs.
  */
+import { Vk8sValidationError } from "../core/errors";
 
 /** Where the aggregated weights live when the component's volume holds them. */
 export const VOLUME_MOUNT_PATH = "/mnt/storage";
@@ -34,8 +35,8 @@ export function projectPrefix(group: string, project: string): string {
   const problems = [["group", group], ["project", project]]
     .map(([field, value]) => [field, pathSegmentError(value)] as const)
     .filter(([, e]) => e !== undefined)
-    .map(([field, e]) => `${field}: ${e} (use one folder name of letters, digits, '.', '_' or '-')`);
-  if (problems.length > 0) throw new Error(problems.join("\n"));
+    .map(([field, e]) => ({ path: field, message: e as string, fix: "use one folder name of letters, digits, '.', '_' or '-'" }));
+  if (problems.length > 0) throw new Vk8sValidationError({ kind: "input", name: "storage prefix" }, problems);
   return `${group}/${project}`;
 }
 
@@ -43,7 +44,7 @@ export function projectPrefix(group: string, project: string): string {
 export function roundPrefix(group: string, project: string, round: number): string {
   const prefix = projectPrefix(group, project);
   if (!Number.isInteger(round) || round < 1) {
-    throw new Error(`round: ${round} is not a whole number from 1 (rounds are counted from 1, as Flower does)`);
+    throw new Vk8sValidationError({ kind: "input", name: "storage prefix" }, [{ path: "round", message: `${round} is not a whole number from 1`, fix: "rounds are counted from 1, as Flower does" }]);
   }
   return `${prefix}/${round}`;
 }

@@ -3,7 +3,7 @@
  * problems at once as `<field path>: <what is wrong> (<how to fix>)`, then the defaults.
  */
 import type { z } from "zod";
-import { formatPath, formatProblem, type PathSegment, type Problem } from "../core/errors";
+import { formatPath, formatProblem, type PathSegment, type Problem, Vk8sValidationError } from "../core/errors";
 import { dns1123LabelError } from "../core/names";
 import { Quantity } from "../core/quantity";
 import { pathSegmentError } from "./storage";
@@ -18,17 +18,6 @@ import {
 export const LONGEST_NAME_SUFFIX = "-flower-server";
 const MAX_NAME = 63 - LONGEST_NAME_SUFFIX.length;
 
-/** Thrown with every problem of one spec at once. */
-export class FederatedLearningValidationError extends Error {
-  readonly problems: Problem[];
-
-  constructor(name: string, problems: Problem[]) {
-    super(`invalid federated learning "${name}":\n${problems.map(formatProblem).join("\n")}`);
-    this.name = "FederatedLearningValidationError";
-    this.problems = problems;
-  }
-}
-
 export type FederatedLearningValidation =
   | { ok: true; spec: ResolvedFederatedLearning }
   | { ok: false; problems: Problem[] };
@@ -42,12 +31,12 @@ export function validateFederatedLearning(input: unknown): FederatedLearningVali
   return problems.length > 0 ? { ok: false, problems } : { ok: true, spec };
 }
 
-/** Like `validateFederatedLearning`, but throws `FederatedLearningValidationError`. */
+/** Like `validateFederatedLearning`, but throws `Vk8sValidationError` (subject `federated learning "<name>"`). */
 export function resolveFederatedLearning(input: unknown): ResolvedFederatedLearning {
   const result = validateFederatedLearning(input);
   if (!result.ok) {
     const name = typeof (input as { name?: unknown })?.name === "string" ? (input as { name: string }).name : FL_DEFAULTS.name;
-    throw new FederatedLearningValidationError(name, result.problems);
+    throw new Vk8sValidationError({ kind: "federated learning", name }, result.problems);
   }
   return result.spec;
 }

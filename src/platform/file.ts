@@ -16,7 +16,7 @@
  */
 import { quote } from "../core/errors";
 import { LineCounter, parseAllDocuments } from "yaml";
-import { safeYamlMessage, specWithMetadata, VK8S_API_VERSIONS, VK8S_KIND, Vk8sManifestError, yamlNodeIssues, type ManifestIssue } from "../manifest";
+import { safeYamlMessage, specWithMetadata, VK8S_API_VERSIONS, VK8S_KIND, fileProblems, yamlNodeIssues, type ManifestIssue } from "../manifest";
 import type { PlatformSettings, TenantClusterSpec, TenantInput } from "./types";
 import { setPasswordCommand } from "./secrets";
 
@@ -32,7 +32,7 @@ export interface PlatformFile {
 const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /**
- * Reads a platform file. Throws `Vk8sManifestError` listing every YAML error, unknown
+ * Reads a platform file. Throws `Vk8sValidationError` (subject `file`) listing every YAML error, unknown
  * document, misplaced `tenant` field and plain password (line:col); the users' specs are
  * checked by `planPlatform()`.
  */
@@ -88,6 +88,6 @@ export function parsePlatformFile(text: string, source = "<input>"): PlatformFil
     if ("error" in carried) return issue(`user ${name}: ${carried.error}`);
     users.push({ name, cluster: carried.spec as TenantClusterSpec, quota: t.quota, storage: t.storage, nodePorts: t.nodePorts });
   });
-  if (issues.length > 0) throw new Vk8sManifestError(source, issues);
+  if (issues.length > 0) throw fileProblems(source, issues);
   return { users, settings: settings?.value ?? {} };
 }

@@ -1,6 +1,6 @@
 /** Platforms: many users' virtual clusters side by side, each a tenant (pure; no Pulumi here). */
 export * from "./types";
-export { Vk8sPlatformError, userPath } from "./errors";
+export { userPath } from "./errors";
 export { planPlatform, resolvePlatformSettings, PLAN_PASSWORD_PLACEHOLDER, type PlatformPlan, type TenantPlan, type ResolvedPlatformSettings } from "./plan";
 export { allocateNodePorts, blockCount, homeBlock, blockLayout, checkAllocationOptions, BLOCK_OFFSETS, FIRST_EXTRA_OFFSET, type PortRequest, type PortWant, type TenantNodePorts, type AllocationOptions } from "./ports";
 export { resolveQuota, checkQuotaFit, renderResourceQuota, renderLimitRange, formatQuantity, type ResolvedQuota, type DefaultRequest } from "./quota";

@@ -11,7 +11,8 @@ import { validateCluster } from "../cluster/validate";
 import { checkHostRenderOptions } from "../render/host";
 import { clusterObjectLabels } from "../render/labels";
 import type { HostRenderOptions, K8sObject } from "../render/types";
-import { userPath, Vk8sPlatformError } from "./errors";
+import { userPath } from "./errors";
+import { Vk8sValidationError } from "../core/errors";
 import { renderNetworkPolicies } from "./network";
 import { allocateNodePorts, type PortRequest, type PortWant, type TenantNodePorts } from "./ports";
 import { checkQuotaFit, renderLimitRange, renderResourceQuota, resolveQuota, type DefaultRequest, type ResolvedQuota } from "./quota";
@@ -106,11 +107,11 @@ function portRequest(user: TenantInput, path: string, ports: NonNullable<TenantC
   return { user: user.name, path, wants, block: user.nodePorts?.block };
 }
 
-/** Checks every user and plans the platform; throws `Vk8sPlatformError` with every problem. */
+/** Checks every user and plans the platform; throws `Vk8sValidationError` (subject `vk8s platform`) with every problem. */
 export function planPlatform(users: readonly TenantInput[], settingsInput: PlatformSettings = {}): PlatformPlan {
   // The settings shape every user's plan: nothing is planned on settings that are wrong.
   const settingsProblems = checkPlatformSettings(settingsInput);
-  if (settingsProblems.length > 0) throw new Vk8sPlatformError(settingsProblems);
+  if (settingsProblems.length > 0) throw new Vk8sValidationError({ kind: "vk8s platform" }, settingsProblems);
   const settings = resolvePlatformSettings(settingsInput);
   const problems: Problem[] = [];
   const tenantProblems = users.map((u, i) => checkTenantFields(userPath(u.name, i), u));
@@ -139,7 +140,7 @@ export function planPlatform(users: readonly TenantInput[], settingsInput: Platf
     problems.push(...result.problems.filter((p) => !(portsFailed && /\.cluster\.ports\[\d+\]\.port$/.test(p.path))));
     if (result.tenant) tenants.push(result.tenant);
   });
-  if (problems.length > 0) throw new Vk8sPlatformError(problems);
+  if (problems.length > 0) throw new Vk8sValidationError({ kind: "vk8s platform" }, problems);
   return { settings, tenants, hostObjects: renderHostPreparation(settingsInput.hostPreparation) };
 }
 

@@ -2,7 +2,7 @@
  * All host-cluster objects of one virtual cluster, as plain data (no Pulumi). The
  * `Vk8sCluster` component registers them; `vk8s render` writes them as YAML.
  */
-import { formatProblem, type Problem, quote } from "../core/errors";
+import { type Problem, quote, Vk8sValidationError } from "../core/errors";
 import type { ResolvedCluster } from "../cluster/resolved";
 import { renderAccessDeployment, renderSshConfigMap, renderSshService } from "./access";
 import { clusterObjectLabels } from "./labels";
@@ -99,13 +99,13 @@ function checkExtraObjects(cluster: ResolvedCluster, options: HostRenderOptions)
  * ConfigMap, headless Service, one StatefulSet per vNode (input order), access
  * Deployment, SSH Service, API server Service, one Service per `ports[]` entry.
  * Optional fields left out are absent (never `undefined`).
- * Throws on invalid options or on two objects of the same kind and name (a `ports[]`
+ * Throws `Vk8sValidationError` (`cannot render virtual cluster "a":`) on invalid options or on two objects of the same kind and name (a `ports[]`
  * name such as `ssh` that collides with a vk8s Service).
  */
 export function renderHostObjects(cluster: ResolvedCluster, options: HostRenderOptions = {}): K8sObject[] {
   const problems = checkHostRenderOptions(cluster, options);
   if (problems.length > 0) {
-    throw new Error(`cannot render virtual cluster "${cluster.name}":\n${problems.map(formatProblem).join("\n")}`);
+    throw new Vk8sValidationError({ kind: "virtual cluster", name: cluster.name, verb: "cannot render" }, problems);
   }
   const objects: K8sObject[] = [
     renderNamespace(cluster, options),
@@ -138,7 +138,7 @@ function assertUniqueNames(cluster: ResolvedCluster, objects: K8sObject[]): void
     const id = `${o.kind}/${o.metadata.name}`;
     if (seen.has(id)) {
       const problem: Problem = { path: "ports", message: `two host objects are named ${id}`, fix: "rename the ports[] entry: apiserver, ssh and vnodes are used by vk8s" };
-      throw new Error(`cannot render virtual cluster "${cluster.name}":\n${formatProblem(problem)}`);
+      throw new Vk8sValidationError({ kind: "virtual cluster", name: cluster.name, verb: "cannot render" }, [problem]);
     }
     seen.add(id);
   }
