@@ -199,7 +199,7 @@ show_logs() {
 # archive, as scripts/images.sh built it (its images.txt); fails when the archive has none.
 preload_image() {
   local archive
-  archive=$(bash "$LOCALENV_DIR/../images.sh" list | awk '$1 == "control-plane" { print $2 }')
+  archive=$(bash "$LOCALENV_DIR/../../scripts/images.sh" list | awk '$1 == "control-plane" { print $2 }')
   grep -m1 "/$1:" "$(dirname "$archive")/images.txt" \
     || { log "no $1 image in the preload archive $archive (run scripts/images.sh build)"; return 1; }
 }
