@@ -7,10 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { K8sObject } from "../src/render/types";
 
-/** The Pulumi resource name of a rendered object: `<prefix>-<kind>-<object name>`. */
-export function objectResourceName(prefix: string, obj: K8sObject): string {
-  return `${prefix}-${obj.kind.toLowerCase()}-${obj.metadata.name}`;
-}
+export { objectResourceName } from "../src/plan/names";
 
 type Body = Record<string, any>;
 type Create = (name: string, body: Body, opts: pulumi.CustomResourceOptions) => pulumi.CustomResource;
