@@ -46,7 +46,7 @@ export const DEFAULTS = {
 
 /**
  * Defaults of the component arguments that are not part of the cluster spec. Applied by
- * `src/plan/cluster.ts` (endpoints, SSH routes) and `src/fl/outputs.ts`.
+ * src/plan (`outputs.ts`: endpoints, SSH routes; `federatedLearning.ts`).
  */
 export const COMPONENT_DEFAULTS = {
   /** `hostAddress`: where users reach the NodePorts when none is given (the local host). */

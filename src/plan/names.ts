@@ -12,5 +12,10 @@ export function objectResourceName(prefix: string, obj: Pick<K8sObject, "kind" |
 
 /** The key of an object among the registered ones: `<kind>/<object name>`. */
 export function objectKey(obj: Pick<K8sObject, "kind" | "metadata">): string {
-  return `${obj.kind}/${obj.metadata.name}`;
+  return keyOf(obj.kind, obj.metadata.name);
+}
+
+/** The key of the object of `kind` named `name`: `<kind>/<name>`. */
+export function keyOf(kind: string, name: string): string {
+  return `${kind}/${name}`;
 }

@@ -14,7 +14,7 @@ import type { BootstrapStep } from "../bootstrap/types";
 import { digest, hashDexPassword } from "../bootstrap/password";
 import { rewriteKubeconfigServer } from "../kubeconfig/rewrite";
 import type { ClusterPlanArgs, ResolvedArgs } from "./cluster";
-import { objectKey } from "./names";
+import { keyOf, objectKey } from "./names";
 
 /** Kinds whose readiness `pulumi up` waits for unless `awaitVNodes` is false. */
 export const AWAITED_KINDS: ReadonlySet<string> = new Set(["StatefulSet", "Deployment", "PersistentVolumeClaim"]);
@@ -60,8 +60,8 @@ export interface ClusterOutputsPlan {
 /** The outputs plan of a validated cluster, its host objects and bootstrap steps (see `planCluster`). */
 export function clusterOutputs(cluster: ResolvedCluster, objects: K8sObject[], steps: BootstrapStep[] | undefined, args: ClusterPlanArgs): ClusterOutputsPlan {
   const keys = new Set(objects.map(objectKey));
-  const accessKeys = objects.map(objectKey).filter((k) => k === `Deployment/${accessName(cluster)}` || k === `Service/${sshServiceName(cluster)}`);
-  const statefulSets = Object.fromEntries(cluster.nodes.map((n) => [n.name, `StatefulSet/${n.statefulSetName}`]));
+  const accessKeys = objects.map(objectKey).filter((k) => k === keyOf("Deployment", accessName(cluster)) || k === keyOf("Service", sshServiceName(cluster)));
+  const statefulSets = Object.fromEntries(cluster.nodes.map((n) => [n.name, keyOf("StatefulSet", n.statefulSetName)]));
   const endpoints = args.ssh?.nodeEndpoints;
   const routes = Object.fromEntries(cluster.nodes.map((n): [string, NodeRoute] => {
     const sts = keys.has(statefulSets[n.name]) ? [statefulSets[n.name]] : [];
@@ -73,7 +73,7 @@ export function clusterOutputs(cluster: ResolvedCluster, objects: K8sObject[], s
   return {
     nodes: cluster.nodes.map((n) => ({ name: n.name, role: n.role, gpus: n.gpus, statefulSet: n.statefulSetName, pod: n.podName })),
     routes,
-    sshService: `Service/${sshServiceName(cluster)}`,
+    sshService: keyOf("Service", sshServiceName(cluster)),
     statefulSets,
     readsVNodes: awaited,
     skipAwaitKinds: awaited ? new Set() : AWAITED_KINDS,
