@@ -9,6 +9,7 @@ import {
 } from "../src/plan/outputs";
 import { objectKey, objectResourceName } from "../src/plan/names";
 import { attempt, unwrap } from "../src/plan/checked";
+import { cleanupCompanion } from "../src/plan/commands";
 import { COMPONENT_DEFAULTS } from "../src/cluster/defaults";
 import { Vk8sValidationError } from "../src/core/errors";
 
@@ -209,5 +210,21 @@ describe("outputs as data", () => {
     expect(objectResourceName("c1", obj)).toBe("c1-statefulset-c1-master");
     expect(objectKey(obj)).toBe("StatefulSet/c1-master");
     expect(stateTrigger("master", "uid-1")).toBe("state:master=uid-1");
+  });
+});
+
+describe("cleanupCompanion: a clean-up that runs on another vNode", () => {
+  test("the worker's join is drained from the master by a companion; steps cleaned up in place have none", () => {
+    const steps = plan(args()).steps ?? [];
+    const companions = steps.map(cleanupCompanion).filter((c) => c !== undefined);
+    expect(companions).toEqual([{ id: "06-join-gpu-1-cleanup", node: "master", create: "echo 'vk8s: 06-join-gpu-1 is cleaned up from master when removed'" }]);
+  });
+
+  test.each([
+    ["no clean-up", { id: "s", node: "a" }],
+    ["a clean-up on its own node", { id: "s", node: "a", deleteScript: "x" }],
+    ["a clean-up naming its own node", { id: "s", node: "a", deleteNode: "a", deleteScript: "x" }],
+  ])("%s: no companion", (_name, step) => {
+    expect(cleanupCompanion(step)).toBeUndefined();
   });
 });
