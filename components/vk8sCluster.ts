@@ -6,13 +6,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
-import { kubeflowSizeWarnings } from "../src/cluster/rules/kubeflowSize";
 import type { ClusterSpecInput } from "../src/cluster/schema";
 import type { ResolvedCluster } from "../src/cluster/resolved";
-import { hostRenderWarnings, type K8sObject } from "../src/render/host";
+import type { K8sObject } from "../src/render/host";
 import { readInstallHistory, type InstallHistory } from "../src/status/phases";
 import { parseVk8sDocuments } from "../src/manifest";
-import { checkDeferredPassword, livePlan, planCluster, plannedLive, resolveDeferred, type ClusterPlan, type LivePlan, type ResolvedArgs } from "../src/plan/cluster";
+import { checkDeferredPassword, lateWarnings, livePlan, planCluster, plannedLive, resolveDeferred, type ClusterPlan, type LivePlan, type ResolvedArgs } from "../src/plan/cluster";
 import { attempt, unwrap, type Checked } from "../src/plan/checked";
 import {
   adminKubeconfig, apiServerEndpoint, dexPasswordHash, directEndpoint, hostAddressOf, kubeflowUrl,
@@ -95,9 +94,8 @@ export class Vk8sCluster extends pulumi.ComponentResource {
     const resolved = <R>(read: (r: ResolvedArgs<Vk8sClusterArgs>) => R): pulumi.Output<R> => checkedResolved.apply((c) => read(c.ok ? c.value : prepared.planned)) as pulumi.Output<R>;
     // The component's own outputs fail with the refusal (the same error object as the gate's).
     const strict = <R>(read: (r: ResolvedArgs<Vk8sClusterArgs>) => R): pulumi.Output<R> => checkedResolved.apply((c) => read(unwrap(c))) as pulumi.Output<R>;
-    if (prepared.deferred.length === 0) for (const warning of kubeflowSizeWarnings(cluster)) pulumi.log.warn(warning, this);
-    else checkedResolved.apply((c) => c.ok && kubeflowSizeWarnings(c.value.cluster).forEach((w) => pulumi.log.warn(w, this)));
-    for (const warning of hostRenderWarnings(prepared.renderOptions)) pulumi.log.warn(warning, this);
+    for (const warning of prepared.warnings) pulumi.log.warn(warning, this);
+    if (prepared.deferred.length > 0) checkedResolved.apply((c) => c.ok && lateWarnings(prepared, c.value).forEach((w) => pulumi.log.warn(w, this)));
     const password = pulumi.secret(args.kubeflow.password);
 
     const ssh = args.ssh ?? {};
@@ -218,10 +216,10 @@ export class Vk8sCluster extends pulumi.ComponentResource {
 }
 
 /**
- * The namespace name, released only once every value that was not known at construction
- * (Outputs of other resources, a secret password) has passed the validation again and
- * re-rendered what depends on it without changing the plan: every other host object lives
- * in the namespace, so a bad value stops the cluster before anything is created.
+ * The namespace name, released only once what `prepared.namespaceGate` names has passed:
+ * every value that was not known at construction (Outputs of other resources, a secret
+ * password) validated again and re-rendered without changing the plan. Every other host
+ * object lives in the namespace, so a bad value stops the cluster before anything is created.
  */
 function namespaceGate(
   name: string,
@@ -231,17 +229,15 @@ function namespaceGate(
   password: pulumi.Output<string>,
 ): pulumi.Output<string> {
   const namespace = prepared.cluster.namespace;
-  if (!prepared.passwordDeferred && prepared.deferred.length === 0) return pulumi.output(namespace);
-  const checkedPassword = prepared.passwordDeferred ? password : pulumi.output("");
-  // The live render (which needs the generated SSH key, unknown at a first preview) is checked
-  // only when a value other than the password is deferred: a password alone leaves the
-  // namespace known at preview, so policies can judge the namespace before anything exists.
-  const checkedLive = prepared.deferred.length > 0 ? live : pulumi.output<Checked<unknown>>({ ok: true, value: undefined });
+  const gate = prepared.namespaceGate;
+  if (!gate.resolved) return pulumi.output(namespace);
+  const checkedPassword = gate.password ? password : pulumi.output("");
+  const checkedLive = gate.live ? live : pulumi.output<Checked<unknown>>({ ok: true, value: undefined });
   // The name is not secret, only released by secrets: unsecret it so previews show the namespace.
   return pulumi.unsecret(pulumi.all([resolved, checkedLive, checkedPassword]).apply(([r, l, p]) => {
     const { args } = unwrap(r);
     unwrap(l);
-    return prepared.passwordDeferred ? checkDeferredPassword(name, args, p, namespace) : namespace;
+    return gate.password ? checkDeferredPassword(name, args, p, namespace) : namespace;
   }));
 }
 

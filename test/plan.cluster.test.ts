@@ -2,7 +2,7 @@
  * `planCluster` and the outputs as data (src/plan), pure: no Pulumi runtime, no mocks. A
  * deferred value here is a `Later` box (the component passes Pulumi's Outputs and promises).
  */
-import { checkDeferredPassword, livePlan, planCluster, PROBE_KEYS, resolveDeferred, type ClusterPlanArgs } from "../src/plan/cluster";
+import { checkDeferredPassword, lateWarnings, livePlan, planCluster, PROBE_KEYS, resolveDeferred, type ClusterPlanArgs } from "../src/plan/cluster";
 import {
   adminKubeconfig, apiServerEndpoint, directEndpoint, exposedApiServerUrl, hostAddressOf, inClusterApiServerUrl,
   kubeflowUrl, sshDial, sshEndpoint, sshUser, stateTrigger, AWAITED_KINDS,
@@ -226,5 +226,26 @@ describe("cleanupCompanion: a clean-up that runs on another vNode", () => {
     ["a clean-up naming its own node", { id: "s", node: "a", deleteNode: "a", deleteScript: "x" }],
   ])("%s: no companion", (_name, step) => {
     expect(cleanupCompanion(step)).toBeUndefined();
+  });
+});
+
+describe("the namespace gate and warnings as data", () => {
+  test.each([
+    ["nothing deferred", {}, { resolved: false, live: false, password: false }],
+    ["the password alone", { kubeflow: { version: "v1.3.0", email: "test@example.com", password: new Later(PASSWORD) } }, { resolved: true, live: false, password: true }],
+    ["a host address", { hostAddress: new Later("10.1.2.3") }, { resolved: true, live: true, password: false }],
+  ])("%s", (_name, overrides, gate) => {
+    expect(plan(args(overrides as Partial<ClusterPlanArgs>)).namespaceGate).toEqual(gate);
+  });
+
+  test("Kubeflow sizing warns now when every value is known, once resolved when some is deferred", () => {
+    const small = { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } };
+    const nodes = [{ name: "master", role: "master", resources: small }];
+    const known = plan(args({ nodes }));
+    expect(known.warnings.some((w) => /Kubeflow/.test(w))).toBe(true);
+    expect(lateWarnings(known, known.planned)).toEqual([]);
+    const late = plan(args({ nodes, hostAddress: new Later("10.1.2.3") }));
+    expect(late.warnings.some((w) => /Kubeflow/.test(w))).toBe(false);
+    expect(lateWarnings(late, resolveDeferred("c1", late, valuesOf(late)))).toEqual(known.warnings.filter((w) => /Kubeflow/.test(w)));
   });
 });

@@ -10,7 +10,8 @@ import { validateCluster } from "../cluster/validate";
 import { formatPath, Vk8sValidationError, type Problem } from "../core/errors";
 import type { ResolvedCluster } from "../cluster/resolved";
 import { COMPONENT_DEFAULTS } from "../cluster/defaults";
-import { renderHostObjects, type HostRenderOptions, type K8sObject } from "../render/host";
+import { hostRenderWarnings, renderHostObjects, type HostRenderOptions, type K8sObject } from "../render/host";
+import { kubeflowSizeWarnings } from "../cluster/rules/kubeflowSize";
 import { planBootstrap } from "../bootstrap/plan";
 import type { BootstrapOptions, BootstrapStep } from "../bootstrap/types";
 import { checkClusterArgs } from "./clusterArgs";
@@ -89,6 +90,16 @@ export interface ClusterPlan<A extends ClusterPlanArgs = ClusterPlanArgs> {
   planned: ResolvedArgs<A>;
   /** The outputs, SSH routes and live reads as data (src/plan/outputs.ts). */
   outputs: ClusterOutputsPlan;
+  /**
+   * What the namespace's name waits for before it is released (every other host object lives
+   * in the namespace): `resolved`, the deferred values validated again; `live`, their live
+   * render (which needs the SSH key, unknown at a first preview: only when a value other than
+   * the password is deferred, so a password alone leaves the namespace known at preview, where
+   * policies judge it); `password`, the deferred password's check. None: released at once.
+   */
+  namespaceGate: { resolved: boolean; live: boolean; password: boolean };
+  /** Warnings known now, in order (Kubeflow sizing unless a value is deferred, then the host render's); see `lateWarnings`. */
+  warnings: string[];
 }
 
 /** One plan: the validated cluster, its host objects with one SSH key, its bootstrap steps. */
@@ -142,7 +153,14 @@ export function planCluster<A extends ClusterPlanArgs>(name: string, args: A, op
     base,
     planned: { args: plannedArgs, cluster: a.cluster },
     outputs: clusterOutputs(a.cluster, a.objects, a.steps, args),
+    namespaceGate: { resolved: passwordDeferred || deferred.length > 0, live: deferred.length > 0, password: passwordDeferred },
+    warnings: [...(deferred.length === 0 ? kubeflowSizeWarnings(a.cluster) : []), ...hostRenderWarnings(a.renderOptions)],
   };
+}
+
+/** Warnings of the resolved values when some were deferred (Kubeflow sizing), else none: they are among `warnings`. */
+export function lateWarnings(plan: ClusterPlan, resolved: ResolvedArgs): string[] {
+  return plan.deferred.length > 0 ? kubeflowSizeWarnings(resolved.cluster) : [];
 }
 
 /** Substitutes the resolved values and validates: throws `Vk8sValidationError` naming the fields. */
