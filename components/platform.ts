@@ -15,7 +15,8 @@ import type { BootstrapOptions } from "../src/bootstrap/types";
 import { planPlatform, type PlatformPlan, type TenantPlan } from "../src/platform/plan";
 import type { PlatformSettings, TenantInput } from "../src/platform/types";
 import { checkPlatformUsers, offersStorage, tenantClusterArgs, tenantEndpoints, tenantInput, type TenantEndpoints } from "../src/plan/platform";
-import { Vk8sCluster, isDeferred, type Vk8sClusterArgs, type Vk8sSshArgs } from "./vk8sCluster";
+import { Vk8sCluster, type Vk8sClusterArgs, type Vk8sSshArgs } from "./vk8sCluster";
+import { isDeferred } from "./deferred";
 import { registerObjects } from "./registerObjects";
 
 export type { TenantEndpoints } from "../src/plan/platform";

@@ -18,6 +18,7 @@ import {
   sshDial, sshEndpoint, sshUser, stateTrigger, type NodeInfo,
 } from "../src/plan/outputs";
 import type { BootstrapStep } from "../src/bootstrap/types";
+import { isDeferred } from "./deferred";
 import { registerObjects } from "./registerObjects";
 import { createBootstrapCommands, type NodeSsh } from "./bootstrapCommands";
 import { SshKeyPair } from "./sshKeyPair";
@@ -30,11 +31,6 @@ export { checkDeferredPassword } from "../src/plan/cluster";
 
 /** What `Vk8sCluster` computes before it registers anything (`planCluster` with Pulumi's deferred values). */
 export type PreparedCluster = ClusterPlan<Vk8sClusterArgs>;
-
-/** An Output or a promise: a value not known when the program runs. */
-export function isDeferred(value: unknown): boolean {
-  return pulumi.Output.isInstance(value) || value instanceof Promise;
-}
 
 /**
  * The one validation and plan of `Vk8sCluster`'s arguments (`planCluster`), Outputs and
