@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import type { BootstrapStep } from "../src/bootstrap/types";
+import { cleanupCompanion } from "../src/plan/commands";
 
 /** How one vNode is reached over SSH. */
 export interface NodeSsh {
@@ -75,7 +76,7 @@ export function createBootstrapCommands(
         return dep;
       }),
     ];
-    const deleteElsewhere = step.deleteScript !== undefined && (step.deleteNode ?? step.node) !== step.node;
+    const companion = cleanupCompanion(step);
     // One Output per field read: a refused value then fails each with an error of its own.
     const live = args.liveSteps?.ids.has(step.id) ? () => args.liveSteps!.step(step.id) : undefined;
     const script = live ? live().apply((s) => s.script) : step.script;
@@ -84,7 +85,7 @@ export function createBootstrapCommands(
     created[step.id] = new command.remote.Command(`${prefix}-${step.id}`, {
       connection: connectionTo(step.node), // the private key makes it a secret
       create: script,
-      delete: deleteElsewhere ? undefined : deleteScript,
+      delete: companion ? undefined : deleteScript,
       stdin: stdinOf(step, args.stdinSecrets, created),
       triggers: pulumi.all([triggers, ...(args.stateTriggers?.[step.id] ?? [])]).apply(([planned, ...state]) => [...planned, ...state]),
       addPreviousOutputInEnv: false,
@@ -94,14 +95,11 @@ export function createBootstrapCommands(
       dependsOn,
       additionalSecretOutputs: step.secretOutput ? ["stdout", "stderr"] : [],
     });
-    if (deleteElsewhere) {
-      // One command has one connection: a clean-up that must run on another vNode (the
-      // drain of a removed worker runs on the master) is a companion command there. It
-      // depends on the step, so Pulumi deletes it, and so runs the clean-up, first.
-      const cleanupNode = step.deleteNode!;
-      created[`${step.id}-cleanup`] = new command.remote.Command(`${prefix}-${step.id}-cleanup`, {
-        connection: connectionTo(cleanupNode),
-        create: `echo 'vk8s: ${step.id} is cleaned up from ${cleanupNode} when removed'`,
+    if (companion) {
+      // Pulumi deletes the companion first (it depends on the step), so runs the clean-up first.
+      created[companion.id] = new command.remote.Command(`${prefix}-${companion.id}`, {
+        connection: connectionTo(companion.node),
+        create: companion.create,
         delete: deleteScript,
         triggers,
         addPreviousOutputInEnv: false,

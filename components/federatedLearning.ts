@@ -1,20 +1,18 @@
 /**
  * `FederatedLearning`: a Flower server, its storage, a model server and the Kubeflow
  * pipeline, deployed *into a virtual cluster* through a Kubernetes provider built from
- * `Vk8sCluster.kubeconfig`. A thin shell: validation and the objects are pure functions
- * in `src/fl/`; this class only registers what they return.
+ * `Vk8sCluster.kubeconfig`. A thin shell: validation, the objects and the outputs are
+ * planned by `planFederatedLearning` (src/fl/plan.ts); this class registers what it
+ * returns and wires the outputs.
  *
  *     const vc = new k8s.Provider("vc", { kubeconfig: cluster.kubeconfig });
  *     const fl = new FederatedLearning("fl", { group: "team-a", project: "cifar" }, { provider: vc });
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { renderResolved } from "../src/fl/render";
-import { createK8sResource, objectResourceName } from "./k8sResources";
-import { flNames, inClusterPredictUrl } from "../src/fl/names";
-import { projectPrefix } from "../src/fl/storage";
-import { resolveFederatedLearning } from "../src/fl/validate";
+import { flHostAddress, hostPredictUrl, planFederatedLearning, serverEndpoint } from "../src/plan/federatedLearning";
 import type { FederatedLearningSpec, ResolvedFederatedLearning } from "../src/fl/spec";
+import { registerObjects } from "./registerObjects";
 
 /**
  * Arguments of `FederatedLearning`: the spec of `src/fl/spec.ts` (every field documented
@@ -53,38 +51,29 @@ export class FederatedLearning extends pulumi.ComponentResource {
   constructor(name: string, args: FederatedLearningArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // Validate before registering anything: invalid input creates nothing.
     const { hostAddress: host, ...specInput } = args;
-    const spec = resolveFederatedLearning({ ...specInput, name: specInput.name ?? name });
+    const { spec, objects, outputs } = planFederatedLearning(name, specInput);
     const provider = kubernetesProvider(opts);
     super("vk8s:index:FederatedLearning", name, {}, opts);
     this.spec = spec;
 
-    const resources: Record<string, pulumi.CustomResource> = {};
-    let namespace: pulumi.CustomResource | undefined;
-    for (const obj of renderResolved(spec)) {
-      const res = createK8sResource(objectResourceName(name, obj), obj, {
-        parent: this,
-        provider,
-        dependsOn: namespace ? [namespace] : [],
-      });
-      if (obj.kind === "Namespace") namespace = res;
-      resources[`${obj.kind}/${obj.metadata.name}`] = res;
-    }
-    this.resources = resources;
+    const resources = registerObjects(name, objects, { parent: this, provider });
+    this.resources = Object.fromEntries(resources);
 
-    const names = flNames(spec);
-    const hostAddress = pulumi.output(host ?? "127.0.0.1");
-    const service = (svc: string) => resources[`Service/${svc}`] as k8s.core.v1.Service | undefined;
-    const nodePortOf = (svc: string, fallback: number) => {
-      const s = service(svc);
-      return s ? s.spec.ports.apply((ports) => ports[0]?.nodePort ?? fallback) : pulumi.output(fallback);
+    const hostAddress = pulumi.output(host).apply(flHostAddress);
+    const nodePortOf = (key: string, planned: number) => {
+      const s = resources.get(key) as k8s.core.v1.Service | undefined;
+      return s ? s.spec.ports.apply((ports) => ports[0]?.nodePort ?? planned) : pulumi.output(planned);
     };
-    this.serverEndpoint = pulumi.interpolate`${hostAddress}:${nodePortOf(names.flowerServer, spec.server.nodePort)}`;
-    this.storagePrefix = pulumi.output(projectPrefix(spec.group, spec.project));
-    const configMap = resources[`ConfigMap/${names.pipeline}`] as k8s.core.v1.ConfigMap;
-    this.pipelineSpec = configMap.data.apply((d) => d["pipeline.yaml"]);
-    this.predictUrl = spec.serving.mode === "kserve"
-      ? (resources[`InferenceService/${names.modelServer}`] as k8s.apiextensions.CustomResource).id.apply(() => inClusterPredictUrl(spec))
-      : pulumi.interpolate`http://${hostAddress}:${nodePortOf(names.modelServer, spec.serving.nodePort)}/v1/models/${spec.model.name}:predict`;
+    const server = outputs.serverService;
+    this.serverEndpoint = pulumi.all([hostAddress, nodePortOf(server.key, server.nodePort)]).apply(([h, p]) => serverEndpoint(h, p));
+    this.storagePrefix = pulumi.output(outputs.storagePrefix);
+    const configMap = resources.get(outputs.pipeline.key) as k8s.core.v1.ConfigMap;
+    this.pipelineSpec = configMap.data.apply((d) => d[outputs.pipeline.dataKey]);
+    const predict = outputs.predict;
+    this.predictUrl = predict.mode === "kserve"
+      ? (resources.get(predict.key) as k8s.apiextensions.CustomResource).id.apply(() => predict.url)
+      : pulumi.all([hostAddress, nodePortOf(predict.key, predict.nodePort)]).apply(([h, p]) => hostPredictUrl(spec, h, p));
+    const namespace = outputs.namespace === undefined ? undefined : resources.get(outputs.namespace);
     this.namespace = namespace ? namespace.id.apply(() => spec.namespace) : pulumi.output(spec.namespace);
 
     this.registerOutputs({

@@ -7,10 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { K8sObject } from "../src/render/types";
 
-/** The Pulumi resource name of a rendered object: `<prefix>-<kind>-<object name>`. */
-export function objectResourceName(prefix: string, obj: K8sObject): string {
-  return `${prefix}-${obj.kind.toLowerCase()}-${obj.metadata.name}`;
-}
+export { objectResourceName } from "../src/plan/names";
 
 type Body = Record<string, any>;
 type Create = (name: string, body: Body, opts: pulumi.CustomResourceOptions) => pulumi.CustomResource;
@@ -27,6 +24,7 @@ const CLASSES: Record<string, Create> = {
   "v1/LimitRange": (n, b, o) => new k8s.core.v1.LimitRange(n, b, o),
   "apps/v1/StatefulSet": (n, b, o) => new k8s.apps.v1.StatefulSet(n, b, o),
   "apps/v1/Deployment": (n, b, o) => new k8s.apps.v1.Deployment(n, b, o),
+  "apps/v1/DaemonSet": (n, b, o) => new k8s.apps.v1.DaemonSet(n, b, o),
   "networking.k8s.io/v1/NetworkPolicy": (n, b, o) => new k8s.networking.v1.NetworkPolicy(n, b, o),
   "rbac.authorization.k8s.io/v1/Role": (n, b, o) => new k8s.rbac.v1.Role(n, b, o),
   "rbac.authorization.k8s.io/v1/RoleBinding": (n, b, o) => new k8s.rbac.v1.RoleBinding(n, b as k8s.rbac.v1.RoleBindingArgs, o),

@@ -14,9 +14,12 @@ import * as k8s from "@pulumi/kubernetes";
 import type { BootstrapOptions } from "../src/bootstrap/types";
 import { planPlatform, type PlatformPlan, type TenantPlan } from "../src/platform/plan";
 import type { PlatformSettings, TenantInput } from "../src/platform/types";
-import { Vk8sCluster, prepareCluster, type Vk8sClusterArgs, type Vk8sSshArgs } from "./vk8sCluster";
-import { formatProblem, Vk8sValidationError, type Problem } from "../src/core/errors";
-import { createK8sResource, objectResourceName } from "./k8sResources";
+import { checkPlatformUsers, offersStorage, tenantClusterArgs, tenantEndpoints, tenantInput, type TenantEndpoints } from "../src/plan/platform";
+import { Vk8sCluster, type Vk8sClusterArgs, type Vk8sSshArgs } from "./vk8sCluster";
+import { isDeferred } from "./deferred";
+import { registerObjects } from "./registerObjects";
+
+export type { TenantEndpoints } from "../src/plan/platform";
 
 /** One user of the platform: the pure tenant input plus its secrets. */
 export interface Vk8sPlatformUser extends TenantInput {
@@ -50,20 +53,6 @@ export interface Vk8sPlatformArgs {
   offerStorageInVirtualCluster?: boolean;
 }
 
-/** What a user gets, as stack outputs. */
-export interface TenantEndpoints {
-  kubeflowUrl: string;
-  sshEndpoint: string;
-  apiServerEndpoint: string;
-  namespace: string;
-  kubeflowVersion: string;
-  kubernetesVersion: string;
-  /** NodePort by name (`kubeflow`, `ssh`, `apiserver`, other ports). */
-  nodePorts: Record<string, number>;
-  /** Where the user's storage is mounted in every vNode. */
-  storageMountPath: string;
-}
-
 export class Vk8sPlatform extends pulumi.ComponentResource {
   /** The plan every resource was registered from (pure data, no secrets). */
   public readonly plan: PlatformPlan;
@@ -78,31 +67,22 @@ export class Vk8sPlatform extends pulumi.ComponentResource {
     // Plan the platform and prepare every user's cluster before registering anything: an
     // invalid platform, or one invalid user, creates nothing.
     const plan = planPlatform(args.users.map(tenantInput), args.settings);
-    checkUsers(name, plan, args);
+    checkPlatformUsers(name, plan, args.users, (tenant, user) => clusterArgsOf(tenant, user, args), { isDeferred });
     super("vk8s:index:Vk8sPlatform", name, {}, opts);
     this.plan = plan;
     this.clusters = {};
-    const offerStorage = args.bootstrap !== false && (args.offerStorageInVirtualCluster ?? true);
-    for (const obj of plan.hostObjects) createK8sResource(objectResourceName(name, obj), obj, { parent: this });
+    registerObjects(name, plan.hostObjects, { parent: this });
     const byName = new Map(args.users.map((u) => [u.name, u]));
     for (const tenant of plan.tenants) {
       const user = byName.get(tenant.name) as Vk8sPlatformUser;
-      const cluster = this.createCluster(name, tenant, user, args);
+      const cluster = new Vk8sCluster(`${name}-${tenant.name}`, clusterArgsOf(tenant, user, args), { parent: this });
       this.clusters[tenant.name] = cluster;
-      if (offerStorage) this.offerStorage(`${name}-${tenant.name}`, tenant, cluster);
+      if (offersStorage(args)) this.offerStorage(`${name}-${tenant.name}`, tenant, cluster);
     }
     const entries = plan.tenants.map((t) => {
       const c = this.clusters[t.name];
-      return pulumi.all([c.kubeflowUrl, c.sshEndpoint, c.apiServerEndpoint]).apply(([kubeflowUrl, sshEndpoint, apiServerEndpoint]) => [t.name, {
-        kubeflowUrl,
-        sshEndpoint,
-        apiServerEndpoint,
-        namespace: t.cluster.namespace,
-        kubeflowVersion: t.cluster.kubeflow.version,
-        kubernetesVersion: t.cluster.matrix.kubernetesVersion,
-        nodePorts: t.nodePorts.ports,
-        storageMountPath: t.storage.mountPath,
-      }] as const);
+      return pulumi.all([c.kubeflowUrl, c.sshEndpoint, c.apiServerEndpoint])
+        .apply(([kubeflowUrl, sshEndpoint, apiServerEndpoint]) => [t.name, tenantEndpoints(t, { kubeflowUrl, sshEndpoint, apiServerEndpoint })] as const);
     });
     this.users = pulumi.all(entries).apply((es) => Object.fromEntries(es));
     this.kubeconfigs = pulumi.secret(pulumi.all(plan.tenants.map((t) => this.clusters[t.name].kubeconfig.apply((k) => [t.name, k] as const)))
@@ -110,69 +90,15 @@ export class Vk8sPlatform extends pulumi.ComponentResource {
     this.registerOutputs({ users: this.users, kubeconfigs: this.kubeconfigs });
   }
 
-  private createCluster(name: string, tenant: TenantPlan, user: Vk8sPlatformUser, args: Vk8sPlatformArgs): Vk8sCluster {
-    return new Vk8sCluster(`${name}-${tenant.name}`, clusterArgsOf(tenant, user, args), { parent: this });
-  }
-
   /** The user's storage inside the virtual cluster, through a provider built from its kubeconfig. */
   private offerStorage(prefix: string, tenant: TenantPlan, cluster: Vk8sCluster): void {
     const provider = new k8s.Provider(`${prefix}-virtual`, { kubeconfig: cluster.kubeconfig }, { parent: this });
-    for (const obj of tenant.virtualObjects) createK8sResource(objectResourceName(`${prefix}-virtual`, obj), obj, { parent: this, provider });
+    registerObjects(`${prefix}-virtual`, tenant.virtualObjects, { parent: this, provider });
   }
 }
 
-/** The arguments of a user's `Vk8sCluster`. */
+/** The arguments of a user's `Vk8sCluster`, its password wrapped as a secret. */
 function clusterArgsOf(tenant: TenantPlan, user: Vk8sPlatformUser, args: Vk8sPlatformArgs): Vk8sClusterArgs {
-  const { extraObjects, namespaceLabels, userStorage } = tenant.hostRender;
   const password = typeof user.kubeflowPassword === "string" ? user.kubeflowPassword : pulumi.secret(user.kubeflowPassword);
-  return {
-    ...tenant.spec,
-    clusterName: tenant.name,
-    kubeflow: { ...tenant.spec.kubeflow, password },
-    hostAddress: args.hostAddress,
-    apiServerNodePort: tenant.apiServerNodePort,
-    ssh: { ...user.ssh, nodePort: tenant.sshNodePort },
-    awaitVNodes: args.awaitVNodes,
-    bootstrap: args.bootstrap,
-    hostRender: { extraObjects, namespaceLabels, userStorage },
-  };
-}
-
-/**
- * Every user's password is given and every user's cluster passes `prepareCluster` (the
- * component's own validation and plan), before any is registered; throws
- * `Vk8sValidationError` (subject `vk8s platform`) with every problem of every user.
- */
-function checkUsers(name: string, plan: PlatformPlan, args: Vk8sPlatformArgs): void {
-  const problems: Problem[] = [];
-  const byName = new Map(args.users.map((u) => [u.name, u]));
-  for (const tenant of plan.tenants) {
-    const user = byName.get(tenant.name) as Vk8sPlatformUser;
-    if (user.kubeflowPassword === undefined || user.kubeflowPassword === null) {
-      problems.push({ path: `${tenant.path}.kubeflowPassword`, message: "is missing", fix: "give the user's Kubeflow password as a secret" });
-      continue;
-    }
-    try {
-      prepareCluster(`${name}-${tenant.name}`, clusterArgsOf(tenant, user, args));
-    } catch (e) {
-      if (!(e instanceof Vk8sValidationError)) throw e;
-      problems.push(...e.problems.map((p) => ({ ...p, path: userFieldPath(tenant.path, p.path) })));
-    }
-  }
-  const unique = [...new Map(problems.map((p) => [formatProblem(p), p])).values()];
-  if (unique.length > 0) throw new Vk8sValidationError({ kind: "vk8s platform" }, unique);
-}
-
-/** A cluster problem's path as a platform user's: spec fields under `.cluster`, the password as `kubeflowPassword`. */
-function userFieldPath(userPath: string, path: string): string {
-  if (path === "kubeflow.password") return `${userPath}.kubeflowPassword`;
-  if (path === "name") return `${userPath}.name`;
-  if (/^(hostAddress|bootstrap)\b/.test(path)) return path; // the platform's own arguments, shared by every user
-  if (/^(ssh|hostRender|apiServerNodePort)\b/.test(path)) return `${userPath}.${path}`;
-  return `${userPath}.cluster.${path}`;
-}
-
-/** The pure tenant input of a user (its secrets left out). */
-function tenantInput(u: Vk8sPlatformUser): TenantInput {
-  return { name: u.name, cluster: u.cluster, quota: u.quota, storage: u.storage, nodePorts: u.nodePorts };
+  return tenantClusterArgs(tenant, user, args, password);
 }

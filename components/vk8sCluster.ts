@@ -1,43 +1,48 @@
 /**
  * `Vk8sCluster`: one user's virtual Kubernetes cluster with Kubeflow, inside the host
- * cluster. A thin shell: validation, the host objects and the bootstrap plan are pure
- * functions in `src/`; this class only registers what they return.
+ * cluster. A thin shell: validation, the host objects, the bootstrap plan, what depends on
+ * values known late and the outputs are computed by `planCluster` (src/plan); this class
+ * registers what it returns and wires the outputs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { kubeflowSizeWarnings } from "../src/cluster/rules/kubeflowSize";
+import type * as k8s from "@pulumi/kubernetes";
 import type { ClusterSpecInput } from "../src/cluster/schema";
 import type { ResolvedCluster } from "../src/cluster/resolved";
-import { hostRenderWarnings, type K8sObject } from "../src/render/host";
-import { ACCESS_SSH_USER } from "../src/render/access";
-import { accessName, sshServiceName } from "../src/render/names";
-import { VNODE_SSH_PORT } from "../src/render/vnode";
-import { rewriteKubeconfigServer } from "../src/kubeconfig/rewrite";
-import { digest, hashDexPassword } from "../src/bootstrap/password";
+import type { K8sObject } from "../src/render/host";
 import { readInstallHistory, type InstallHistory } from "../src/status/phases";
 import { parseVk8sDocuments } from "../src/manifest";
-import { createK8sResource, objectResourceName } from "./k8sResources";
+import { checkDeferredPassword, lateWarnings, livePlan, planCluster, plannedLive, resolveDeferred, type ClusterPlan, type LivePlan, type ResolvedArgs } from "../src/plan/cluster";
+import { attempt, unwrap, type Checked } from "../src/plan/checked";
+import {
+  adminKubeconfig, apiServerEndpoint, dexPasswordHash, directEndpoint, hostAddressOf, kubeflowUrl,
+  sshDial, sshEndpoint, sshUser, stateTrigger, type NodeInfo,
+} from "../src/plan/outputs";
+import type { BootstrapStep } from "../src/bootstrap/types";
+import { isDeferred } from "./deferred";
+import { registerObjects } from "./registerObjects";
 import { createBootstrapCommands, type NodeSsh } from "./bootstrapCommands";
 import { SshKeyPair } from "./sshKeyPair";
-import { attempt, checkDeferredPassword, livePlan, prepareCluster, resolveDeferred, unwrap, type Checked, type PreparedCluster, type ResolvedArgs } from "./clusterPlan";
-import type { BootstrapStep } from "../src/bootstrap/types";
 import type { Vk8sClusterArgs } from "./vk8sClusterArgs";
-
-export type { Vk8sClusterArgs, Vk8sNodeArgs, Vk8sPortArgs, Vk8sSshArgs, InputMap } from "./vk8sClusterArgs";
-export { checkDeferredPassword, prepareCluster, type PreparedCluster } from "./clusterPlan";
 import { clusterHealthOutput, readVNodes } from "./liveState";
 import type { ClusterHealth } from "../src/status/health";
 
-/** Kinds whose readiness `pulumi up` waits for unless `awaitVNodes` is false. */
-const AWAITED_KINDS = new Set(["StatefulSet", "Deployment", "PersistentVolumeClaim"]);
+export type { Vk8sClusterArgs, Vk8sNodeArgs, Vk8sPortArgs, Vk8sSshArgs, InputMap } from "./vk8sClusterArgs";
+export { checkDeferredPassword } from "../src/plan/cluster";
+
+/** What `Vk8sCluster` computes before it registers anything (`planCluster` with Pulumi's deferred values). */
+export type PreparedCluster = ClusterPlan<Vk8sClusterArgs>;
+
+/**
+ * The one validation and plan of `Vk8sCluster`'s arguments (`planCluster`), Outputs and
+ * promises deferred; throws `Vk8sValidationError` with every problem. `Vk8sPlatform` runs it
+ * for every user before registering any.
+ */
+export function prepareCluster(name: string, args: Vk8sClusterArgs): PreparedCluster {
+  return planCluster(name, args, { isDeferred });
+}
 
 /** One vNode as reported in outputs. */
-export interface Vk8sNodeInfo {
-  name: string;
-  role: "master" | "worker";
-  gpus: number;
-  statefulSet: string;
-  pod: string;
-}
+export type Vk8sNodeInfo = NodeInfo;
 
 export class Vk8sCluster extends pulumi.ComponentResource {
   /** `http://<hostAddress>:<kubeflow NodePort>`; empty when no port is exposed. */
@@ -74,20 +79,19 @@ export class Vk8sCluster extends pulumi.ComponentResource {
   constructor(name: string, args: Vk8sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate and plan before registering anything: invalid input creates nothing.
     const prepared = prepareCluster(name, args);
-    const { cluster, steps } = prepared;
+    const { cluster, steps, outputs } = prepared;
     super("vk8s:index:Vk8sCluster", name, {}, opts);
     this.cluster = cluster;
     // Outputs resolved and validated again (before the namespace, see `namespaceGate`).
     // Readers never fail: a refused value fails the namespace gate only, and every other
     // object waits for the namespace, so one error is reported and nothing else is sent.
-    const checkedResolved: pulumi.Output<Checked<ResolvedArgs>> = pulumi.all(prepared.deferred.map((d) => d.value as pulumi.Input<unknown>))
+    const checkedResolved: pulumi.Output<Checked<ResolvedArgs<Vk8sClusterArgs>>> = pulumi.all(prepared.deferred.map((d) => d.value as pulumi.Input<unknown>))
       .apply((values) => attempt(() => resolveDeferred(name, prepared, values)));
-    const resolved = <R>(read: (r: ResolvedArgs) => R): pulumi.Output<R> => checkedResolved.apply((c) => read(c.ok ? c.value : prepared.planned)) as pulumi.Output<R>;
+    const resolved = <R>(read: (r: ResolvedArgs<Vk8sClusterArgs>) => R): pulumi.Output<R> => checkedResolved.apply((c) => read(c.ok ? c.value : prepared.planned)) as pulumi.Output<R>;
     // The component's own outputs fail with the refusal (the same error object as the gate's).
-    const strict = <R>(read: (r: ResolvedArgs) => R): pulumi.Output<R> => checkedResolved.apply((c) => read(unwrap(c))) as pulumi.Output<R>;
-    if (prepared.deferred.length === 0) for (const warning of kubeflowSizeWarnings(cluster)) pulumi.log.warn(warning, this);
-    else checkedResolved.apply((c) => c.ok && kubeflowSizeWarnings(c.value.cluster).forEach((w) => pulumi.log.warn(w, this)));
-    for (const warning of hostRenderWarnings(prepared.renderOptions)) pulumi.log.warn(warning, this);
+    const strict = <R>(read: (r: ResolvedArgs<Vk8sClusterArgs>) => R): pulumi.Output<R> => checkedResolved.apply((c) => read(unwrap(c))) as pulumi.Output<R>;
+    for (const warning of prepared.warnings) pulumi.log.warn(warning, this);
+    if (prepared.deferred.length > 0) checkedResolved.apply((c) => c.ok && lateWarnings(prepared, c.value).forEach((w) => pulumi.log.warn(w, this)));
     const password = pulumi.secret(args.kubeflow.password);
 
     const ssh = args.ssh ?? {};
@@ -95,54 +99,37 @@ export class Vk8sCluster extends pulumi.ComponentResource {
     const publicKey = key ? key.publicKeyOpenssh : pulumi.output(ssh.publicKey!);
     const privateKey = key ? key.privateKeyPem : pulumi.secret(ssh.privateKey!);
     const checkedLive = pulumi.all([checkedResolved, publicKey]).apply(([r, k]) => (r.ok ? attempt(() => livePlan(name, prepared, r.value, k)) : r));
-    const planned = { objects: prepared.objects, steps: Object.fromEntries((steps ?? []).map((s) => [s.id, s])) };
-    const live = <R>(read: (l: ReturnType<typeof livePlan>) => R): pulumi.Output<R> => checkedLive.apply((c) => read(c.ok ? c.value : planned)) as pulumi.Output<R>;
+    const planned = plannedLive(prepared);
+    const live = <R>(read: (l: LivePlan) => R): pulumi.Output<R> => checkedLive.apply((c) => read(c.ok ? c.value : planned)) as pulumi.Output<R>;
     const namespaceName = namespaceGate(name, prepared, checkedResolved, checkedLive, password);
 
-    const resources = new Map<string, pulumi.CustomResource>();
-    let namespace: pulumi.CustomResource | undefined;
-    const skipAwait = args.awaitVNodes === false;
-    prepared.objects.forEach((rendered, i) => {
-      const awaited = skipAwait && AWAITED_KINDS.has(rendered.kind);
-      const body = prepared.liveObjects[i] ? liveBody(rendered, prepared.liveFields[i], (field) => live((l) => (l.objects[i] as unknown as Record<string, unknown>)[field])) : rendered;
-      const metadata = pulumi.output(body.metadata as pulumi.Input<K8sObject["metadata"]>).apply((m) => ({
-        ...m,
-        ...(awaited ? { annotations: { ...m.annotations, "pulumi.com/skipAwait": "true" } } : {}),
-      }));
-      const res = createK8sResource(objectResourceName(name, rendered), {
-        ...body,
-        // The namespace waits for the deferred values' check: all else lives in it.
-        metadata: rendered.kind === "Namespace" ? pulumi.all([metadata, namespaceName]).apply(([m, n]) => ({ ...m, name: n })) : metadata,
-      } as unknown as K8sObject, {
-        parent: this,
-        dependsOn: namespace ? [namespace] : [],
-      });
-      if (rendered.kind === "Namespace") namespace = res;
-      resources.set(`${rendered.kind}/${rendered.metadata.name}`, res);
+    const resources = registerObjects(name, prepared.objects, {
+      parent: this,
+      skipAwaitKinds: outputs.skipAwaitKinds,
+      // The fields that depend on deferred values or the SSH key come from the live render.
+      bodyOf: (rendered, i) => (prepared.liveObjects[i]
+        ? liveBody(rendered, prepared.liveFields[i], (field) => live((l) => (l.objects[i] as unknown as Record<string, unknown>)[field]))
+        : rendered as unknown as Record<string, unknown>),
+      // The namespace waits for the deferred values' check: all else lives in it.
+      namespaceName,
     });
 
-    const hostAddress = () => resolved((r) => (r.args.hostAddress as string | undefined) ?? "127.0.0.1");
-    const service = (svcName: string) => resources.get(`Service/${svcName}`) as import("@pulumi/kubernetes").core.v1.Service | undefined;
-    const sshService = service(sshServiceName(cluster));
+    const sshService = resources.get(outputs.sshService) as k8s.core.v1.Service | undefined;
     const sshNodePort = sshService
       ? sshService.spec.ports.apply((ports) => ports[0]?.nodePort ?? 0)
       : pulumi.output(0);
-    // Admins log in to the access pod as its jump-host user, then to vNodes as `user`.
-    this.sshEndpoint = pulumi.interpolate`ssh://${ACCESS_SSH_USER}@${strict((r) => r.args.hostAddress ?? "127.0.0.1")}:${sshNodePort}`;
-    this.kubeflowUrl = strict((r) => (r.cluster.kubeflowPort ? `http://${r.args.hostAddress ?? "127.0.0.1"}:${r.cluster.kubeflowPort.port}` : ""));
-    const exposedApiServer = () => strict((r) => (r.args.apiServerNodePort ? `https://${r.args.hostAddress ?? "127.0.0.1"}:${r.args.apiServerNodePort}` : undefined));
-    this.apiServerEndpoint = exposedApiServer().apply((e) => e ?? `https://${cluster.name}-apiserver.${cluster.namespace}.svc:6443`);
-    this.nodes = pulumi.output(cluster.nodes.map((n) => ({
-      name: n.name, role: n.role, gpus: n.gpus, statefulSet: n.statefulSetName, pod: n.podName,
-    })));
+    this.sshEndpoint = pulumi.all([strict((r) => r.args), sshNodePort]).apply(([a, port]) => sshEndpoint(a, port));
+    this.kubeflowUrl = strict(kubeflowUrl);
+    this.apiServerEndpoint = strict(apiServerEndpoint);
+    this.nodes = pulumi.output(outputs.nodes);
     this.kubernetesVersion = pulumi.output(cluster.matrix.kubernetesVersion);
     this.kubeflowVersion = pulumi.output(cluster.kubeflow.version);
     this.namespace = pulumi.output(cluster.namespace);
 
     // Live reads need the vNode pods to exist: only when `pulumi up` waits for them.
     const statefulSets = Object.fromEntries(cluster.nodes.flatMap((n) => {
-      const sts = resources.get(`StatefulSet/${n.statefulSetName}`);
-      return sts && !skipAwait ? [[n.name, sts]] : [];
+      const sts = resources.get(outputs.statefulSets[n.name]);
+      return sts && outputs.readsVNodes ? [[n.name, sts]] : [];
     }));
     const vNodeReads = readVNodes(name, cluster, prepared.renderOptions, statefulSets, namespaceName, this);
 
@@ -150,48 +137,40 @@ export class Vk8sCluster extends pulumi.ComponentResource {
       this.kubeconfig = pulumi.secret("");
       this.phases = pulumi.output(readInstallHistory([]));
     } else {
-      const accessDeps = [...resources.entries()]
-        .filter(([k]) => k === `Deployment/${accessName(cluster)}` || k === `Service/${sshServiceName(cluster)}`)
-        .map(([, r]) => r);
       const nodes: Record<string, NodeSsh> = {};
       const nodeDependencies: Record<string, pulumi.Resource[]> = {};
-      for (const n of cluster.nodes) {
-        const direct = ssh.nodeEndpoints && Object.hasOwn(ssh.nodeEndpoints, n.name)
-          ? resolved((r) => r.args.ssh!.nodeEndpoints![n.name] as { host: string; port: number })
-          : undefined;
-        nodes[n.name] = direct
-          ? { host: direct.host, port: direct.port }
-          : { host: n.hostname, port: VNODE_SSH_PORT, proxy: { host: hostAddress(), port: sshNodePort, user: ACCESS_SSH_USER } };
-        const sts = resources.get(`StatefulSet/${n.statefulSetName}`);
-        nodeDependencies[n.name] = [...(sts ? [sts] : []), ...(direct ? [] : accessDeps)];
+      for (const route of Object.values(outputs.routes)) {
+        if (route.route === "direct") {
+          const endpoint = resolved((r) => directEndpoint(r.args, route.node));
+          nodes[route.node] = { host: endpoint.host, port: endpoint.port };
+        } else {
+          // Admins log in to the access pod as its jump-host user, then to vNodes as `user`.
+          nodes[route.node] = { host: route.host, port: route.port, proxy: { host: resolved((r) => hostAddressOf(r.args)), port: sshNodePort, user: route.jumpUser } };
+        }
+        nodeDependencies[route.node] = route.waitsFor.map((k) => resources.get(k) as pulumi.Resource);
       }
       // A node whose state is new (a new claim, or a new pod of an emptyDir vNode) runs the
       // steps that live in that state again: the live uid of each state is a trigger.
       const stateTriggers = Object.fromEntries(steps.map((step) => [step.id,
-        step.stateOf.flatMap((n) => vNodeReads.stateIds[n] ? [pulumi.interpolate`state:${n}=${vNodeReads.stateIds[n]}`] : [])]));
+        step.stateOf.flatMap((n) => vNodeReads.stateIds[n] ? [vNodeReads.stateIds[n].apply((uid) => stateTrigger(n, uid))] : [])]));
       const commands = createBootstrapCommands(name, {
         steps,
         liveSteps: prepared.liveSteps.size > 0 ? { ids: prepared.liveSteps, step: (id: string) => live((l): BootstrapStep => l.steps[id]) } : undefined,
         stateTriggers,
         nodes,
-        user: resolved((r) => (r.args.ssh?.user as string | undefined) ?? "root"),
+        user: resolved((r) => sshUser(r.args)),
         privateKey,
         hostKey: ssh.hostKey,
-        perDialTimeout: ssh.perDialTimeout ?? 10,
-        dialErrorLimit: ssh.dialErrorLimit ?? 6,
+        ...sshDial(args),
         stdinSecrets: {
-          // The salt seed is the (secret, stable) access private key, per cluster.
-          dexPasswordHash: pulumi.secret(pulumi.all([password, privateKey]).apply(([p, k]) =>
-            hashDexPassword(p, `${cluster.namespace}:${digest(k)}`))),
+          dexPasswordHash: pulumi.secret(pulumi.all([password, privateKey]).apply(([p, k]) => dexPasswordHash(cluster, p, k))),
         },
         nodeDependencies,
       }, this);
-      const kubeconfigStep = steps.find((s) => s.id.endsWith("kubeconfig"));
-      this.kubeconfig = kubeconfigStep
-        ? pulumi.secret(pulumi.all([commands[kubeconfigStep.id].stdout, exposedApiServer()]).apply(([s, e]) => rewriteKubeconfigServer(s, e)))
+      this.kubeconfig = outputs.kubeconfigStep
+        ? pulumi.secret(pulumi.all([commands[outputs.kubeconfigStep].stdout, strict((r) => r.args)]).apply(([s, a]) => adminKubeconfig(s, a)))
         : pulumi.secret("");
-      const visible = steps.filter((s) => !s.secretOutput).map((s) => commands[s.id].stdout);
-      this.phases = pulumi.all(visible).apply((outs) => readInstallHistory(outs));
+      this.phases = pulumi.all(outputs.historySteps.map((id) => commands[id].stdout)).apply((outs) => readInstallHistory(outs));
     }
 
     this.health = clusterHealthOutput(cluster, vNodeReads.pods, this.kubeconfig, this.phases);
@@ -233,10 +212,10 @@ export class Vk8sCluster extends pulumi.ComponentResource {
 }
 
 /**
- * The namespace name, released only once every value that was not known at construction
- * (Outputs of other resources, a secret password) has passed the validation again and
- * re-rendered what depends on it without changing the plan: every other host object lives
- * in the namespace, so a bad value stops the cluster before anything is created.
+ * The namespace name, released only once what `prepared.namespaceGate` names has passed:
+ * every value that was not known at construction (Outputs of other resources, a secret
+ * password) validated again and re-rendered without changing the plan. Every other host
+ * object lives in the namespace, so a bad value stops the cluster before anything is created.
  */
 function namespaceGate(
   name: string,
@@ -246,17 +225,15 @@ function namespaceGate(
   password: pulumi.Output<string>,
 ): pulumi.Output<string> {
   const namespace = prepared.cluster.namespace;
-  if (!prepared.passwordDeferred && prepared.deferred.length === 0) return pulumi.output(namespace);
-  const checkedPassword = prepared.passwordDeferred ? password : pulumi.output("");
-  // The live render (which needs the generated SSH key, unknown at a first preview) is checked
-  // only when a value other than the password is deferred: a password alone leaves the
-  // namespace known at preview, so policies can judge the namespace before anything exists.
-  const checkedLive = prepared.deferred.length > 0 ? live : pulumi.output<Checked<unknown>>({ ok: true, value: undefined });
+  const gate = prepared.namespaceGate;
+  if (!gate.resolved) return pulumi.output(namespace);
+  const checkedPassword = gate.password ? password : pulumi.output("");
+  const checkedLive = gate.live ? live : pulumi.output<Checked<unknown>>({ ok: true, value: undefined });
   // The name is not secret, only released by secrets: unsecret it so previews show the namespace.
   return pulumi.unsecret(pulumi.all([resolved, checkedLive, checkedPassword]).apply(([r, l, p]) => {
     const { args } = unwrap(r);
     unwrap(l);
-    return prepared.passwordDeferred ? checkDeferredPassword(name, args, p, namespace) : namespace;
+    return gate.password ? checkDeferredPassword(name, args, p, namespace) : namespace;
   }));
 }
 

@@ -40,3 +40,21 @@ export const DEFAULTS = {
   /** `labels`, `nodes[].labels`, `nodes[].nodeSelector`: none. */
   labels: {} as Record<string, string>,
 } as const;
+
+// ---- Component defaults (what `Vk8sCluster`, `Vk8sPlatform` and `FederatedLearning` take
+// besides the spec). The components read them through src/plan; their docstrings quote them.
+
+/**
+ * Defaults of the component arguments that are not part of the cluster spec. Applied by
+ * src/plan (`outputs.ts`: endpoints, SSH routes; `federatedLearning.ts`).
+ */
+export const COMPONENT_DEFAULTS = {
+  /** `hostAddress`: where users reach the NodePorts when none is given (the local host). */
+  hostAddress: "127.0.0.1",
+  /** `ssh.user`: the login user on the vNodes (kink images run sshd for root). */
+  sshUser: "root",
+  /** `ssh.perDialTimeout`: seconds one SSH dial may take. */
+  perDialTimeout: 10,
+  /** `ssh.dialErrorLimit`: dial attempts before a bootstrap step fails as unreachable (6 x 10 s: about a minute). */
+  dialErrorLimit: 6,
+} as const;

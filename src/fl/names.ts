@@ -12,6 +12,9 @@ import type { ResolvedFederatedLearning } from "./spec";
 /** The virtual cluster's DNS domain (kubeadm default). */
 export const CLUSTER_DOMAIN = "cluster.local";
 
+/** The key of the pipeline package (Argo Workflow YAML) in ConfigMap `<name>-pipeline`. */
+export const PIPELINE_KEY = "pipeline.yaml";
+
 export interface FlNames {
   storage: string;
   flowerServer: string;

@@ -12,7 +12,7 @@
 import type { K8sObject } from "../render/types";
 import { FL_MODULES } from "./contract";
 import { flowerServerEnv, modelServerEnv, storageEnv } from "./env";
-import { flLabels, flNames, selectorLabels } from "./names";
+import { flLabels, flNames, PIPELINE_KEY, selectorLabels } from "./names";
 import { pipelineYaml } from "./pipeline";
 import { resolveFederatedLearning } from "./validate";
 import type { FederatedLearningSpec, ResolvedFederatedLearning } from "./spec";
@@ -184,7 +184,7 @@ function pipelineConfigMap(spec: ResolvedFederatedLearning): K8sObject {
     apiVersion: "v1",
     kind: "ConfigMap",
     metadata: meta(spec, flNames(spec).pipeline, "pipeline"),
-    data: { "pipeline.yaml": pipelineYaml(spec) },
+    data: { [PIPELINE_KEY]: pipelineYaml(spec) },
   };
 }
 
