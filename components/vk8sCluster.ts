@@ -12,7 +12,8 @@ import { ACCESS_SSH_USER } from "../src/render/access";
 import { accessName, sshServiceName } from "../src/render/names";
 import { VNODE_SSH_PORT } from "../src/render/vnode";
 import { rewriteKubeconfigServer } from "../src/kubeconfig/rewrite";
-import { digest, hashDexPassword } from "../src/bootstrap/password";
+import { hashDexPassword } from "../src/bootstrap/password";
+import { DexPasswordSalt } from "./dexPasswordSalt";
 import { readInstallHistory, type InstallHistory } from "../src/status/phases";
 import { parseVk8sDocuments } from "../src/manifest";
 import { createK8sResource, objectResourceName } from "./k8sResources";
@@ -180,9 +181,8 @@ export class Vk8sCluster extends pulumi.ComponentResource {
         perDialTimeout: ssh.perDialTimeout ?? 10,
         dialErrorLimit: ssh.dialErrorLimit ?? 6,
         stdinSecrets: {
-          // The salt seed is the (secret, stable) access private key, per cluster.
-          dexPasswordHash: pulumi.secret(pulumi.all([password, privateKey]).apply(([p, k]) =>
-            hashDexPassword(p, `${cluster.namespace}:${digest(k)}`))),
+          dexPasswordHash: pulumi.secret(pulumi.all([password, new DexPasswordSalt(`${name}-dex-salt`, { namespace: namespaceName }, { parent: this }).salt])
+            .apply(([p, salt]) => hashDexPassword(p, salt))),
         },
         nodeDependencies,
       }, this);
