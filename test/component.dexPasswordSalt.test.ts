@@ -11,8 +11,8 @@ import { Vk8sCluster } from "../components/vk8sCluster";
 jest.setTimeout(60_000);
 
 const PASSWORD = "sentinel-Pa55word-7f3a";
-/** The salt test/helpers/pulumiMocks.ts gives every DexPasswordSalt. */
-const MOCK_SALT = "$2b$10$MockMockMockMockMockMe";
+/** The salt test/helpers/pulumiMocks.ts gives every DexPasswordSalt (`$2a$`: what the policy test expects of the hash). */
+const MOCK_SALT = "$2a$10$MockMockMockMockMockMe";
 
 test("generateDexPasswordSalt: a new bcrypt salt of cost 10 each time; the id says nothing about it", () => {
   const a = generateDexPasswordSalt();
