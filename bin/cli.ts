@@ -9,6 +9,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { parseArgs as parseArgv } from "node:util";
 import { parseVk8sDocuments, type Vk8sDocument } from "../src/manifest";
 import { renderMatrix } from "../src/matrix/resolve";
 import { renderClusterTree } from "../src/gitops/clusterTree";
@@ -73,22 +74,35 @@ interface Args {
   error?: string;
 }
 
+/** The options, as `node:util` `parseArgs` declares them. */
+const OPTIONS = {
+  out: { type: "string" },
+  platform: { type: "string" },
+  "host-cidr": { type: "string", multiple: true },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/**
+ * argv through `node:util` `parseArgs` (`--flag value`, `--flag=value`, `-h`, `--` ends the
+ * options). Not strict: its tokens are checked here instead, so the messages stay ours
+ * (`unknown option --strict`, `--out needs a value`) and name the argument as written.
+ */
 function parseArgs(argv: string[]): Args {
-  const args: Args = { files: [], hostCidrs: [], help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
-    const value = () => (inline !== undefined ? inline : argv[++i]);
-    if (flag === "--help" || flag === "-h") args.help = true;
-    else if (flag === "--out" || flag === "--host-cidr" || flag === "--platform") {
-      const v = value();
-      if (v === undefined || v === "") return { ...args, error: `${flag} needs a value` };
-      if (flag === "--out") args.out = v;
-      else if (flag === "--platform") args.platform = v;
-      else args.hostCidrs.push(v);
-    } else if (arg.startsWith("-") && arg !== "-") return { ...args, error: `unknown option ${arg}` };
-    else if (args.command === undefined) args.command = arg;
-    else args.files.push(arg);
+  const { positionals, tokens } = parseArgv({ args: argv, options: OPTIONS, strict: false, allowPositionals: true, tokens: true });
+  const [command, ...files] = positionals;
+  const args: Args = { command, files, hostCidrs: [], help: false };
+  for (const token of tokens) {
+    if (token.kind !== "option") continue;
+    if (token.name === "help") {
+      args.help = true;
+      continue;
+    }
+    if (!Object.hasOwn(OPTIONS, token.name)) return { ...args, error: `unknown option ${argv[token.index]}` };
+    const value = token.value;
+    if (value === undefined || value === "") return { ...args, error: `${token.rawName} needs a value` };
+    if (token.name === "out") args.out = value;
+    else if (token.name === "platform") args.platform = value;
+    else args.hostCidrs.push(value);
   }
   return args;
 }

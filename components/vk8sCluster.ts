@@ -9,6 +9,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type { ClusterSpecInput } from "../src/cluster/schema";
 import type { ResolvedCluster } from "../src/cluster/resolved";
 import type { K8sObject } from "../src/render/host";
+import { DexPasswordSalt } from "./dexPasswordSalt";
 import { readInstallHistory, type InstallHistory } from "../src/status/phases";
 import { parseVk8sDocuments } from "../src/manifest";
 import { checkDeferredPassword, lateWarnings, livePlan, planCluster, plannedLive, resolveDeferred, type ClusterPlan, type LivePlan, type ResolvedArgs } from "../src/plan/cluster";
@@ -163,7 +164,8 @@ export class Vk8sCluster extends pulumi.ComponentResource {
         hostKey: ssh.hostKey,
         ...sshDial(args),
         stdinSecrets: {
-          dexPasswordHash: pulumi.secret(pulumi.all([password, privateKey]).apply(([p, k]) => dexPasswordHash(cluster, p, k))),
+          dexPasswordHash: pulumi.secret(pulumi.all([password, new DexPasswordSalt(`${name}-dex-salt`, { namespace: namespaceName }, { parent: this }).salt])
+            .apply(([p, salt]) => dexPasswordHash(p, salt))),
         },
         nodeDependencies,
       }, this);

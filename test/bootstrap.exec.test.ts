@@ -13,7 +13,7 @@ import { hashDexPassword } from "../src/bootstrap/password";
 import { planBootstrap, STEP_IDS } from "../src/bootstrap/plan";
 import type { BootstrapOptionsInput } from "../src/bootstrap/types";
 import type { ResolvedCluster } from "../src/cluster/resolved";
-import { CLUSTERS_BY_LINE, FIXTURE_PASSWORD, FIXTURE_SEED, SAMPLE_1_3 } from "./fixtures/bootstrapClusters";
+import { CLUSTERS_BY_LINE, FIXTURE_PASSWORD, FIXTURE_SALT, SAMPLE_1_3 } from "./fixtures/bootstrapClusters";
 import { Sandbox } from "./fixtures/bootstrapSandbox";
 import { seedCluster } from "./fixtures/fakeCluster";
 import { writeManifestsTree } from "./fixtures/manifestsTree";
@@ -233,7 +233,7 @@ staticClients:
 `;
 
 describe("dex login: the hash from stdin lands where the version reads it, executed", () => {
-  const hash = hashDexPassword(FIXTURE_PASSWORD, FIXTURE_SEED);
+  const hash = hashDexPassword(FIXTURE_PASSWORD, FIXTURE_SALT);
 
   test("Kubeflow 1.3: staticPasswords of config map dex carries the user and the hash; the default user is gone", () => {
     box.write("fake/dex-config.yaml", DEX_CONFIG_1_3);
@@ -328,7 +328,7 @@ describe("kubeadm init: the rendered configuration, filled in on the node, execu
 });
 
 describe("dex: kubectl's client-side dry run flag follows the vNode's kubectl", () => {
-  const hash = hashDexPassword(FIXTURE_PASSWORD, FIXTURE_SEED);
+  const hash = hashDexPassword(FIXTURE_PASSWORD, FIXTURE_SALT);
   test.each([["17", "--dry-run"], ["18", "--dry-run=client"], ["34", "--dry-run=client"]])("kubectl 1.%s: %s", (minor, flag) => {
     box.write("fake/dex-config.yaml", DEX_CONFIG_1_3);
     const run = box.run(stepScript(SAMPLE_1_3, STEP_IDS.dexLogin), { FAKE_KUBECTL_MINOR: minor }, hash);

@@ -7,7 +7,7 @@ import type { BootstrapOptionsInput, BootstrapStep } from "../src/bootstrap/type
 import type { ResolvedCluster } from "../src/cluster/resolved";
 import { resolveCluster } from "../src/cluster/validate";
 import {
-  ALL_FIXTURES, CLUSTERS_BY_LINE, FIXTURE_PASSWORD, FIXTURE_SEED, GPU_WORKERS, SAMPLE_1_3, fixtureCluster, fixtureNode,
+  ALL_FIXTURES, CLUSTERS_BY_LINE, FIXTURE_PASSWORD, FIXTURE_SALT, GPU_WORKERS, SAMPLE_1_3, fixtureCluster, fixtureNode,
 } from "./fixtures/bootstrapClusters";
 
 const byId = (steps: BootstrapStep[]) => new Map(steps.map((s) => [s.id, s]));
@@ -147,8 +147,8 @@ describe("triggers: only what must re-run a step", () => {
   });
 
   test("a new password re-runs the dex login and the final check only", () => {
-    const before = planBootstrap(SAMPLE_1_3, { dexPasswordHash: hashDexPassword("first-Password-1", FIXTURE_SEED) });
-    const after = planBootstrap(SAMPLE_1_3, { dexPasswordHash: hashDexPassword("second-Password-2", FIXTURE_SEED) });
+    const before = planBootstrap(SAMPLE_1_3, { dexPasswordHash: hashDexPassword("first-Password-1", FIXTURE_SALT) });
+    const after = planBootstrap(SAMPLE_1_3, { dexPasswordHash: hashDexPassword("second-Password-2", FIXTURE_SALT) });
     expect(diff(before, after)).toEqual({ changed: ["09-dex-login", "11-status"], added: [], removed: [] });
   });
 

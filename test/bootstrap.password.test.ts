@@ -1,13 +1,14 @@
 /**
- * The dex password hash: bcrypt that verifies, stable for the same password and seed (no
- * perpetual diff), salted differently per seed, and refusing inputs that would weaken it.
+ * The dex password hash: bcrypt that verifies, stable for the same password and kept salt
+ * (no perpetual diff), salted per cluster with bcrypt's own random salt, and refusing
+ * inputs that would weaken it.
  */
 import * as bcrypt from "bcryptjs";
-import { digest, hashDexPassword, MIN_SEED_LENGTH } from "../src/bootstrap/password";
-import { FIXTURE_PASSWORD, FIXTURE_SEED } from "./fixtures/bootstrapClusters";
+import { DEX_BCRYPT_COST, digest, hashDexPassword, newDexPasswordSalt } from "../src/bootstrap/password";
+import { FIXTURE_PASSWORD, FIXTURE_SALT } from "./fixtures/bootstrapClusters";
 
 describe("hashDexPassword", () => {
-  const hash = hashDexPassword(FIXTURE_PASSWORD, FIXTURE_SEED);
+  const hash = hashDexPassword(FIXTURE_PASSWORD, FIXTURE_SALT);
 
   test("is a bcrypt hash of cost 10 that verifies with bcryptjs.compareSync", () => {
     expect(hash).toMatch(/^\$2a\$10\$[./A-Za-z0-9]{53}$/);
@@ -17,24 +18,36 @@ describe("hashDexPassword", () => {
     expect(hash).not.toContain(FIXTURE_PASSWORD);
   });
 
-  test("is stable for the same password and seed", () => {
-    expect(hashDexPassword(FIXTURE_PASSWORD, FIXTURE_SEED)).toBe(hash);
+  test("is stable for the same password and salt", () => {
+    expect(hashDexPassword(FIXTURE_PASSWORD, FIXTURE_SALT)).toBe(hash);
   });
 
-  test("gets a different salt for another seed or another password", () => {
-    const otherSeed = hashDexPassword(FIXTURE_PASSWORD, `${FIXTURE_SEED}-other-cluster`);
-    expect(bcrypt.getSalt(otherSeed)).not.toBe(bcrypt.getSalt(hash));
-    expect(bcrypt.compareSync(FIXTURE_PASSWORD, otherSeed)).toBe(true);
-    expect(bcrypt.getSalt(hashDexPassword("another-Password-3", FIXTURE_SEED))).not.toBe(bcrypt.getSalt(hash));
+  // Behaviour change (issue 13 item 5): the salt is the kept random one, so another
+  // password on the same cluster keeps the salt (before: an HMAC of seed and password).
+  test("uses the given salt: another salt gives another hash, another password keeps the salt", () => {
+    const otherSalt = newDexPasswordSalt();
+    const other = hashDexPassword(FIXTURE_PASSWORD, otherSalt);
+    expect(bcrypt.getSalt(other)).toBe(otherSalt);
+    expect(other).not.toBe(hash);
+    expect(bcrypt.compareSync(FIXTURE_PASSWORD, other)).toBe(true);
+    expect(bcrypt.getSalt(hashDexPassword("another-Password-3", FIXTURE_SALT))).toBe(bcrypt.getSalt(hash));
   });
 
+  test("newDexPasswordSalt is bcrypt's random salt of the dex cost", () => {
+    const salts = new Set(Array.from({ length: 20 }, () => newDexPasswordSalt()));
+    expect(salts.size).toBe(20);
+    for (const s of salts) expect(s).toMatch(new RegExp(`^\\$2b\\$${DEX_BCRYPT_COST}\\$[./A-Za-z0-9]{22}$`));
+  });
+
+  const SALT_ERROR = "dex password salt: is not a bcrypt salt of cost 10 ($2b$10$ and 22 characters; pass the salt kept by the DexPasswordSalt resource, or newDexPasswordSalt())";
   test.each([
-    ["x".repeat(MIN_SEED_LENGTH - 1), FIXTURE_PASSWORD,
-      "dex password seed: 31 characters is too short to keep the salt secret (use a secret of at least 32 characters, e.g. a random value stored as a stack secret)"],
-    [FIXTURE_SEED, "", "kubeflow.password: is empty (set the Kubeflow login password)"],
-    [FIXTURE_SEED, "p".repeat(73), "kubeflow.password: is longer than 72 bytes, and bcrypt ignores the rest (use at most 72 bytes)"],
-  ])("refuses seed %#", (seed, password, message) => {
-    expect(() => hashDexPassword(password, seed)).toThrow(new Error(message));
+    ["fixture-seed-0123456789abcdef0123456789", FIXTURE_PASSWORD, SALT_ERROR],
+    ["$2a$12$Fixture.Salt.01234567u", FIXTURE_PASSWORD, SALT_ERROR],
+    ["$2a$10$Fixture.Salt.0123456", FIXTURE_PASSWORD, SALT_ERROR],
+    [FIXTURE_SALT, "", "kubeflow.password: is empty (set the Kubeflow login password)"],
+    [FIXTURE_SALT, "p".repeat(73), "kubeflow.password: is longer than 72 bytes, and bcrypt ignores the rest (use at most 72 bytes)"],
+  ])("refuses salt/password %#", (salt, password, message) => {
+    expect(() => hashDexPassword(password, salt)).toThrow(new Error(message));
   });
 });
 

@@ -9,7 +9,7 @@ import { planBootstrap, STEP_IDS } from "../src/bootstrap/plan";
 import type { BootstrapOptionsInput, BootstrapStep } from "../src/bootstrap/types";
 import type { ResolvedCluster } from "../src/cluster/resolved";
 import {
-  ALL_FIXTURES, CLUSTERS_BY_LINE, FIXTURE_PASSWORD, FIXTURE_SEED, GPU_WORKERS, SAMPLE_1_3, fixtureNode,
+  ALL_FIXTURES, CLUSTERS_BY_LINE, FIXTURE_PASSWORD, FIXTURE_SALT, GPU_WORKERS, SAMPLE_1_3, fixtureNode,
 } from "./fixtures/bootstrapClusters";
 
 function steps(cluster: ResolvedCluster, options?: BootstrapOptionsInput): Map<string, BootstrapStep> {
@@ -111,7 +111,7 @@ describe.each(LINES)("Kubeflow %s", (line, minor, kustomize, wellDefined, server
 });
 
 describe("every command of every fixture", () => {
-  const hash = hashDexPassword(FIXTURE_PASSWORD, FIXTURE_SEED);
+  const hash = hashDexPassword(FIXTURE_PASSWORD, FIXTURE_SALT);
   const all = Object.entries(ALL_FIXTURES).flatMap(([name, cluster]) =>
     planBootstrap(cluster, { dexPasswordHash: hash }).map((step) => [`${name} ${step.id}`, step] as const),
   );

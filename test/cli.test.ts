@@ -116,6 +116,13 @@ describe("vk8s matrix, help and usage errors", () => {
     [["render", "x.yaml", "--out"], "--out needs a value"],
     [["validate", "x.yaml", "--strict"], "unknown option --strict"],
     [["matrix", "extra"], "matrix takes no files"],
+    // node:util parseArgs: inline values, grouped short flags, `--` ending the options.
+    [["render", "x.yaml", "--out="], "--out needs a value"],
+    [["validate", "x.yaml", "--host-cidr"], "--host-cidr needs a value"],
+    [["validate", "x.yaml", "-hx"], "unknown option -hx"],
+    [["validate", "x.yaml", "--strict=yes"], "unknown option --strict=yes"],
+    [["render", "x.yaml", "--", "--out", "dir"], "render needs --out DIR"],
+    [["matrix", "--", "--help"], "matrix takes no files"],
   ])("%j: exit 2 with usage", async (argv, message) => {
     expect(await run(argv)).toEqual({ code: 2, stdout: "", stderr: `vk8s: ${message}\n\n${USAGE}` });
   });

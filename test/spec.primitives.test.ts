@@ -1,4 +1,4 @@
-import { parseIpv4Cidr, cidrsOverlap } from "../src/core/cidr";
+import { parseCidr, parseIpv4Cidr, cidrsOverlap, isIpv4Address } from "../src/core/cidr";
 import { formatPath, formatProblem, Vk8sValidationError } from "../src/core/errors";
 import { dns1123LabelError, isExtendedResource, labelKeyError, labelValueError, resourceNameError } from "../src/core/names";
 import { Quantity } from "../src/core/quantity";
@@ -139,5 +139,37 @@ describe("problem format", () => {
         "nodes: has no node with role master (give exactly one node role: master)\n" +
         "ports[0].port: 8080 is outside the NodePort range 30000-32767 (choose a port in 30000-32767)",
     );
+  });
+});
+
+describe("CIDRs of both families (ipaddr.js)", () => {
+  test.each<[string, string | undefined, boolean]>([
+    ["fd00::/64", "fd00::/64", false],
+    ["FD00:0:0:0:0:0:0:0/64", "fd00::/64", false],
+    ["fd00::1:0/64", "fd00::/64", true],
+    ["::/0", "::/0", false],
+    ["80.244.1.0/16", "80.244.0.0/16", true],
+    ["fd00::/129", undefined, false],
+    ["fd00::/064", undefined, false],
+    ["fe80::1%eth0/64", undefined, false],
+    ["0x0a.0.0.0/8", undefined, false],
+    ["10.1/16", undefined, false],
+    ["fd00::", undefined, false],
+  ])("%s", (text, canonical, hostBits) => {
+    const cidr = parseCidr(text);
+    expect(cidr?.text).toBe(canonical);
+    if (cidr) expect(cidr.hostBitsSet).toBe(hostBits);
+  });
+
+  test("IPv6 overlap, and never across families", () => {
+    const c = (t: string) => parseCidr(t)!;
+    expect(cidrsOverlap(c("fd00::/8"), c("fd12:3456::/32"))).toBe(true);
+    expect(cidrsOverlap(c("fd00::/64"), c("fd00:0:0:1::/64"))).toBe(false);
+    expect(cidrsOverlap(c("::/0"), c("0.0.0.0/0"))).toBe(false);
+    expect(parseIpv4Cidr("fd00::/64")).toBeUndefined();
+  });
+
+  test.each([["10.0.0.1", true], ["010.0.0.1", false], ["10.0.1", false], ["::1", false], ["256.1.1.1", false]])("IPv4 address %s: %s", (text, ok) => {
+    expect(isIpv4Address(text)).toBe(ok);
   });
 });

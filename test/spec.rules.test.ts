@@ -143,6 +143,10 @@ const cases: Case[] = [
   { rule: "CIDRs are IPv4 CIDRs", mutate: (s) => (s.kubernetes.podNetworkCidr = "80.244.0.0"), expected: [
     `kubernetes.podNetworkCidr: "80.244.0.0" is not an IPv4 CIDR (write it like 10.244.0.0/16)`,
   ] },
+  { rule: "IPv6 CIDRs parse but are refused (single-stack IPv4)", mutate: (s) => (s.kubernetes.serviceCidr = "fd00:0:0:0::/108"), expected: [
+    "kubernetes.serviceCidr: fd00::/108 is an IPv6 CIDR; vk8s clusters are single-stack IPv4 (use an IPv4 block like 10.96.0.0/12)",
+  ] },
+  { rule: "an IPv6 host CIDR (dual-stack host) is accepted and overlaps nothing", options: { hostCidrs: ["fd00::/8"] }, expected: [] },
   { rule: "CIDRs have no bits after the prefix", mutate: (s) => (s.kubernetes.serviceCidr = "80.97.0.0/12"), expected: [
     "kubernetes.serviceCidr: 80.97.0.0/12 has address bits set after the /12 prefix (write 80.96.0.0/12)",
   ] },

@@ -47,6 +47,10 @@ def test_evaluate_reports_the_stored_round_and_gates_on_accuracy(tmp_path, capsy
     loss, accuracy = model.evaluate(data.x_test, data.y_test)
     assert report == {"round": 4, "loss": round(loss, 6), "accuracy": round(accuracy, 6), "examples": 450}
     assert evaluate.main([*args, "--min-accuracy", str(min(1.0, accuracy + 0.01))]) == 1
+    capsys.readouterr()
+    output = tmp_path / "outputs" / "accuracy"
+    assert evaluate.main([*args, "--output", str(output)]) == 0
+    assert output.read_text() == f"{accuracy:.6f}"
 
 
 def test_missing_required_option_names_flag_and_env(capsys):

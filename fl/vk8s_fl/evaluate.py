@@ -1,13 +1,15 @@
 """Pipeline step "evaluate the saved model": `python -m vk8s_fl.evaluate`.
 
 Loads a stored round through the model loader, reports held-out loss and accuracy as
-one JSON line, and exits 1 when accuracy is below `--min-accuracy`.
+one JSON line, writes the accuracy to `--output` when given (the Kubeflow Pipelines
+step's output parameter), and exits 1 when accuracy is below `--min-accuracy`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 
 from .cli import add_option, add_storage_options, open_storage
 from .data import DATASETS, load_named_dataset
@@ -21,6 +23,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add_option(p, "--round", default=None, type=int, help="round to evaluate (default: the latest stored)")
     add_option(p, "--min-accuracy", default=0.0, type=float, help="fail below this held-out accuracy")
     add_option(p, "--seed", default=0, type=int, help="seed of the digits held-out split")
+    add_option(p, "--output", default=None, help="file to write the accuracy to, 6 decimals (parent folders made)")
     add_storage_options(p)
     return p.parse_args(argv)
 
@@ -32,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     loss, accuracy = model.evaluate(data.x_test, data.y_test)
     print(json.dumps({"round": meta["round"], "loss": round(loss, 6), "accuracy": round(accuracy, 6),
                       "examples": int(len(data.y_test))}, sort_keys=True), flush=True)
+    if args.output:
+        os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
+        with open(args.output, "w") as out:
+            out.write(f"{accuracy:.6f}")
     return 0 if accuracy >= args.min_accuracy else 1
 
 

@@ -4,7 +4,7 @@ export type {
 } from "./types";
 export { planBootstrap, STEP_IDS, stepDigest } from "./plan";
 export { renderBootstrapFiles, type RenderedFile } from "./files";
-export { digest, hashDexPassword, DEX_BCRYPT_COST, MIN_SEED_LENGTH } from "./password";
+export { digest, hashDexPassword, newDexPasswordSalt, DEX_BCRYPT_COST } from "./password";
 export { DEFAULT_BOOTSTRAP_OPTIONS, DEFAULT_APPLY_RETRY, resolveBootstrapOptions } from "./options";
 export { DEVICE_PLUGIN_VERSION } from "./sources";
 export { KINK_RUNTIME_CGROUP_DRIVER, kubeadmApiVersion, renderInitConfiguration, renderJoinConfiguration } from "./kubeadm";

@@ -20,7 +20,7 @@
  */
 import { stringify } from "yaml";
 import type { ResolvedCluster, ResolvedNode } from "../cluster/resolved";
-import { atLeast } from "./shell";
+import { atLeast, minorOf } from "../core/version";
 import { GPU_LABEL } from "./steps/context";
 
 /**
@@ -65,10 +65,6 @@ export interface KubeadmInput {
   imageRepository?: string;
   /** Tag of the etcd image when it is not the one kubeadm pins (`etcd.local.imageTag`); kubeadm's when undefined. */
   etcdImageTag?: string;
-}
-
-function minorOf(version: string): string {
-  return version.split(".").slice(0, 2).join(".");
 }
 
 /** kubelet flags per node: its IP on the node interface and the GPU label the device plugin step checks. */

@@ -3,40 +3,42 @@
  * hashed here, in the Pulumi program; only the hash travels (on the dex step's stdin) and
  * only a sha256 of the hash goes into triggers.
  *
- * Deterministic salt, and its tradeoff: bcrypt normally takes a random salt, so every
- * `pulumi up` would produce a new hash, a new stdin and a re-run of the dex step (a
- * perpetual diff). Here the 16-byte salt is HMAC-SHA256(seed, password), truncated, so the
- * same password and seed always give the same hash, while two clusters (two seeds) never
- * share a salt. The price: the salt, which is readable inside the hash (dex config map or
- * `dex-passwords` secret), is a keyed function of the password. With a secret,
- * high-entropy seed that reveals nothing (HMAC is a PRF); with a guessable seed (a cluster
- * name) it would let an attacker test password guesses at HMAC speed instead of bcrypt
- * speed. So the seed must be a secret of at least 32 characters, e.g. a random value kept
- * as a secret in the stack or derived from the access private key; short seeds are refused.
+ * The salt: bcrypt's own (`bcryptjs.genSaltSync`: 16 random bytes), generated once per
+ * cluster and kept in Pulumi state as a secret (`components/dexPasswordSalt.ts`). Hashing
+ * with the kept salt makes the hash stable across `pulumi up` (bcrypt with a fresh salt
+ * would give a new hash, a new stdin and a re-run of the dex step every time), while the
+ * salt itself is plain random, unrelated to the password or any other secret.
  */
-import { createHash, createHmac } from "node:crypto";
+import { createHash } from "node:crypto";
 import * as bcrypt from "bcryptjs";
 
 /** bcrypt cost factor (2^10 rounds), the common default and what dex accepts fast enough. */
 export const DEX_BCRYPT_COST = 10;
 
-/** Minimum seed length: a seed shorter than this is likely guessable (see the module comment). */
-export const MIN_SEED_LENGTH = 32;
+/** A bcrypt salt string: `$2a$`/`$2b$`/`$2y$`, two-digit cost, 22 characters of bcrypt's base64 (16 bytes). */
+const BCRYPT_SALT = /^\$2[aby]\$\d\d\$[./A-Za-z0-9]{22}$/;
 
 /** sha256 hex digest, for triggers (never put a plain secret in a trigger). */
 export function digest(s: string): string {
   return createHash("sha256").update(s, "utf8").digest("hex");
 }
 
+/** A new random bcrypt salt of cost DEX_BCRYPT_COST (`$2b$10$` + 22 characters), from bcryptjs. */
+export function newDexPasswordSalt(): string {
+  return bcrypt.genSaltSync(DEX_BCRYPT_COST);
+}
+
 /**
- * bcrypt (`$2a$10$...`) of `password` with a salt derived from HMAC-SHA256(seed, password):
- * stable across runs for the same inputs, different per seed. Verifies with
- * `bcrypt.compareSync(password, hash)`.
+ * bcrypt of `password` with `salt` (a kept `newDexPasswordSalt()`): the same inputs always
+ * give the same hash. Verifies with `bcrypt.compareSync(password, hash)`.
+ *
+ * Errors (never quoting the password or the salt): an empty password, one over bcrypt's
+ * 72 bytes, a salt that is not a bcrypt salt of cost DEX_BCRYPT_COST.
  */
-export function hashDexPassword(password: string, seed: string): string {
-  if (seed.length < MIN_SEED_LENGTH) {
+export function hashDexPassword(password: string, salt: string): string {
+  if (!BCRYPT_SALT.test(salt) || Number(salt.slice(4, 6)) !== DEX_BCRYPT_COST) {
     throw new Error(
-      `dex password seed: ${seed.length} characters is too short to keep the salt secret (use a secret of at least ${MIN_SEED_LENGTH} characters, e.g. a random value stored as a stack secret)`,
+      `dex password salt: is not a bcrypt salt of cost ${DEX_BCRYPT_COST} ($2b$${DEX_BCRYPT_COST}$ and 22 characters; pass the salt kept by the DexPasswordSalt resource, or newDexPasswordSalt())`,
     );
   }
   if (password.length === 0) {
@@ -45,8 +47,5 @@ export function hashDexPassword(password: string, seed: string): string {
   if (bcrypt.truncates(password)) {
     throw new Error("kubeflow.password: is longer than 72 bytes, and bcrypt ignores the rest (use at most 72 bytes)");
   }
-  const saltBytes = createHmac("sha256", seed).update(password, "utf8").digest().subarray(0, 16);
-  const cost = String(DEX_BCRYPT_COST).padStart(2, "0");
-  const salt = `$2a$${cost}$${bcrypt.encodeBase64(saltBytes, 16)}`;
   return bcrypt.hashSync(password, salt);
 }

@@ -4,6 +4,7 @@
  * (`fetch_source KIND LOCATION` in programs/lib.sh).
  */
 import type { ManifestSource } from "./types";
+import { atLeast, minorOf } from "../core/version";
 
 /** NVIDIA k8s-device-plugin release whose static manifest is applied (device plugin API v1beta1: Kubernetes >= 1.10). */
 export const DEVICE_PLUGIN_VERSION = "0.17.4";
@@ -38,11 +39,10 @@ export function upstreamLocalPathUrl(version: string): string {
  * on the docs site's current host (docs.tigera.io; projectcalico.docs.tigera.io redirects).
  */
 export function upstreamCalicoUrl(calico: string): string {
-  const [major, minor] = calico.split(".").map(Number);
-  if (major > 3 || (major === 3 && minor >= 24)) {
+  if (atLeast(calico, "3.24")) {
     return `https://raw.githubusercontent.com/projectcalico/calico/v${calico}/manifests/calico.yaml`;
   }
-  return `https://docs.tigera.io/archive/v${major}.${minor}/manifests/calico.yaml`;
+  return `https://docs.tigera.io/archive/v${minorOf(calico)}/manifests/calico.yaml`;
 }
 
 /** The static device plugin manifest (moved to `deployments/static/` in 0.15). */

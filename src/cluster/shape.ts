@@ -3,7 +3,7 @@
  * user-facing paths and fixes. Also returns the input with every mistyped value removed,
  * so the domain rules can still check everything that is well-formed (all problems at once).
  */
-import type { z } from "zod";
+import { z } from "zod";
 import { formatPath, type PathSegment, type Problem, quote } from "../core/errors";
 import { clusterSpecSchema, type ClusterSpecInput } from "./schema";
 
@@ -117,34 +117,41 @@ function removeAt(root: Record<string, unknown>, path: PathSegment[]): void {
   else if (typeof parent === "object" && parent !== null) delete (parent as Record<string, unknown>)[String(last)];
 }
 
-/** Just enough of zod's internals to walk the schema along a path. */
-interface SchemaDef {
-  type: string;
-  shape?: Record<string, { _zod: { def: SchemaDef; optin?: string } }>;
-  innerType?: { _zod: { def: SchemaDef } };
-  element?: { _zod: { def: SchemaDef } };
-  valueType?: { _zod: { def: SchemaDef } };
+/**
+ * The part of the spec's JSON Schema (zod's `z.toJSONSchema`, input side: fields with a
+ * default are not required) that names fields: object properties, the required ones, and
+ * what lists and maps hold.
+ */
+interface FieldSchema {
+  properties?: Record<string, FieldSchema>;
+  required?: string[];
+  items?: FieldSchema;
+  additionalProperties?: FieldSchema | boolean;
 }
 
-function schemaAt(path: PathSegment[]): SchemaDef | undefined {
-  let def: SchemaDef | undefined = (clusterSpecSchema as unknown as { _zod: { def: SchemaDef } })._zod.def;
+let specJsonSchema: FieldSchema | undefined;
+
+/** The schema of the field at `path` (list indexes and map keys step into items and values). */
+function schemaAt(path: PathSegment[]): FieldSchema | undefined {
+  // Built on first use: only a failed shape check needs it. `unrepresentable: "any"`:
+  // refinements and transforms have no JSON Schema, and field names are all this needs.
+  specJsonSchema ??= z.toJSONSchema(clusterSpecSchema, { io: "input", unrepresentable: "any" }) as FieldSchema;
+  let schema: FieldSchema | undefined = specJsonSchema;
   for (const s of path) {
-    while (def?.type === "optional") def = def.innerType?._zod.def;
-    if (def?.type === "object") def = def.shape?.[String(s)]?._zod.def;
-    else if (def?.type === "array") def = def.element?._zod.def;
-    else if (def?.type === "record") def = def.valueType?._zod.def;
+    if (schema?.properties) schema = schema.properties[String(s)];
+    else if (schema?.items) schema = schema.items;
+    else if (typeof schema?.additionalProperties === "object") schema = schema.additionalProperties;
     else return undefined;
   }
-  while (def?.type === "optional") def = def.innerType?._zod.def;
-  return def;
+  return schema;
 }
 
-function shapeOf(def: SchemaDef | undefined): NonNullable<SchemaDef["shape"]> {
-  return def?.type === "object" && def.shape ? def.shape : {};
+function shapeOf(schema: FieldSchema | undefined): Record<string, FieldSchema> {
+  return schema?.properties ?? {};
 }
 
-function requiredFields(def: SchemaDef | undefined): string[] {
-  return Object.entries(shapeOf(def)).filter(([, f]) => f._zod.optin !== "optional").map(([k]) => k);
+function requiredFields(schema: FieldSchema | undefined): string[] {
+  return schema?.required ?? [];
 }
 
 function editDistance(a: string, b: string): number {

@@ -49,38 +49,27 @@ else:
     print(f"dataset {dataset} ships with scikit-learn: nothing to download", flush=True)
 `;
 
-/** preprocess: fixed-size float32 arrays in one .npz file at STEP_ARRAYS. */
+/** preprocess: fixed-size float32 arrays in one .npz file at STEP_ARRAYS (`vk8s_fl.prepare`). */
 export const PREPROCESS_SCRIPT = `import os
 
-from vk8s_fl.data import load_digits_dataset, save_dataset
+from vk8s_fl.prepare import main
 
-dataset = os.environ["STEP_DATASET"]
-if dataset == "cifar10":
-    from vk8s_fl.cifar10 import load_cifar10, preprocess_cifar10
-
-    data = preprocess_cifar10(load_cifar10(os.environ["STEP_RAW_DIR"], download=False))
-else:
-    data = load_digits_dataset()
-save_dataset(data, os.environ["STEP_ARRAYS"])
-print(f"saved {os.environ['STEP_ARRAYS']}: x_train {data.x_train.shape}, x_test {data.x_test.shape}", flush=True)
+main(["--dataset", os.environ["STEP_DATASET"], "--download-dir", os.environ["STEP_RAW_DIR"],
+      "--out", os.environ["STEP_ARRAYS"]])
 `;
 
-/** evaluate: the stored round STEP_ROUND on the held-out arrays; accuracy to STEP_OUTPUT. */
-export const EVALUATE_SCRIPT = `import json
-import os
+/**
+ * evaluate: the stored round STEP_ROUND on the held-out arrays (`vk8s_fl.evaluate`: one
+ * JSON line of round, loss, accuracy, examples); accuracy to STEP_OUTPUT. Storage, group
+ * and project come from the VK8S_FL_* env the package reads (src/fl/contract.ts).
+ */
+export const EVALUATE_SCRIPT = `import os
+import sys
 
-from vk8s_fl.data import load_dataset
-from vk8s_fl.loader import load_model
-from vk8s_fl.storage import storage_from_url
+from vk8s_fl.evaluate import main
 
-storage = storage_from_url(os.environ["VK8S_FL_STORAGE"], endpoint_url=os.environ.get("VK8S_FL_S3_ENDPOINT") or None)
-model, meta = load_model(storage, os.environ["VK8S_FL_GROUP"], os.environ["VK8S_FL_PROJECT"], int(os.environ["STEP_ROUND"]))
-data = load_dataset(os.environ["STEP_ARRAYS"])
-loss, accuracy = model.evaluate(data.x_test, data.y_test)
-print(json.dumps({"accuracy": accuracy, "loss": loss, "num_clients": meta.get("num_clients"), "round": meta["round"]}, sort_keys=True), flush=True)
-os.makedirs(os.path.dirname(os.environ["STEP_OUTPUT"]), exist_ok=True)
-with open(os.environ["STEP_OUTPUT"], "w") as out:
-    out.write(f"{accuracy:.6f}")
+sys.exit(main(["--dataset", "npz", "--data-path", os.environ["STEP_ARRAYS"], "--round", os.environ["STEP_ROUND"],
+               "--output", os.environ["STEP_OUTPUT"]]))
 `;
 
 /**

@@ -3,26 +3,19 @@
  * image a Kubeflow version gets, and why a pair is refused.
  */
 import type { Problem } from "../core/errors";
+import { minorBelow, minorOf, parseVersion } from "../core/version";
 import { CALICO_ROWS, KUBEFLOW_ROWS, KUBERNETES_RELEASES } from "./table";
 import type { Evidence, KubeflowRow, MatrixDecision } from "./types";
-
-// Each number has at most 4 digits: `1.20.999999999999999999999` would print as `1.20.1e+21`.
-const KUBEFLOW_VERSION = /^v?(\d{1,4})\.(\d{1,4})(?:\.(\d{1,4}))?(?:-[0-9A-Za-z.-]{1,64})?$/;
-const KUBERNETES_VERSION = /^v?(\d{1,4})\.(\d{1,4})(?:\.(\d{1,4}))?$/;
 
 /**
  * `v1.3.0` -> `1.3`, `1.10` -> `1.10`, `26.3` / `v26.03.0` -> `26.03` (the matrix row's
  * spelling when a row has the same numbers); `undefined` when it is not a version.
  */
 export function kubeflowLine(version: string): string | undefined {
-  const m = KUBEFLOW_VERSION.exec(version.trim());
-  if (!m) return undefined;
-  const [major, minor] = [Number(m[1]), Number(m[2])];
-  const row = KUBEFLOW_ROWS.find((r) => {
-    const [a, b] = r.kubeflow.split(".").map(Number);
-    return a === major && b === minor;
-  });
-  return row?.kubeflow ?? `${major}.${minor}`;
+  const parsed = parseVersion(version.trim(), "prerelease");
+  if (!parsed) return undefined;
+  const line = minorOf(parsed.version);
+  return KUBEFLOW_ROWS.find((r) => minorOf(r.kubeflow) === line)?.kubeflow ?? line;
 }
 
 /** Kubeflow 1.3-1.6 build with kustomize 3.2.0, which was published for linux/amd64 only. */
@@ -44,10 +37,10 @@ export function checkKustomizeArch(row: KubeflowRow, arch: string | undefined): 
 
 /** `v1.20` / `1.20` / `1.20.15` -> minor `1.20` (and the patch version when given). */
 export function parseKubernetesVersion(version: string): { minor: string; patch?: string } | undefined {
-  const m = KUBERNETES_VERSION.exec(version.trim());
-  if (!m) return undefined;
-  const minor = `${Number(m[1])}.${Number(m[2])}`;
-  return m[3] === undefined ? { minor } : { minor, patch: `${minor}.${Number(m[3])}` };
+  const parsed = parseVersion(version.trim());
+  if (!parsed) return undefined;
+  const minor = minorOf(parsed.version);
+  return parsed.patchGiven ? { minor, patch: parsed.version.version } : { minor };
 }
 
 /** The newest calico release that supports a Kubernetes minor. */
@@ -58,11 +51,6 @@ export function calicoFor(kubernetesMinor: string): string | undefined {
 /** Kubeflow lines that run on a Kubernetes minor (installable ones only). */
 function kubeflowLinesFor(kubernetesMinor: string): string[] {
   return KUBEFLOW_ROWS.filter((r) => r.installable && r.kubernetes.some((k) => k.version === kubernetesMinor)).map((r) => r.kubeflow);
-}
-
-function minorBelow(a: string, b: string): boolean {
-  const [x, y] = [a, b].map((v) => v.split(".").map(Number));
-  return x[0] < y[0] || (x[0] === y[0] && x[1] < y[1]);
 }
 
 /** `a`, `a or b`, `a, b or c`. */

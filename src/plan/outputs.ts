@@ -11,7 +11,7 @@ import { accessName, apiServerServiceName, sshServiceName } from "../render/name
 import { API_SERVER_PORT, VNODE_SSH_PORT } from "../render/vnode";
 import { STEP_IDS } from "../bootstrap/plan";
 import type { BootstrapStep } from "../bootstrap/types";
-import { digest, hashDexPassword } from "../bootstrap/password";
+import { hashDexPassword } from "../bootstrap/password";
 import { rewriteKubeconfigServer } from "../kubeconfig/rewrite";
 import type { ClusterPlanArgs, ResolvedArgs } from "./cluster";
 import { keyOf, objectKey } from "./names";
@@ -135,9 +135,9 @@ export function sshDial(args: ClusterPlanArgs): { perDialTimeout: number; dialEr
   };
 }
 
-/** The Dex password hash given to the dex step on stdin; the salt seed is the (secret, stable) access private key, per cluster. */
-export function dexPasswordHash(cluster: Pick<ResolvedCluster, "namespace">, password: string, privateKey: string): string {
-  return hashDexPassword(password, `${cluster.namespace}:${digest(privateKey)}`);
+/** The Dex password hash given to the dex step on stdin: bcrypt with the salt kept in state by `DexPasswordSalt` (stable across runs). */
+export function dexPasswordHash(password: string, salt: string): string {
+  return hashDexPassword(password, salt);
 }
 
 /** The trigger that re-runs a step when the state of `node` it lives in is new: `state:<node>=<uid>`. */

@@ -63,6 +63,7 @@ function mockState(type: string, inputs: any): any {
     const id = String(inputs.create ?? "").match(/^# vk8s bootstrap step (\S+):/m)?.[1] ?? "";
     return { ...inputs, stdout: id.endsWith("kubeconfig") ? "apiVersion: v1\nclusters:\n- cluster:\n    server: https://10.0.0.5:6443\n" : `VK8S_PHASE Running 2026-01-01T00:00:00Z\n`, stderr: "" };
   }
+  if (type === "pulumi-nodejs:dynamic/vk8s:DexPasswordSalt") return { ...inputs, salt: "$2a$10$MockMockMockMockMockMe" };
   if (type === "pulumi-nodejs:dynamic/vk8s:SshKeyPair") {
     return { ...inputs, publicKeyOpenssh: "ssh-ed25519 AAAAmock vk8s", privateKeyPem: "-----BEGIN PRIVATE KEY-----\nmock\n-----END PRIVATE KEY-----\n" };
   }

@@ -1,9 +1,10 @@
 /**
- * Rules for `kubernetes.podNetworkCidr` / `kubernetes.serviceCidr`: IPv4 blocks, big enough,
+ * Rules for `kubernetes.podNetworkCidr` / `kubernetes.serviceCidr`: IPv4 blocks (IPv6 parses
+ * but is refused here: single-stack IPv4 until dual-stack is supported), big enough,
  * not overlapping each other nor the host cluster's networks (`hostCidrs`).
  */
 import { quote } from "../../core/errors";
-import { cidrsOverlap, parseIpv4Cidr, type Ipv4Cidr } from "../../core/cidr";
+import { cidrsOverlap, parseCidr, type Cidr } from "../../core/cidr";
 import { DEFAULTS } from "../defaults";
 import type { Problem } from "../../core/errors";
 import type { LooseSpec } from "../shape";
@@ -22,10 +23,14 @@ export interface HostCidr {
 
 export function checkNetwork(spec: LooseSpec, hostCidrs: HostCidr[]): Problem[] {
   const problems: Problem[] = [];
-  const parse = (path: string, text: string, example: string): Ipv4Cidr | undefined => {
-    const cidr = parseIpv4Cidr(text);
+  /** `hostNetwork`: a host cluster's block, which may be IPv6 (a dual-stack host); it never overlaps an IPv4 block. */
+  const parse = (path: string, text: string, example: string, hostNetwork = false): Cidr | undefined => {
+    const cidr = parseCidr(text);
     if (!cidr) {
       problems.push({ path, message: `${quote(text)} is not an IPv4 CIDR`, fix: `write it like ${example}` });
+    } else if (cidr.family !== "ipv4" && !hostNetwork) {
+      problems.push({ path, message: `${cidr.text} is an IPv6 CIDR; vk8s clusters are single-stack IPv4`, fix: `use an IPv4 block like ${example}` });
+      return undefined;
     } else if (cidr.hostBitsSet) {
       problems.push({ path, message: `${text} has address bits set after the /${cidr.prefix} prefix`, fix: `write ${cidr.text}` });
       return undefined;
@@ -38,7 +43,7 @@ export function checkNetwork(spec: LooseSpec, hostCidrs: HostCidr[]): Problem[] 
   const serviceText = spec.kubernetes?.serviceCidr ?? DEFAULTS.serviceCidr;
   const pod = parse(podPath, podText, "10.244.0.0/16");
   const service = parse(servicePath, serviceText, "10.96.0.0/12");
-  const hosts = hostCidrs.map((h) => ({ ...h, cidr: parse(h.path, h.text, "10.244.0.0/16") }));
+  const hosts = hostCidrs.map((h) => ({ ...h, cidr: parse(h.path, h.text, "10.244.0.0/16", true) }));
 
   const nodeCount = nodesOf(spec).length;
   const nodeSubnets = pod && pod.prefix <= NODE_CIDR_PREFIX ? 2 ** (NODE_CIDR_PREFIX - pod.prefix) : 0;

@@ -5,6 +5,7 @@
  */
 import { quote } from "../../core/errors";
 import { parseKubernetesVersion } from "../../matrix/resolve";
+import { minorOf, parseVersion } from "../../core/version";
 import type { Problem } from "../../core/errors";
 import type { LooseSpec } from "../shape";
 import { nodesOf } from "./nodes";
@@ -17,8 +18,6 @@ export interface RequestedKubernetes {
   source: string;
 }
 
-const TAG_VERSION = /^v?(\d{1,4})\.(\d{1,4})(?:\.(\d{1,4}))?(?:[-_+].*)?$/;
-
 /** The tag of an image reference (`repo:tag@digest`), `undefined` when untagged. */
 export function imageTag(image: string): string | undefined {
   const withoutDigest = image.split("@")[0];
@@ -29,9 +28,9 @@ export function imageTag(image: string): string | undefined {
 
 /** `v1.20` / `v1.20.15` / `v1.20-ubuntu` -> `1.20` (or `1.20.15`); `undefined` when the tag names no version. */
 export function kubernetesVersionOfTag(tag: string): string | undefined {
-  const m = TAG_VERSION.exec(tag);
-  if (!m) return undefined;
-  return m[3] === undefined ? `${Number(m[1])}.${Number(m[2])}` : `${Number(m[1])}.${Number(m[2])}.${Number(m[3])}`;
+  const parsed = parseVersion(tag, "tag");
+  if (!parsed) return undefined;
+  return parsed.patchGiven ? parsed.version.version : minorOf(parsed.version);
 }
 
 export function requestedKubernetes(spec: LooseSpec): { requested: RequestedKubernetes; problems: Problem[] } {

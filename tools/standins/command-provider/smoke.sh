@@ -70,12 +70,12 @@ ssh-keygen -q -t ed25519 -N '' -C smoke-openssh -f "$work/ssh/id_openssh"
 proxy_password="proxy-pass-$RANDOM"
 ssh-keygen -q -t ed25519 -N "$proxy_password" -C smoke-proxy -f "$work/ssh/id_proxy"
 openssl genpkey -algorithm ed25519 -out "$work/ssh/id_pkcs8" 2>/dev/null
-# ssh-keygen cannot read PKCS#8 ed25519 keys: derive the authorized_keys line with node.
-node -e '
-  const c = require("crypto"), fs = require("fs");
-  const raw = c.createPublicKey(fs.readFileSync(process.argv[1])).export({type: "spki", format: "der"}).subarray(-32);
-  const str = (b) => { const l = Buffer.alloc(4); l.writeUInt32BE(b.length); return Buffer.concat([l, b]); };
-  console.log("ssh-ed25519 " + Buffer.concat([str(Buffer.from("ssh-ed25519")), str(raw)]).toString("base64") + " smoke-pkcs8");
+# ssh-keygen cannot read PKCS#8 ed25519 keys: derive the authorized_keys line with sshpk
+# (the library components/sshKeyPair.ts formats keys with), from the repository's node_modules.
+NODE_PATH="$repo/node_modules" node -e '
+  const key = require("sshpk").parsePrivateKey(require("fs").readFileSync(process.argv[1]), "pem").toPublic();
+  key.comment = "smoke-pkcs8";
+  console.log(key.toString("ssh"));
 ' "$work/ssh/id_pkcs8" >"$work/ssh/id_pkcs8.pub"
 cat "$work/ssh/id_openssh.pub" "$work/ssh/id_proxy.pub" "$work/ssh/id_pkcs8.pub" >"$work/ssh/authorized_keys"
 port=$(free_port)
