@@ -2,6 +2,7 @@
  * Every default of a virtual cluster spec, in one place. `resolveCluster()` applies them;
  * docs and the CLI quote them from here.
  */
+import { VK8S_IMAGE_TAG } from "../matrix/table";
 import type { NodeInput } from "./schema";
 
 /** The node a cluster gets when `nodes` is omitted: one master, modest requests, no GPU. */
@@ -22,7 +23,7 @@ export const DEFAULTS = {
    * server on port 22 following panubo/sshd's conventions (`SSH_USERS`, keys in
    * /etc/authorized_keys/<user>), so panubo/sshd or a mirror of it also works.
    */
-  accessPodImage: "ghcr.io/vk8s/access:0.1.0",
+  accessPodImage: `ghcr.io/vk8s/access:${VK8S_IMAGE_TAG}`,
   /** `accessPodPort`: the port sshd listens on in the access pod. */
   accessPodPort: 22,
   /**

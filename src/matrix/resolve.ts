@@ -3,7 +3,7 @@
  * image a Kubeflow version gets, and why a pair is refused.
  */
 import type { Problem } from "../core/errors";
-import { CALICO_ROWS, KUBEFLOW_ROWS, KUBERNETES_RELEASES } from "./table";
+import { AMD64_ONLY_KUSTOMIZE, CALICO_ROWS, KUBEFLOW_ROWS, KUBERNETES_RELEASES } from "./table";
 import type { Evidence, KubeflowRow, MatrixDecision } from "./types";
 
 // Each number has at most 4 digits: `1.20.999999999999999999999` would print as `1.20.1e+21`.
@@ -25,8 +25,6 @@ export function kubeflowLine(version: string): string | undefined {
   return row?.kubeflow ?? `${major}.${minor}`;
 }
 
-/** Kubeflow 1.3-1.6 build with kustomize 3.2.0, which was published for linux/amd64 only. */
-export const AMD64_ONLY_KUSTOMIZE = "3.2.0";
 
 /**
  * The problem of running a Kubeflow line's kustomize on a CPU architecture (the value of the
@@ -173,7 +171,7 @@ function notes(r: KubeflowRow): string {
   if (r.installable) out.push(r.dexPassword === "secret" ? "dex password in secret dex-passwords" : "dex password in config map");
   if (r.wellDefinedFilter) out.push("awk '!/well-defined/' filter");
   if (r.serverSideApply) out.push("server-side apply");
-  if (r.installable && r.kustomize === AMD64_ONLY_KUSTOMIZE) out.push("amd64 masters only (kustomize 3.2.0)");
+  if (r.installable && r.kustomize === AMD64_ONLY_KUSTOMIZE) out.push(`amd64 masters only (kustomize ${AMD64_ONLY_KUSTOMIZE})`);
   return out.join("; ");
 }
 

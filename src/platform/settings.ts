@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { quote, type PathSegment, type Problem } from "../core/errors";
 import { dns1123LabelError } from "../core/names";
+import { NODE_PORT_RANGE } from "../core/ports";
 import { Quantity } from "../core/quantity";
 import { checkLabels } from "../cluster/rules/labels";
 import { checkText } from "../cluster/rules/text";
@@ -50,7 +51,7 @@ export const platformSettingsSchema = z.object({
   vNodeInternetEgress: z.boolean().optional(),
   storageMountPath: z.string().optional(),
   /** The NodePort of istio-ingressgateway inside each virtual cluster: the inner NodePort range. */
-  kubeflowTargetPort: z.number().int().min(30000).max(32767).optional(),
+  kubeflowTargetPort: z.number().int().min(NODE_PORT_RANGE.min).max(NODE_PORT_RANGE.max).optional(),
   /** The opt-in host-preparation DaemonSet (`hostPreparation.ts`). */
   hostPreparation: z.object({
     inotify: z.boolean().optional(),

@@ -3,6 +3,7 @@
  * (reference, section 2). The kink image contract these rely on is in images/kink/README.md.
  */
 import type { ResolvedCluster, ResolvedNode } from "../cluster/resolved";
+import { API_SERVER_PORT } from "../core/ports";
 import { gpuEnv, renderGpuIsolationScript, vNodeResources } from "./gpu";
 import { vNodeLabels, vNodeSelector, clusterObjectLabels, ISTIO_INJECT } from "./labels";
 import { bootConfigMapName, headlessServiceName, sshConfigMapName } from "./names";
@@ -10,8 +11,6 @@ import type { HostRenderOptions, K8sObject } from "./types";
 
 /** Port of sshd in every vNode. */
 export const VNODE_SSH_PORT = 22;
-/** Port of the virtual cluster's kube-apiserver on the master vNode. */
-export const API_SERVER_PORT = 6443;
 /** Where the boot ConfigMap is mounted in a vNode. */
 export const VNODE_BOOT_DIR = "/etc/vk8s/boot";
 /** Where `authorized_keys` is mounted in a vNode (read-only ConfigMap). */

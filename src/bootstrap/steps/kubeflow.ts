@@ -14,7 +14,7 @@
  * StorageClass check, all before anything is downloaded.
  */
 import type { KubeflowRow } from "../../matrix/types";
-import { AMD64_ONLY_KUSTOMIZE } from "../../matrix/resolve";
+import { AMD64_ONLY_KUSTOMIZE } from "../../matrix/table";
 import { inotifyNeeds, KUBEFLOW_COMPONENTS } from "../../matrix/components";
 import { LOCAL_PATH_STORAGE_CLASS } from "./storage";
 import { digest } from "../password";
