@@ -3,6 +3,7 @@
  * local copies for air-gapped edge sites, and where a step program fetches a file from
  * (`fetch_source KIND LOCATION` in programs/lib.sh).
  */
+import { BOOTSTRAP_DEFAULTS } from "../cluster/defaults";
 import { ADDON_VERSIONS, AMD64_ONLY_KUSTOMIZE, calicoManifestInRepo } from "../matrix/table";
 import type { ManifestSource } from "./types";
 
@@ -10,7 +11,7 @@ import type { ManifestSource } from "./types";
 export const DEVICE_PLUGIN_VERSION = ADDON_VERSIONS.devicePlugin;
 export const FLANNEL_VERSION = ADDON_VERSIONS.flannel;
 /** vk8s's flannel image, the `flannel` CNI's default `flannelImage` (built by scripts/images.sh). */
-export const FLANNEL_IMAGE = `ghcr.io/vk8s/flannel:v${FLANNEL_VERSION}`;
+export const FLANNEL_IMAGE = BOOTSTRAP_DEFAULTS.flannelImage;
 export const LOCAL_PATH_VERSION = ADDON_VERSIONS.localPath;
 
 /** File names looked up in a `local` source directory. */

@@ -100,6 +100,7 @@ const TAG = "[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}";
 const DIGEST = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
 const IMAGE_REFERENCE = new RegExp(`^${REPOSITORY}(?::${TAG})?(?:@${DIGEST})?$`);
 const IMAGE_REPOSITORY = new RegExp(`^${REPOSITORY}$`);
+const IMAGE_TAG = new RegExp(`^${TAG}$`);
 /** distribution/reference: the repository name is at most 255 characters. */
 const MAX_REPOSITORY = 255;
 
@@ -113,6 +114,11 @@ export function imageReferenceError(value: string): string | undefined {
     return `${quote(value)} is not an image reference`;
   }
   return undefined;
+}
+
+/** Whether `value` is an image tag (`[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`), such as `3.6.16`. */
+export function isImageTag(value: string): boolean {
+  return IMAGE_TAG.test(value);
 }
 
 /** An image repository without tag or digest, such as `ghcr.io/vk8s/kink`. */

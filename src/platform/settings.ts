@@ -11,6 +11,7 @@ import { quote, type PathSegment, type Problem } from "../core/errors";
 import { dns1123LabelError } from "../core/names";
 import { NODE_PORT_RANGE } from "../core/ports";
 import { Quantity } from "../core/quantity";
+import { HOST_RENDER_DEFAULTS } from "../cluster/defaults";
 import { checkLabels } from "../cluster/rules/labels";
 import { checkText } from "../cluster/rules/text";
 
@@ -79,7 +80,7 @@ export function checkPlatformSettings(input: unknown): Problem[] {
     problems.push(...checkLabels(["settings", "dns", "podLabels"], settings.dns.podLabels, false));
   }
   if (settings.storageMountPath !== undefined && (!MOUNT_PATH.test(settings.storageMountPath) || settings.storageMountPath.split("/").some((s) => s === ".." || s === "."))) {
-    problems.push({ path: "settings.storageMountPath", message: `${quote(settings.storageMountPath)} is not an absolute directory of letters, digits, '.', '_', '-' and '/'`, fix: "use a path such as /mnt/vk8s-storage" });
+    problems.push({ path: "settings.storageMountPath", message: `${quote(settings.storageMountPath)} is not an absolute directory of letters, digits, '.', '_', '-' and '/'`, fix: `use a path such as ${HOST_RENDER_DEFAULTS.userStorageMountPath}` });
   }
   for (const resource of ["cpu", "memory"] as const) {
     const value = settings.defaultRequest?.[resource];

@@ -4,6 +4,7 @@
  * Plain values only (no Pulumi): `planPlatform()` turns them into a `PlatformPlan`.
  */
 import type { ClusterSpecInput, PortInput } from "../cluster/schema";
+import { HOST_RENDER_DEFAULTS } from "../cluster/defaults";
 import { KUBEFLOW_NODE_PORT, NODE_PORT_RANGE } from "../core/ports";
 
 /** A `ports[]` entry of a tenant's cluster: `port` may be left to the allocator. */
@@ -143,7 +144,8 @@ export const PLATFORM_DEFAULTS = {
   /** kubeadm's CoreDNS: `k8s-app: kube-dns` in `kube-system`. */
   dns: { namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" } as Record<string, string> },
   vNodeInternetEgress: true,
-  storageMountPath: "/mnt/vk8s-storage",
+  /** Where a tenant's claim is mounted in its vNodes: the render's default. */
+  storageMountPath: HOST_RENDER_DEFAULTS.userStorageMountPath,
   /** Size of a tenant's storage claim when neither the tenant nor `defaults.storage` gives one. */
   storageSize: "10Gi",
   /** The samples' Kubeflow NodePort inside the virtual cluster (reference, section 2). */
