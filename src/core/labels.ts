@@ -1,8 +1,11 @@
 /**
  * The labels vk8s sets on its host objects, defined once (reference, section 2): the
  * renderer (`src/render/labels.ts`) sets them, the validation (`src/cluster/rules/labels.ts`)
- * refuses them as user labels.
+ * refuses them as user labels. Also the one resource name vk8s treats specially.
  */
+
+/** The extended resource of the NVIDIA device plugin: a vNode's GPUs (reference, section 5). */
+export const GPU_RESOURCE = "nvidia.com/gpu";
 
 /** `app` of vNode pods (the reference's value; the headless service selects on it). */
 export const VNODE_APP = "vk8s";
