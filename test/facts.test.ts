@@ -15,6 +15,7 @@ import * as path from "node:path";
 import * as ts from "typescript";
 import { programNames, programText } from "../src/bootstrap/bundle";
 import { checkBootstrapOptions } from "../src/bootstrap/options";
+import { WORK_DIR } from "../src/bootstrap/shell";
 import type { BootstrapOptionsInput } from "../src/bootstrap/types";
 import { validateCluster } from "../src/cluster/validate";
 import { isDns1123Subdomain, isPlainEmail } from "../src/core/names";
@@ -71,6 +72,7 @@ export const FACTS: Fact[] = [
   },
   { name: "upstream default login", home: ["src/cluster/rules/kubeflow.ts", "policy/workloads.ts"], matches: contains(/user@example\.com|(^|\D)12341234(\D|$)/) },
   { name: "user storage mount path", home: ["src/cluster/defaults.ts"], matches: contains(/\/mnt\/vk8s-storage/) },
+  { name: "vNode work directory", home: ["src/bootstrap/shell.ts", "src/bootstrap/programs/lib.sh"], matches: contains(/\/var\/lib\/vk8s(\W|$)/) },
   { name: "API server service URL", home: ["src/core/naming.ts"], matches: contains(/-apiserver\.$|\.svc:$/) },
 ];
 
@@ -212,6 +214,10 @@ describe("every fact once: derivations from the one home", () => {
     ["flannel", planBootstrap(SAMPLE_1_3, { cni: "flannel" })],
     ["no storage", planBootstrap(SAMPLE_1_3, { defaultStorageClass: "none" })],
   ];
+
+  test("programs/lib.sh's default work directory is WORK_DIR (src/bootstrap/shell.ts)", () => {
+    expect(programText("lib.sh").split("\n").filter((l) => l.startsWith("work="))).toEqual([`work="\${VK8S_WORK_DIR:-${WORK_DIR}}"`]);
+  });
 
   test.each(plans)("%s: a program's phase marker is the plan's phase of every step that runs it", (_, steps) => {
     for (const step of steps) {

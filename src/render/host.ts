@@ -7,6 +7,7 @@ import { isDns1123Subdomain } from "../core/names";
 import { isNodePort, NODE_PORT_RANGE } from "../core/ports";
 import type { ResolvedCluster } from "../cluster/resolved";
 import { renderAccessDeployment, renderSshConfigMap, renderSshService } from "./access";
+import { VNODE_CONFIG_DIR } from "./gpu";
 import { clusterObjectLabels } from "./labels";
 import { renderApiServerService, renderHeadlessService, renderPortService } from "./services";
 import type { HostRenderOptions, K8sObject } from "./types";
@@ -63,7 +64,7 @@ export function checkHostRenderOptions(cluster: ResolvedCluster, options: HostRe
 }
 
 /** Paths a vNode already mounts something at (a user mount must not sit on or under them). */
-const VNODE_MOUNTED = ["/etc/vk8s", "/lib/modules", "/run", "/tmp", "/sys", "/proc", "/dev", ...Object.values(VNODE_STATE_PATHS)];
+const VNODE_MOUNTED = [VNODE_CONFIG_DIR, "/lib/modules", "/run", "/tmp", "/sys", "/proc", "/dev", ...Object.values(VNODE_STATE_PATHS)];
 
 function checkUserStorage(options: HostRenderOptions): Problem[] {
   const storage = options.userStorage;
