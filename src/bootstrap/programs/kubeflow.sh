@@ -91,7 +91,7 @@ if [ -n "$VK8S_DEFAULT_STORAGE_CLASS" ]; then
   default_class=$(kubectl get storageclass --no-headers -o 'custom-columns=NAME:.metadata.name,DEFAULT:.metadata.annotations.storageclass\.kubernetes\.io/is-default-class' \
     | awk '$2 == "true" { print $1 }')
   [ "$default_class" = "$VK8S_DEFAULT_STORAGE_CLASS" ] \
-    || fail "the default StorageClass is '${default_class}', not $VK8S_DEFAULT_STORAGE_CLASS: Kubeflow's claims would stay Pending (re-run the default StorageClass step)"
+    || fail "the default StorageClass is '${default_class}', not $VK8S_DEFAULT_STORAGE_CLASS: Kubeflow's claims would stay Pending (re-run step 07-storage)"
 fi
 
 # kustomize of the matrix's version.
