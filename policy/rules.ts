@@ -168,7 +168,7 @@ function stepId(r: StackResource): string | undefined {
  */
 export const noDefaultKubeflowLogin: StackRule = {
   name: "vk8s-no-default-kubeflow-login",
-  description: "No Kubeflow login uses the upstream default (user@example.com / 12341234).",
+  description: `No Kubeflow login uses the upstream default (${VK8S.upstreamEmail} / ${VK8S.upstreamPassword}).`,
   check(resources) {
     const out: Violation[] = [];
     const steps = resources.map((r) => ({ r, id: stepId(r) })).filter((s): s is { r: StackResource; id: string } => s.id !== undefined);

@@ -36,7 +36,8 @@ export const VK8S = {
   /** Namespace label of a tenant (src/platform/types.ts TENANT_LABEL). */
   tenantLabel: "vk8s.io/tenant",
   podSecurityEnforce: "pod-security.kubernetes.io/enforce",
-  /** The upstream kubeflow/manifests password (src/cluster/rules/kubeflow.ts UPSTREAM_DEFAULT_LOGIN). */
+  /** The upstream kubeflow/manifests login (src/cluster/rules/kubeflow.ts UPSTREAM_DEFAULT_LOGIN). */
+  upstreamEmail: "user@example.com",
   upstreamPassword: "12341234",
   /** Header of every bootstrap script (src/bootstrap/shell.ts). */
   stepHeader: /^# vk8s bootstrap step (\S+):/m,

@@ -55,7 +55,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# shellcheck source=../tools/heartbeat.sh
+# shellcheck source=SCRIPTDIR/../tools/heartbeat.sh
 . "$ROOT/tools/heartbeat.sh"
 CACHE=${VK8S_IMAGES_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vk8s/images}
 TOOLCHAIN=${VK8S_TOOLCHAIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vk8s/toolchain}

@@ -16,7 +16,7 @@
 # minute. Exit 1 when a part failed (the part is named).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# shellcheck source=../tools/heartbeat.sh
+# shellcheck source=SCRIPTDIR/../tools/heartbeat.sh
 . tools/heartbeat.sh
 
 # Debian packages both commands need. sshd: simulated vNodes and the access image contract;

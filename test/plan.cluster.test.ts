@@ -2,9 +2,10 @@
  * `planCluster` and the outputs as data (src/plan), pure: no Pulumi runtime, no mocks. A
  * deferred value here is a `Later` box (the component passes Pulumi's Outputs and promises).
  */
+import { apiServerServiceUrl } from "../src/core/naming";
 import { checkDeferredPassword, lateWarnings, livePlan, planCluster, PROBE_KEYS, resolveDeferred, type ClusterPlanArgs } from "../src/plan/cluster";
 import {
-  adminKubeconfig, apiServerEndpoint, directEndpoint, exposedApiServerUrl, hostAddressOf, inClusterApiServerUrl,
+  adminKubeconfig, apiServerEndpoint, directEndpoint, exposedApiServerUrl, hostAddressOf,
   kubeflowUrl, sshDial, sshEndpoint, sshUser, stateTrigger, AWAITED_KINDS,
 } from "../src/plan/outputs";
 import { objectKey, objectResourceName } from "../src/plan/names";
@@ -187,7 +188,7 @@ describe("outputs as data", () => {
   });
 
   test("the in-cluster API server URL is its Service's DNS name on 6443", () => {
-    expect(inClusterApiServerUrl({ name: "team-a", namespace: "vk8s-team-a" })).toBe("https://team-a-apiserver.vk8s-team-a.svc:6443");
+    expect(apiServerServiceUrl({ name: "team-a" })).toBe("https://team-a-apiserver.vk8s-team-a.svc:6443");
   });
 
   test("the admin kubeconfig points at the exposed API server, else stays as the step printed it", () => {

@@ -50,7 +50,7 @@ beforeAll(async () => {
 }, 60_000);
 
 test("the pack's facts about vk8s are the library's", () => {
-  expect(VK8S).toMatchObject({ vNodeApp: VNODE_APP, vNodeContainer: VNODE_CONTAINER, bootDir: VNODE_BOOT_DIR, gpuResource: GPU_RESOURCE, tenantLabel: TENANT_LABEL, upstreamPassword: UPSTREAM_DEFAULT_LOGIN.password });
+  expect(VK8S).toMatchObject({ vNodeApp: VNODE_APP, vNodeContainer: VNODE_CONTAINER, bootDir: VNODE_BOOT_DIR, gpuResource: GPU_RESOURCE, tenantLabel: TENANT_LABEL, upstreamPassword: UPSTREAM_DEFAULT_LOGIN.password, upstreamEmail: UPSTREAM_DEFAULT_LOGIN.email });
   expect(RULES.map((r) => r.name)).toEqual([
     "vk8s-privileged-only-vnodes", "vk8s-no-host-namespaces", "vk8s-vnode-gpu-isolation", "vk8s-tenant-isolation", "vk8s-no-default-kubeflow-login", "vk8s-unique-nodeports",
   ]);

@@ -98,7 +98,7 @@ describe("image scripts pass shellcheck", () => {
     ["bash", "test/real/access-smoke.sh"],
   ])(shellcheck ? "shellcheck -s %s %s" : "%s %s (SKIPPED: shellcheck not installed)", (shell, file) => {
     if (!shellcheck) return;
-    const result = spawnSync("shellcheck", ["-s", shell, join(repo, file)], { encoding: "utf8" });
+    const result = spawnSync("shellcheck", ["-x", "-s", shell, join(repo, file)], { encoding: "utf8" });
     expect(result.stdout).toBe("");
     expect(result.status).toBe(0);
   });

@@ -21,6 +21,7 @@
 import { stringify } from "yaml";
 import type { ResolvedCluster, ResolvedNode } from "../cluster/resolved";
 import { atLeast, minorOf } from "../core/version";
+import { API_SERVER_PORT } from "../core/ports";
 import { GPU_LABEL } from "./steps/context";
 
 /**
@@ -129,7 +130,7 @@ export function renderInitConfiguration(cluster: ResolvedCluster, input: Kubeadm
   const init = {
     apiVersion,
     kind: "InitConfiguration",
-    localAPIEndpoint: { advertiseAddress: PLACEHOLDERS.nodeIp, bindPort: 6443 },
+    localAPIEndpoint: { advertiseAddress: PLACEHOLDERS.nodeIp, bindPort: API_SERVER_PORT },
     nodeRegistration: nodeRegistration(apiVersion, cluster.master, input, true),
   };
   const clusterConfiguration = {

@@ -1,11 +1,12 @@
 /**
- * Bootstrap options: the defaults in one place, and their validation (every problem at
- * once, `<field path>: <what is wrong> (<how to fix>)`).
+ * Bootstrap options: their defaults (defined in `src/cluster/defaults.ts`, typed here) and
+ * their validation (every problem at once, `<field path>: <what is wrong> (<how to fix>)`).
  */
 import { z } from "zod";
 import { problemFromLine, Vk8sValidationError } from "../core/errors";
+import { BOOTSTRAP_DEFAULTS } from "../cluster/defaults";
+import { imageReferenceError, imageRepositoryError, isImageTag } from "../core/names";
 import { FLANNEL_IMAGE, LOCAL_PATH_VERSION } from "./sources";
-import { VNODE_LOCAL_PATH_DIR } from "../render/vnode";
 import { CNIS, type ApplyRetry, type BootstrapOptions, type BootstrapOptionsInput, type ManifestSource } from "./types";
 
 /**
@@ -74,42 +75,11 @@ function shapeProblems(input: unknown): string[] {
   });
 }
 
-export const DEFAULT_APPLY_RETRY: ApplyRetry = {
-  attempts: 30,
-  backoffSeconds: 10,
-  maxBackoffSeconds: 120,
-  timeoutSeconds: 1800,
-};
+/** `BOOTSTRAP_DEFAULTS.apply`, typed: the bounded retry of the Kubeflow apply. */
+export const DEFAULT_APPLY_RETRY: ApplyRetry = BOOTSTRAP_DEFAULTS.apply;
 
-export const DEFAULT_BOOTSTRAP_OPTIONS: BootstrapOptions = {
-  kubeflowSource: { kind: "upstream" },
-  kustomizeSource: { kind: "upstream" },
-  calicoSource: { kind: "upstream" },
-  devicePluginSource: { kind: "upstream" },
-  defaultStorageClass: "local-path",
-  localPathSource: { kind: "upstream" },
-  localPathProvisionerImage: `docker.io/rancher/local-path-provisioner:v${LOCAL_PATH_VERSION}`,
-  localPathHelperImage: "docker.io/library/busybox:1.36",
-  localPathDir: VNODE_LOCAL_PATH_DIR,
-  apply: DEFAULT_APPLY_RETRY,
-  waitTimeoutSeconds: 600,
-  exposure: "http-nodeport",
-  nodeInterface: "eth0",
-  kubeadmIgnorePreflightErrors: ["Swap", "SystemVerification"],
-  apiServerExtraSans: [],
-  imageArchives: [],
-  cni: "calico",
-  flannelImage: FLANNEL_IMAGE,
-};
-
-/** An image tag (OCI distribution spec). */
-const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-
-/** `host[:port]/path` of a container registry, lower case, no scheme, tag or digest. */
-const IMAGE_REPOSITORY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
-
-/** `[registry/]path[:tag][@sha256:digest]`, lower-case path. */
-const IMAGE_REFERENCE = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+/** `BOOTSTRAP_DEFAULTS` (src/cluster/defaults.ts), typed: the compiler checks it is a complete `BootstrapOptions`. */
+export const DEFAULT_BOOTSTRAP_OPTIONS: BootstrapOptions = BOOTSTRAP_DEFAULTS;
 
 function checkWhole(problems: string[], path: string, value: number, min: number, fix: string): void {
   if (!Number.isInteger(value) || value < min) {
@@ -187,7 +157,7 @@ export function checkBootstrapOptions(input: BootstrapOptionsInput = {}): { opti
     problems.push(`options.defaultStorageClass: ${JSON.stringify(options.defaultStorageClass)} is not supported (use local-path or none)`);
   }
   for (const field of ["localPathProvisionerImage", "localPathHelperImage"] as const) {
-    if (!IMAGE_REFERENCE.test(options[field])) {
+    if (imageReferenceError(options[field])) {
       problems.push(`options.${field}: ${JSON.stringify(options[field])} is not an image reference (give registry/path:tag, e.g. registry.example.com/rancher/local-path-provisioner:v${LOCAL_PATH_VERSION})`);
     }
   }
@@ -199,18 +169,18 @@ export function checkBootstrapOptions(input: BootstrapOptionsInput = {}): { opti
       `options.kustomizeSource: downloads kustomize from upstream while the Kubeflow manifests come from a ${options.kubeflowSource.kind} source (set kustomizeSource to a mirror URL or a local path too)`,
     );
   }
-  if (options.kubeadmImageRepository !== undefined && !IMAGE_REPOSITORY.test(options.kubeadmImageRepository)) {
+  if (options.kubeadmImageRepository !== undefined && imageRepositoryError(options.kubeadmImageRepository)) {
     problems.push(
       `options.kubeadmImageRepository: ${JSON.stringify(options.kubeadmImageRepository)} is not an image repository (give host[:port]/path without a scheme or tag, e.g. registry.example.com/k8s)`,
     );
   }
-  if (options.kubeadmEtcdImageTag !== undefined && !IMAGE_TAG.test(options.kubeadmEtcdImageTag)) {
+  if (options.kubeadmEtcdImageTag !== undefined && !isImageTag(options.kubeadmEtcdImageTag)) {
     problems.push(`options.kubeadmEtcdImageTag: ${JSON.stringify(options.kubeadmEtcdImageTag)} is not an image tag (give the tag of the site's etcd image, e.g. 3.6.16)`);
   }
   if (!(CNIS as readonly string[]).includes(options.cni)) {
     problems.push(`options.cni: ${JSON.stringify(options.cni)} is not a CNI vk8s installs (use ${CNIS.join(" or ")})`);
   }
-  if (!IMAGE_REFERENCE.test(options.flannelImage)) {
+  if (imageReferenceError(options.flannelImage)) {
     problems.push(`options.flannelImage: ${JSON.stringify(options.flannelImage)} is not an image reference (give registry/path:tag, e.g. ${FLANNEL_IMAGE})`);
   }
   if (!Array.isArray(options.imageArchives)) {

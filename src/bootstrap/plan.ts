@@ -16,6 +16,10 @@
  * two steps.
  */
 import type { ResolvedCluster } from "../cluster/resolved";
+import { isDns1123Label, isDns1123Subdomain, isPlainEmail } from "../core/names";
+import { controlPlaneEndpoint } from "../core/naming";
+import { minorOf } from "../core/version";
+import { isNodePort, NODE_PORT_RANGE_TEXT } from "../core/ports";
 import { checkBootstrapOptions } from "./options";
 import { problemFromLine, Vk8sValidationError } from "../core/errors";
 import { digest } from "./password";
@@ -32,7 +36,9 @@ import { imageArchivesList, joinRun, joinTokenRun, kubeadmInitRun, kubeconfigRun
 import { statusRun } from "./steps/status";
 import { storageRun } from "./steps/storage";
 import { LOCAL_PATH_VERSION } from "./sources";
-import type { BootstrapOptionsInput, BootstrapStep } from "./types";
+import { PHASES, type BootstrapOptionsInput, type BootstrapStep } from "./types";
+
+const [WAITING, CONFIGURING_MASTER, INSTALLING_KUBEFLOW, RUNNING] = PHASES;
 
 /** Step ids (the `<NN>-` prefix orders the rendered files). */
 export const STEP_IDS = {
@@ -51,9 +57,6 @@ export const STEP_IDS = {
   status: "11-status",
 } as const;
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const HOSTNAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
-const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
 const VERSION = /^\d+\.\d+\.\d+$/;
 
 /** Checks what the scripts interpolate; every problem at once. */
@@ -76,22 +79,22 @@ function checkCluster(cluster: ResolvedCluster): string[] {
   if (!/^[A-Za-z0-9._/-]+$/.test(row.manifestsRef)) {
     problems.push(`matrix.manifestsRef: ${JSON.stringify(row.manifestsRef)} is not a git ref (e.g. v1.3.1)`);
   }
-  if (!EMAIL.test(cluster.kubeflow.email)) {
+  if (!isPlainEmail(cluster.kubeflow.email)) {
     problems.push(`kubeflow.email: ${JSON.stringify(cluster.kubeflow.email)} is not a plain email address (use letters, digits and ._%+- only)`);
   }
   cluster.nodes.forEach((node) => {
-    if (!DNS_LABEL.test(node.name)) {
+    if (!isDns1123Label(node.name)) {
       problems.push(`nodes[${node.index}].name: ${JSON.stringify(node.name)} is not a DNS-1123 label (use lower-case letters, digits and -)`);
     }
   });
-  if (!HOSTNAME.test(cluster.master.hostname)) {
+  if (!isDns1123Subdomain(cluster.master.hostname)) {
     problems.push(`nodes[${cluster.master.index}]: master hostname ${JSON.stringify(cluster.master.hostname)} is not a DNS name (check the cluster name)`);
   }
   const port = cluster.kubeflowPort;
-  if (port && (port.targetPort < 30000 || port.targetPort > 32767)) {
+  if (port && !isNodePort(port.targetPort)) {
     const i = cluster.ports.findIndex((p) => p.name === port.name);
     problems.push(
-      `ports[${i}].targetPort: ${port.targetPort} is outside the inner cluster's NodePort range 30000-32767 (istio-ingressgateway listens on it as a NodePort inside the master vNode; pick a targetPort in 30000-32767)`,
+      `ports[${i}].targetPort: ${port.targetPort} is outside the inner cluster's NodePort range ${NODE_PORT_RANGE_TEXT} (istio-ingressgateway listens on it as a NodePort inside the master vNode; pick a targetPort in ${NODE_PORT_RANGE_TEXT})`,
     );
   }
   return problems;
@@ -122,8 +125,8 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
     options: checked.options,
     row,
     kubernetesVersion: `v${matrix.kubernetesVersion}`,
-    kubernetesMinor: matrix.kubernetesVersion.split(".").slice(0, 2).join("."),
-    controlPlaneEndpoint: `${master.hostname}:6443`,
+    kubernetesMinor: minorOf(matrix.kubernetesVersion),
+    controlPlaneEndpoint: controlPlaneEndpoint(master.hostname),
     kustomizeVersion: kustomizeVersion(row.kustomize),
   };
   const opts = ctx.options;
@@ -152,12 +155,12 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
   ];
 
   add({
-    id: ids.waitMaster, title: "wait for the master vNode", node: master.name, phase: "Waiting: creating node",
+    id: ids.waitMaster, title: "wait for the master vNode", node: master.name, phase: WAITING,
     run: waitMasterRun(ctx), dependsOn: [],
     triggers: [`node=${master.name}`, `kubernetes=${ctx.kubernetesVersion}`, `gpus=${master.gpus}`],
   });
   add({
-    id: ids.kubeadmInit, title: "kubeadm init on the master", node: master.name, phase: "Installing: configuring master node",
+    id: ids.kubeadmInit, title: "kubeadm init on the master", node: master.name, phase: CONFIGURING_MASTER,
     run: kubeadmInitRun(ctx), dependsOn: [ids.waitMaster],
     triggers: [
       `kubernetes=${ctx.kubernetesVersion}`, `podNetworkCidr=${network.podNetworkCidr}`, `serviceCidr=${network.serviceCidr}`,
@@ -165,7 +168,7 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
     ],
   });
   add({
-    id: ids.kubeconfig, title: "print the admin kubeconfig", node: master.name, phase: "Installing: configuring master node",
+    id: ids.kubeconfig, title: "print the admin kubeconfig", node: master.name, phase: CONFIGURING_MASTER,
     run: kubeconfigRun(), dependsOn: [ids.kubeadmInit], secretOutput: true,
     triggers: after(ids.kubeadmInit),
   });
@@ -173,13 +176,13 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
   const networkId = opts.cni === "flannel" ? ids.flannel : ids.calico;
   if (opts.cni === "flannel") {
     add({
-      id: ids.flannel, title: "flannel (host-gw)", node: master.name, phase: "Installing: configuring master node",
+      id: ids.flannel, title: "flannel (host-gw)", node: master.name, phase: CONFIGURING_MASTER,
       run: flannelRun(ctx), dependsOn: [ids.kubeadmInit],
       triggers: [`flannel=sha256:${digest(flannelManifest(ctx))}`],
     });
   } else {
     add({
-      id: ids.calico, title: `calico ${matrix.calico}`, node: master.name, phase: "Installing: configuring master node",
+      id: ids.calico, title: `calico ${matrix.calico}`, node: master.name, phase: CONFIGURING_MASTER,
       run: calicoRun(ctx), dependsOn: [ids.kubeadmInit],
       triggers: [
         `calico=${matrix.calico}`, `podNetworkCidr=${network.podNetworkCidr}`, `nodeInterface=${opts.nodeInterface}`,
@@ -190,7 +193,7 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
   for (const worker of workers(ctx)) {
     const tokenId = ids.joinToken(worker.name);
     add({
-      id: tokenId, title: `mint the join command of ${worker.name}`, node: master.name, phase: "Installing: configuring master node",
+      id: tokenId, title: `mint the join command of ${worker.name}`, node: master.name, phase: CONFIGURING_MASTER,
       run: joinTokenRun(worker), dependsOn: [ids.kubeadmInit], secretOutput: true, stateOf: [master.name, worker.name],
       triggers: [`worker=${worker.name}`, `controlPlaneEndpoint=${ctx.controlPlaneEndpoint}`],
     });
@@ -199,7 +202,7 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
     const tokenId = ids.joinToken(worker.name);
     const joinId = ids.join(worker.name);
     add({
-      id: joinId, title: `kubeadm join of ${worker.name}`, node: worker.name, phase: "Installing: configuring master node",
+      id: joinId, title: `kubeadm join of ${worker.name}`, node: worker.name, phase: CONFIGURING_MASTER,
       run: joinRun(ctx, worker, tokenId), stdin: { stepOutput: tokenId }, dependsOn: [tokenId], secretOutput: true, stateOf: [master.name, worker.name],
       triggers: [
         `node=${worker.name}`, `kubernetes=${ctx.kubernetesVersion}`, `gpus=${worker.gpus}`, `controlPlaneEndpoint=${ctx.controlPlaneEndpoint}`,
@@ -211,7 +214,7 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
   const gpuNodes = cluster.nodes.filter((n) => n.gpus > 0);
   if (gpuNodes.length > 0) {
     add({
-      id: ids.devicePlugin, title: `NVIDIA device plugin ${DEVICE_PLUGIN_VERSION}`, node: master.name, phase: "Installing: configuring master node",
+      id: ids.devicePlugin, title: `NVIDIA device plugin ${DEVICE_PLUGIN_VERSION}`, node: master.name, phase: CONFIGURING_MASTER,
       run: devicePluginRun(ctx),
       dependsOn: [networkId, ...gpuNodes.filter((n) => n.role === "worker").map((n) => ids.join(n.name))],
       triggers: [
@@ -223,7 +226,7 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
   const storage = opts.defaultStorageClass === "local-path";
   if (storage) {
     add({
-      id: ids.storage, title: `default StorageClass (local-path-provisioner ${LOCAL_PATH_VERSION})`, node: master.name, phase: "Installing: configuring master node",
+      id: ids.storage, title: `default StorageClass (local-path-provisioner ${LOCAL_PATH_VERSION})`, node: master.name, phase: CONFIGURING_MASTER,
       run: storageRun(ctx), dependsOn: [ids.calico],
       triggers: [
         `localPath=${LOCAL_PATH_VERSION}`, `source=${describeSource(opts.localPathSource)}`, `provisionerImage=${opts.localPathProvisionerImage}`,
@@ -233,7 +236,7 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
   }
   const kubeflow = cluster.kubeflow;
   add({
-    id: ids.kubeflow, title: `Kubeflow ${row.manifestsRef}`, node: master.name, phase: "Installing: installing kubeflow",
+    id: ids.kubeflow, title: `Kubeflow ${row.manifestsRef}`, node: master.name, phase: INSTALLING_KUBEFLOW,
     run: kubeflowRun(ctx), dependsOn: [networkId, ...(storage ? [ids.storage] : [])],
     triggers: [
       `kubeflow=${row.manifestsRef}`, `manifestsRef=${row.manifestsRef}`, `kustomize=${ctx.kustomizeVersion}`,
@@ -245,7 +248,7 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
     ],
   });
   add({
-    id: ids.dexLogin, title: `Kubeflow login ${cluster.kubeflow.email}`, node: master.name, phase: "Installing: installing kubeflow",
+    id: ids.dexLogin, title: `Kubeflow login ${cluster.kubeflow.email}`, node: master.name, phase: INSTALLING_KUBEFLOW,
     run: dexRun(ctx), stdin: { secret: "dexPasswordHash" }, dependsOn: [ids.kubeflow], secretOutput: true,
     triggers: [
       `kubeflow=${row.manifestsRef}`, `email=${cluster.kubeflow.email}`,
@@ -256,14 +259,14 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
   const port = cluster.kubeflowPort;
   if (port) {
     add({
-      id: ids.expose, title: `expose Kubeflow on NodePort ${port.targetPort}`, node: master.name, phase: "Installing: installing kubeflow",
+      id: ids.expose, title: `expose Kubeflow on NodePort ${port.targetPort}`, node: master.name, phase: INSTALLING_KUBEFLOW,
       run: exposeRun(ctx, port), dependsOn: [ids.kubeflow],
       triggers: [`exposure=${opts.exposure}`, `nodePort=${port.targetPort}`, ...after(ids.kubeflow)],
     });
   }
   const statusDeps = [ids.kubeflow, ids.dexLogin, ...(port ? [ids.expose] : []), ...(gpuNodes.length > 0 ? [ids.devicePlugin] : [])];
   add({
-    id: ids.status, title: "check the cluster and report the phase", node: master.name, phase: "Running",
+    id: ids.status, title: "check the cluster and report the phase", node: master.name, phase: RUNNING,
     run: statusRun(ctx, port), dependsOn: statusDeps,
     triggers: after(...statusDeps),
   });

@@ -3,26 +3,17 @@
  * local copies for air-gapped edge sites, and where a step program fetches a file from
  * (`fetch_source KIND LOCATION` in programs/lib.sh).
  */
+import { BOOTSTRAP_DEFAULTS } from "../cluster/defaults";
+import { ADDON_VERSIONS, AMD64_ONLY_KUSTOMIZE, calicoManifestInRepo } from "../matrix/table";
 import type { ManifestSource } from "./types";
-import { atLeast, minorOf } from "../core/version";
+import { minorOf } from "../core/version";
 
-/** NVIDIA k8s-device-plugin release whose static manifest is applied (device plugin API v1beta1: Kubernetes >= 1.10). */
-export const DEVICE_PLUGIN_VERSION = "0.17.4";
-
-/**
- * flannel release of vk8s's flannel image (images/flannel; tools/toolchain.sh FLANNEL_VERSION
- * builds the same flanneld: a test keeps the two equal).
- */
-export const FLANNEL_VERSION = "0.28.10";
+/** The pins themselves are in the matrix table (`ADDON_VERSIONS`, src/matrix/table.ts); these names read them. */
+export const DEVICE_PLUGIN_VERSION = ADDON_VERSIONS.devicePlugin;
+export const FLANNEL_VERSION = ADDON_VERSIONS.flannel;
 /** vk8s's flannel image, the `flannel` CNI's default `flannelImage` (built by scripts/images.sh). */
-export const FLANNEL_IMAGE = `ghcr.io/vk8s/flannel:v${FLANNEL_VERSION}`;
-
-/**
- * rancher/local-path-provisioner release whose `deploy/local-path-storage.yaml` gives the
- * virtual cluster its default StorageClass (a release from best knowledge, early 2025; not
- * fetched here). Its images are set by `localPathProvisionerImage`/`localPathHelperImage`.
- */
-export const LOCAL_PATH_VERSION = "0.0.31";
+export const FLANNEL_IMAGE = BOOTSTRAP_DEFAULTS.flannelImage;
+export const LOCAL_PATH_VERSION = ADDON_VERSIONS.localPath;
 
 /** File names looked up in a `local` source directory. */
 export const LOCAL_FILE_NAMES = { calico: "calico.yaml", devicePlugin: "nvidia-device-plugin.yml", localPath: "local-path-storage.yaml" } as const;
@@ -33,13 +24,14 @@ export function upstreamLocalPathUrl(version: string): string {
 }
 
 /**
- * calico.yaml of a calico release. From 3.24 the manifests are in the calico repository at
- * the release tag (patch-exact); older releases are served from the docs site's archive of
- * their minor line (that line's last published manifest: the patch is not pinned there),
- * on the docs site's current host (docs.tigera.io; projectcalico.docs.tigera.io redirects).
+ * calico.yaml of a calico release. From `CALICO_MANIFEST_IN_REPO_FROM` (the matrix table) the
+ * manifests are in the calico repository at the release tag (patch-exact); older releases
+ * are served from the docs site's archive of their minor line (that line's last published
+ * manifest: the patch is not pinned there), on the docs site's current host
+ * (docs.tigera.io; projectcalico.docs.tigera.io redirects).
  */
 export function upstreamCalicoUrl(calico: string): string {
-  if (atLeast(calico, "3.24")) {
+  if (calicoManifestInRepo(calico)) {
     return `https://raw.githubusercontent.com/projectcalico/calico/v${calico}/manifests/calico.yaml`;
   }
   return `https://docs.tigera.io/archive/v${minorOf(calico)}/manifests/calico.yaml`;
@@ -56,13 +48,13 @@ export function upstreamKubeflowArchiveUrl(ref: string): string {
 }
 
 /**
- * The kustomize release for linux/`{arch}` (replaced at run time). 3.2.0, which Kubeflow
- * 1.3-1.6 want, was published as a bare binary for amd64 only; later releases as `.tar.gz`
- * under a `kustomize/` tag.
+ * The kustomize release for linux/`{arch}` (replaced at run time). `AMD64_ONLY_KUSTOMIZE` (the matrix
+ * table: 3.2.0, which Kubeflow 1.3-1.6 want) was published as a bare binary for amd64 only;
+ * later releases as `.tar.gz` under a `kustomize/` tag.
  */
 export function upstreamKustomize(version: string): { url: string; archive: boolean } {
-  if (version === "3.2.0") {
-    return { url: `https://github.com/kubernetes-sigs/kustomize/releases/download/v3.2.0/kustomize_3.2.0_linux_{arch}`, archive: false };
+  if (version === AMD64_ONLY_KUSTOMIZE) {
+    return { url: `https://github.com/kubernetes-sigs/kustomize/releases/download/v${version}/kustomize_${version}_linux_{arch}`, archive: false };
   }
   return {
     url: `https://github.com/kubernetes-sigs/kustomize/releases/download/kustomize%2Fv${version}/kustomize_v${version}_linux_{arch}.tar.gz`,

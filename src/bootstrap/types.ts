@@ -28,11 +28,15 @@ export interface StepProgram {
 }
 
 /** Install phases, in order, as the original system reported them (reference, section 2). */
-export type Phase =
-  | "Waiting: creating node"
-  | "Installing: configuring master node"
-  | "Installing: installing kubeflow"
-  | "Running";
+export const PHASES = [
+  "Waiting: creating node",
+  "Installing: configuring master node",
+  "Installing: installing kubeflow",
+  "Running",
+] as const;
+
+/** One of {@link PHASES}. */
+export type Phase = (typeof PHASES)[number];
 
 /** What a step reads on stdin. Secrets are passed by reference: never inlined in a script. */
 export type StepStdin =

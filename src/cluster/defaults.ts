@@ -1,7 +1,12 @@
 /**
- * Every default of a virtual cluster spec, in one place. `resolveCluster()` applies them;
- * docs and the CLI quote them from here.
+ * Every default of a virtual cluster, in one place (the README names this module): the spec
+ * (`DEFAULTS`, applied by `resolveCluster()`), the host objects' render options
+ * (`HOST_RENDER_DEFAULTS`, applied by `src/render`) and the bootstrap options
+ * (`BOOTSTRAP_DEFAULTS`, applied by `resolveBootstrapOptions()` in `src/bootstrap/options.ts`,
+ * which checks they are a complete `BootstrapOptions`). Docs and the CLI quote them from here.
+ * This module sits in the cluster layer, so it imports only the matrix table and the core.
  */
+import { ADDON_VERSIONS, VK8S_IMAGE_TAG } from "../matrix/table";
 import type { NodeInput } from "./schema";
 
 /** The node a cluster gets when `nodes` is omitted: one master, modest requests, no GPU. */
@@ -22,7 +27,7 @@ export const DEFAULTS = {
    * server on port 22 following panubo/sshd's conventions (`SSH_USERS`, keys in
    * /etc/authorized_keys/<user>), so panubo/sshd or a mirror of it also works.
    */
-  accessPodImage: "ghcr.io/vk8s/access:0.1.0",
+  accessPodImage: `ghcr.io/vk8s/access:${VK8S_IMAGE_TAG}`,
   /** `accessPodPort`: the port sshd listens on in the access pod. */
   accessPodPort: 22,
   /**
@@ -35,11 +40,55 @@ export const DEFAULTS = {
    * no GPU). Kubeflow itself wants more (1.9: 16 CPU / 32 GB): size real clusters explicitly.
    */
   node: DEFAULT_NODE,
-  /** `ports[].targetPort`: the same number as `port`. */
-  targetPortSameAsPort: true,
-  /** `labels`, `nodes[].labels`, `nodes[].nodeSelector`: none. */
-  labels: {} as Record<string, string>,
 } as const;
+
+/** Defaults of the host objects' render options (`HostRenderOptions`, src/render/types.ts). */
+export const HOST_RENDER_DEFAULTS = {
+  /**
+   * `nodeStorage.size`: a vNode's node-state claim: containerd's images (Kubeflow's are
+   * several GiB per node), etcd, the kubelet's pods and the inner local-path volumes of the node.
+   */
+  nodeStorageSize: "50Gi",
+  /** `userStorage.mountPath`: where the user's claim is mounted in every vNode (the platform's `storageMountPath` too). */
+  userStorageMountPath: "/mnt/vk8s-storage",
+} as const;
+
+/** `bootstrap.apply`: the bounded retry of the Kubeflow manifests' apply (seconds). */
+const APPLY_RETRY_DEFAULTS = {
+  attempts: 30,
+  backoffSeconds: 10,
+  maxBackoffSeconds: 120,
+  timeoutSeconds: 1800,
+};
+
+/**
+ * Defaults of the bootstrap options (`BootstrapOptions`, src/bootstrap/types.ts, which
+ * documents each option): upstream sources, calico, the local-path default StorageClass,
+ * plain-HTTP exposure on the NodePort.
+ */
+export const BOOTSTRAP_DEFAULTS = {
+  kubeflowSource: { kind: "upstream" as const },
+  kustomizeSource: { kind: "upstream" as const },
+  calicoSource: { kind: "upstream" as const },
+  devicePluginSource: { kind: "upstream" as const },
+  defaultStorageClass: "local-path" as const,
+  localPathSource: { kind: "upstream" as const },
+  localPathProvisionerImage: `docker.io/rancher/local-path-provisioner:v${ADDON_VERSIONS.localPath}`,
+  localPathHelperImage: "docker.io/library/busybox:1.36",
+  /** Where the inner local-path provisioner keeps volumes: a node-state path (`VNODE_STATE_PATHS`), so user data survives the pod. */
+  localPathDir: "/opt/local-path-provisioner",
+  apply: APPLY_RETRY_DEFAULTS,
+  /** Seconds each wait of a step may take. */
+  waitTimeoutSeconds: 600,
+  exposure: "http-nodeport" as const,
+  nodeInterface: "eth0",
+  kubeadmIgnorePreflightErrors: ["Swap", "SystemVerification"],
+  apiServerExtraSans: [] as string[],
+  imageArchives: [],
+  cni: "calico" as const,
+  /** vk8s's flannel image (images/flannel, built by scripts/images.sh) at the matrix's flannel release. */
+  flannelImage: `ghcr.io/vk8s/flannel:v${ADDON_VERSIONS.flannel}`,
+};
 
 // ---- Component defaults (what `Vk8sCluster`, `Vk8sPlatform` and `FederatedLearning` take
 // besides the spec). The components read them through src/plan; their docstrings quote them.

@@ -10,7 +10,8 @@
  * deferred values and is rendered again, and validated again, once they resolve.
  */
 import { formatPath, type PathSegment, type Problem } from "../core/errors";
-import { GPU_RESOURCE } from "./rules/resources";
+import { NODE_PORT_RANGE } from "../core/ports";
+import { GPU_RESOURCE } from "../core/labels";
 
 /** One deferred value: where it sits in the arguments, and the value (an Output, a promise). */
 export interface DeferredValue {
@@ -123,11 +124,11 @@ const GRAPH_FIELDS: [Pattern, string][] = [
 
 /**
  * Hands out stand-in NodePorts from the top of the range, skipping every plain port of the
- * arguments: set A from 32767 down, set B from 32667 down, so the two sets always differ.
+ * arguments: set A from the range's top (32767) down, set B from 100 below it, so the two sets always differ.
  */
 class PortPool {
   private readonly given = new Map<string, number>();
-  private readonly next: [number, number] = [32767, 32667];
+  private readonly next: [number, number] = [NODE_PORT_RANGE.max, NODE_PORT_RANGE.max - 100];
   constructor(private readonly taken: Set<unknown>) {}
   take(set: StandInSet, key: string): number {
     const id = `${set}:${key}`;

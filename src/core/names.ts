@@ -1,6 +1,7 @@
 /**
  * Kubernetes name rules (apimachinery `validation`), each returning why a value breaks
- * them, or `undefined` when it is fine.
+ * them, or `undefined` when it is fine; and the one email rule of the Kubeflow login.
+ * The only home of these patterns: `test/facts.test.ts` fails when one is written elsewhere.
  */
 import { quote } from "./errors";
 
@@ -8,9 +9,28 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const QUALIFIED_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
+/** Longest DNS-1123 label (apimachinery `DNS1123LabelMaxLength`). */
+export const DNS1123_LABEL_MAX = 63;
+/** Longest DNS-1123 subdomain (apimachinery `DNS1123SubdomainMaxLength`). */
+export const DNS1123_SUBDOMAIN_MAX = 253;
+
+/** Whether `value` is a DNS-1123 label: at most 63 of `[a-z0-9-]`, alphanumeric at both ends. */
+export function isDns1123Label(value: string): boolean {
+  return value.length <= DNS1123_LABEL_MAX && DNS1123_LABEL.test(value);
+}
+
+/**
+ * Whether `value` is a DNS-1123 subdomain: dot-separated DNS-1123 labels, at most 253
+ * characters (apimachinery `IsDNS1123Subdomain`): the names of most objects (claims,
+ * StorageClasses, Secrets) and of hosts.
+ */
+export function isDns1123Subdomain(value: string): boolean {
+  return value.length <= DNS1123_SUBDOMAIN_MAX && DNS1123_SUBDOMAIN.test(value);
+}
+
 /** A DNS-1123 label: namespaces, node names, service port names. */
 export function dns1123LabelError(value: string): string | undefined {
-  if (value.length > 63) return `${quote(value)} is ${value.length} characters, over the 63 of a DNS-1123 label`;
+  if (value.length > DNS1123_LABEL_MAX) return `${quote(value)} is ${value.length} characters, over the ${DNS1123_LABEL_MAX} of a DNS-1123 label`;
   if (!DNS1123_LABEL.test(value)) {
     return `${quote(value)} is not a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit)`;
   }
@@ -18,7 +38,7 @@ export function dns1123LabelError(value: string): string | undefined {
 }
 
 function subdomainError(value: string): string | undefined {
-  if (value.length > 253) return `prefix ${quote(value)} is over the 253 characters of a DNS subdomain`;
+  if (value.length > DNS1123_SUBDOMAIN_MAX) return `prefix ${quote(value)} is over the ${DNS1123_SUBDOMAIN_MAX} characters of a DNS subdomain`;
   if (!DNS1123_SUBDOMAIN.test(value)) return `prefix ${quote(value)} is not a DNS-1123 subdomain`;
   return undefined;
 }
@@ -80,6 +100,7 @@ const TAG = "[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}";
 const DIGEST = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
 const IMAGE_REFERENCE = new RegExp(`^${REPOSITORY}(?::${TAG})?(?:@${DIGEST})?$`);
 const IMAGE_REPOSITORY = new RegExp(`^${REPOSITORY}$`);
+const IMAGE_TAG = new RegExp(`^${TAG}$`);
 /** distribution/reference: the repository name is at most 255 characters. */
 const MAX_REPOSITORY = 255;
 
@@ -95,10 +116,31 @@ export function imageReferenceError(value: string): string | undefined {
   return undefined;
 }
 
+/** Whether `value` is an image tag (`[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`), such as `3.6.16`. */
+export function isImageTag(value: string): boolean {
+  return IMAGE_TAG.test(value);
+}
+
 /** An image repository without tag or digest, such as `ghcr.io/vk8s/kink`. */
 export function imageRepositoryError(value: string): string | undefined {
   if (!IMAGE_REPOSITORY.test(value) || value.length > MAX_REPOSITORY) {
     return `${quote(value)} is not an image repository`;
   }
   return undefined;
+}
+
+/** A DNS label of an email domain: letters (either case), digits and '-', alphanumeric at both ends, at most 63. */
+const EMAIL_DOMAIN_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+/**
+ * A plain email address: a local part of at most 64 of `[A-Za-z0-9._%+-]`, `@`, a domain of
+ * two or more DNS labels. RFC 5322 allows more (`'`, `` ` ``, `$`...), but the email reaches
+ * dex's config, a Profile's owner and the bootstrap programs, so vk8s accepts the common subset.
+ */
+const EMAIL = new RegExp(`^[A-Za-z0-9._%+-]{1,64}@${EMAIL_DOMAIN_LABEL}(?:\\.${EMAIL_DOMAIN_LABEL})+$`);
+/** Longest email address (RFC 5321 path limit: 256 less the angle brackets). */
+export const MAX_EMAIL_LENGTH = 254;
+
+/** Whether `value` is a plain email address (see {@link EMAIL}); at most 254 characters. */
+export function isPlainEmail(value: string): boolean {
+  return value.length <= MAX_EMAIL_LENGTH && EMAIL.test(value);
 }

@@ -1,6 +1,6 @@
 /**
  * How host objects of a virtual cluster are named. One place (the bottom layer: it imports
- * nothing), so the render, the bootstrap scripts and the validation (name length limits) agree.
+ * only its own layer), so the render, the bootstrap scripts and the validation (name length limits) agree.
  *
  * cluster `team-a`, node `master` ->
  *   namespace `vk8s-team-a`, StatefulSet `team-a-master`, pod `team-a-master-0`,
@@ -11,6 +11,7 @@
  * The per-cluster names take anything with the cluster's `name` (a `ResolvedCluster`, or the
  * validation's name-only stand-in).
  */
+import { API_SERVER_PORT } from "./ports";
 
 /** What the per-cluster names read of a cluster (a `ResolvedCluster` has it). */
 export interface Named {
@@ -77,9 +78,25 @@ export function sshServiceName(cluster: Named): string {
   return `${cluster.name}-ssh`;
 }
 
-/** Service of the virtual cluster's Kubernetes API (master vNode, port 6443). */
+/** Service of the virtual cluster's Kubernetes API (master vNode, port `API_SERVER_PORT`). */
 export function apiServerServiceName(cluster: Named): string {
   return `${cluster.name}-apiserver`;
+}
+
+/**
+ * The virtual cluster's API server as the host cluster's pods reach it, through the
+ * `<name>-apiserver` Service: `https://team-a-apiserver.vk8s-team-a.svc:6443`.
+ */
+export function apiServerServiceUrl(cluster: Named): string {
+  return `https://${apiServerServiceName(cluster)}.${namespaceFor(cluster.name)}.svc:${API_SERVER_PORT}`;
+}
+
+/**
+ * kubeadm's `controlPlaneEndpoint`: the master vNode's stable DNS name (the pod IP changes on
+ * restart) and the API server port, e.g. `team-a-master-0.team-a-vnodes.vk8s-team-a.svc.cluster.local:6443`.
+ */
+export function controlPlaneEndpoint(masterHostname: string): string {
+  return `${masterHostname}:${API_SERVER_PORT}`;
 }
 
 /** NodePort Service of one `ports[]` entry. */

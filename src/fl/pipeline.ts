@@ -12,6 +12,7 @@
  * its dependants). The train step is one Flower client on the preprocessed arrays; the
  * server waits for `minClients` clients (the others are users' notebooks).
  */
+import { ISTIO_INJECT } from "../core/labels";
 import { toYaml } from "../render/yaml";
 import { FL_MODULES } from "./contract";
 import { storageEnv, trainEnv, type EnvVar } from "./env";
@@ -63,7 +64,7 @@ const OUTPUTS = "/tmp/outputs";
 /** Seconds the serve step waits for the restarted model server to answer. */
 const SERVE_TIMEOUT_SECONDS = 600;
 /** Pipeline pods in Kubeflow namespaces run without the Istio sidecar (as KFP v1 does). */
-const POD_METADATA = { annotations: { "sidecar.istio.io/inject": "false" } };
+const POD_METADATA = { annotations: { [ISTIO_INJECT]: "false" } };
 
 const upIs = (value: "true" | "false") => `"{{tasks.check-server.outputs.parameters.up}}" == "${value}"`;
 

@@ -7,6 +7,7 @@
  * `<field path>: <what is wrong> (<how to fix>)`.
  */
 import { z } from "zod";
+import { VK8S_IMAGE_TAG } from "../matrix/table";
 
 /** S3-compatible storage for the aggregated weights. Credentials come from a Secret only. */
 export const s3StorageSchema = z.object({
@@ -152,7 +153,7 @@ export const FL_DEFAULTS = {
   minClients: 2,
   dataset: "cifar10" as FlDataset,
   /** Built by `scripts/images.sh build fl` (images/fl/Dockerfile, context fl/; no TensorFlow); pin your own registry's copy in production. */
-  image: "ghcr.io/vk8s/vk8s-fl:0.1.0",
+  image: `ghcr.io/vk8s/vk8s-fl:${VK8S_IMAGE_TAG}`,
   modelName: "fl-model",
   /** The model each dataset gets when `model.kind` is not given. */
   modelKindFor: { cifar10: "efficientnet-b0", digits: "mlp" } as Record<FlDataset, ModelKind>,

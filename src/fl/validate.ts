@@ -4,7 +4,8 @@
  */
 import type { z } from "zod";
 import { formatPath, formatProblem, type PathSegment, type Problem, Vk8sValidationError } from "../core/errors";
-import { dns1123LabelError } from "../core/names";
+import { dns1123LabelError, isDns1123Subdomain } from "../core/names";
+import { isNodePort, NODE_PORT_RANGE } from "../core/ports";
 import { Quantity } from "../core/quantity";
 import { pathSegmentError } from "./storage";
 import { TRAINING_DEFAULTS } from "./contract";
@@ -87,7 +88,6 @@ function resolveDefaults(s: FederatedLearningSpec): ResolvedFederatedLearning {
 
 const CREDENTIAL_KEY = /secret|access.?key|password|token|credential/i;
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 function shapeProblems(issue: z.core.$ZodIssue, input: unknown): Problem[] {
   const path = issue.path.filter((p): p is PathSegment => typeof p !== "symbol");
@@ -128,9 +128,9 @@ function domainProblems(s: ResolvedFederatedLearning, raw: FederatedLearningSpec
   const port = (path: string, value: number) =>
     add(path, Number.isInteger(value) && value >= 1 && value <= 65535 ? undefined : `${value} is not a port`, "use a whole number from 1 to 65535");
   const nodePort = (path: string, value: number) =>
-    add(path, Number.isInteger(value) && value >= 30000 && value <= 32767 ? undefined : `${value} is outside the NodePort range`, "use a port from 30000 to 32767");
+    add(path, isNodePort(value) ? undefined : `${value} is outside the NodePort range`, `use a port from ${NODE_PORT_RANGE.min} to ${NODE_PORT_RANGE.max}`);
   const image = (path: string, value: string) =>
-    add(path, value.trim() === "" || /\s/.test(value) ? `${JSON.stringify(value)} is not an image reference` : undefined, "give a reference such as ghcr.io/vk8s/vk8s-fl:0.1.0");
+    add(path, value.trim() === "" || /\s/.test(value) ? `${JSON.stringify(value)} is not an image reference` : undefined, `give a reference such as ${FL_DEFAULTS.image}`);
 
   const nameError = dns1123LabelError(s.name);
   add("name", nameError ?? (s.name.length > MAX_NAME ? `"${s.name}" is ${s.name.length} characters; with "${LONGEST_NAME_SUFFIX}" object names go over 63` : undefined), `use a DNS-1123 label of at most ${MAX_NAME} characters`);
@@ -172,14 +172,14 @@ function domainProblems(s: ResolvedFederatedLearning, raw: FederatedLearningSpec
   const size = Quantity.parse(s.storage.size);
   add("storage.size", "error" in size ? size.error : size.quantity.isNegative() || size.quantity.nanos === 0n ? `"${s.storage.size}" is not above zero` : undefined, "give a size such as 10Gi");
   if (s.storage.storageClassName !== undefined) {
-    add("storage.storageClassName", DNS1123_SUBDOMAIN.test(s.storage.storageClassName) ? undefined : `${JSON.stringify(s.storage.storageClassName)} is not a storage class name`, "use the name of a StorageClass (kubectl get storageclass), or leave it out for the default class");
+    add("storage.storageClassName", isDns1123Subdomain(s.storage.storageClassName) ? undefined : `${JSON.stringify(s.storage.storageClassName)} is not a storage class name`, "use the name of a StorageClass (kubectl get storageclass), or leave it out for the default class");
   }
   oneOf("storage.accessMode", s.storage.accessMode, ACCESS_MODES);
   const s3 = s.storage.s3;
   if (s3) {
     add("storage.s3.endpoint", endpointError(s3.endpoint), "give http(s)://host[:port] without credentials or path, e.g. http://minio.minio.svc:9000");
     add("storage.s3.bucket", S3_BUCKET.test(s3.bucket) && !s3.bucket.includes("..") ? undefined : `${JSON.stringify(s3.bucket)} is not an S3 bucket name`, "use 3-63 lower-case letters, digits, '.' or '-', starting and ending with a letter or digit");
-    add("storage.s3.credentialsSecret", DNS1123_SUBDOMAIN.test(s3.credentialsSecret) && s3.credentialsSecret.length <= 253 ? undefined : `${JSON.stringify(s3.credentialsSecret)} is not a Secret name`, "name a Secret in the namespace holding AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+    add("storage.s3.credentialsSecret", isDns1123Subdomain(s3.credentialsSecret) ? undefined : `${JSON.stringify(s3.credentialsSecret)} is not a Secret name`, "name a Secret in the namespace holding AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
   }
   if (raw.pipeline?.image !== undefined) image("pipeline.image", raw.pipeline.image);
   whole("pipeline.serverCheckAttempts", s.pipeline.serverCheckAttempts, 1);

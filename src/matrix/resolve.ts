@@ -4,7 +4,7 @@
  */
 import type { Problem } from "../core/errors";
 import { minorBelow, minorOf, parseVersion } from "../core/version";
-import { CALICO_ROWS, KUBEFLOW_ROWS, KUBERNETES_RELEASES } from "./table";
+import { AMD64_ONLY_KUSTOMIZE, CALICO_ROWS, KUBEFLOW_ROWS, KUBERNETES_RELEASES } from "./table";
 import type { Evidence, KubeflowRow, MatrixDecision } from "./types";
 
 /**
@@ -18,8 +18,6 @@ export function kubeflowLine(version: string): string | undefined {
   return KUBEFLOW_ROWS.find((r) => minorOf(r.kubeflow) === line)?.kubeflow ?? line;
 }
 
-/** Kubeflow 1.3-1.6 build with kustomize 3.2.0, which was published for linux/amd64 only. */
-export const AMD64_ONLY_KUSTOMIZE = "3.2.0";
 
 /**
  * The problem of running a Kubeflow line's kustomize on a CPU architecture (the value of the
@@ -161,7 +159,7 @@ function notes(r: KubeflowRow): string {
   if (r.installable) out.push(r.dexPassword === "secret" ? "dex password in secret dex-passwords" : "dex password in config map");
   if (r.wellDefinedFilter) out.push("awk '!/well-defined/' filter");
   if (r.serverSideApply) out.push("server-side apply");
-  if (r.installable && r.kustomize === AMD64_ONLY_KUSTOMIZE) out.push("amd64 masters only (kustomize 3.2.0)");
+  if (r.installable && r.kustomize === AMD64_ONLY_KUSTOMIZE) out.push(`amd64 masters only (kustomize ${AMD64_ONLY_KUSTOMIZE})`);
   return out.join("; ");
 }
 

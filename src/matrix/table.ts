@@ -9,6 +9,7 @@
  * as the lead's brief states them) and were not re-fetched from the internet on this
  * machine: each row's `source` says what it rests on.
  */
+import { atLeast } from "../core/version";
 import type { CalicoRow, KubeflowRow } from "./types";
 
 const tested = (...versions: string[]) => versions.map((version) => ({ version, evidence: "tested-upstream" as const }));
@@ -103,23 +104,72 @@ export const KUBEFLOW_ROWS: KubeflowRow[] = [
 ];
 
 /**
+ * The first calico line whose `calico.yaml` is in the calico repository at the release tag
+ * (`manifests/calico.yaml`, patch-exact); older lines are served from the docs site's
+ * archive of their minor line (that line's last published manifest: the patch is not pinned).
+ */
+export const CALICO_MANIFEST_IN_REPO_FROM = "3.24";
+
+/** Whether calico `version`'s manifest is at its release tag (else in the docs archive of its minor line). */
+export function calicoManifestInRepo(version: string): boolean {
+  return atLeast(version, CALICO_MANIFEST_IN_REPO_FROM);
+}
+
+const calicoRow = (calico: string, kubernetes: string[]): CalicoRow => ({ calico, kubernetes, patchPinned: calicoManifestInRepo(calico) });
+
+/**
  * calico releases and the Kubernetes minors each supports (tigera docs, system
  * requirements of each release), newest patch of each line from best knowledge.
  * 3.17 is not in the reference: it is added so that Kubeflow 1.3's tested Kubernetes 1.17
  * has a CNI (calico 3.17 requirements: Kubernetes 1.17-1.19; v3.17.6 released 2021-11,
- * projectcalico/calico#5081). Before 3.24 the manifest comes from the docs archive of the
- * minor line, so the patch is not pinned there (`patchPinned: false`).
+ * projectcalico/calico#5081). Before {@link CALICO_MANIFEST_IN_REPO_FROM} the manifest comes
+ * from the docs archive of the minor line, so the patch is not pinned there (`patchPinned: false`).
  */
 export const CALICO_ROWS: CalicoRow[] = [
-  { calico: "3.17.6", kubernetes: ["1.17", "1.18", "1.19"], patchPinned: false },
-  { calico: "3.20.6", kubernetes: ["1.19", "1.20", "1.21"], patchPinned: false },
-  { calico: "3.22.5", kubernetes: ["1.21", "1.22", "1.23"], patchPinned: false },
-  { calico: "3.25.2", kubernetes: ["1.23", "1.24", "1.25", "1.26"], patchPinned: true },
-  { calico: "3.26.5", kubernetes: ["1.24", "1.25", "1.26", "1.27"], patchPinned: true },
-  { calico: "3.28.5", kubernetes: ["1.27", "1.28", "1.29", "1.30"], patchPinned: true },
-  { calico: "3.29.7", kubernetes: ["1.29", "1.30", "1.31", "1.32"], patchPinned: true },
-  { calico: "3.30.6", kubernetes: ["1.31", "1.32", "1.33", "1.34", "1.35"], patchPinned: true },
+  calicoRow("3.17.6", ["1.17", "1.18", "1.19"]),
+  calicoRow("3.20.6", ["1.19", "1.20", "1.21"]),
+  calicoRow("3.22.5", ["1.21", "1.22", "1.23"]),
+  calicoRow("3.25.2", ["1.23", "1.24", "1.25", "1.26"]),
+  calicoRow("3.26.5", ["1.24", "1.25", "1.26", "1.27"]),
+  calicoRow("3.28.5", ["1.27", "1.28", "1.29", "1.30"]),
+  calicoRow("3.29.7", ["1.29", "1.30", "1.31", "1.32"]),
+  calicoRow("3.30.6", ["1.31", "1.32", "1.33", "1.34", "1.35"]),
 ];
+
+/**
+ * The kustomize release Kubeflow 1.3-1.6 build with, published as a bare binary for
+ * linux/amd64 only (kustomize's v3.2.0 release page), not as a `kustomize/v<version>`
+ * `.tar.gz` for each arch like later releases: the rows above name it, the bootstrap
+ * downloads it differently and the matrix refuses it on other architectures.
+ */
+export const AMD64_ONLY_KUSTOMIZE = "3.2.0";
+
+/**
+ * Versions of what the bootstrap installs besides Kubeflow, calico and Kubernetes (one pin
+ * each; the bootstrap's sources and options read them from here).
+ */
+export const ADDON_VERSIONS = {
+  /** NVIDIA k8s-device-plugin release whose static manifest is applied (device plugin API v1beta1: Kubernetes >= 1.10). */
+  devicePlugin: "0.17.4",
+  /**
+   * flannel release of vk8s's flannel image (images/flannel; tools/toolchain.sh FLANNEL_VERSION
+   * builds the same flanneld: a test keeps the two equal).
+   */
+  flannel: "0.28.10",
+  /**
+   * rancher/local-path-provisioner release whose `deploy/local-path-storage.yaml` gives the
+   * virtual cluster its default StorageClass (a release from best knowledge, early 2025; not
+   * fetched here). Its images are set by `localPathProvisionerImage`/`localPathHelperImage`.
+   */
+  localPath: "0.0.31",
+} as const;
+
+/**
+ * Tag of vk8s's own images that follow the package (the access pod `ghcr.io/vk8s/access`,
+ * the federated-learning image `ghcr.io/vk8s/vk8s-fl`): the package version, as
+ * scripts/images.sh tags them (`$VK8S_VERSION` from package.json; a test keeps the two equal).
+ */
+export const VK8S_IMAGE_TAG = "0.1.0";
 
 /**
  * Kubernetes minor -> the patch release kubeadm installs (the last patch of the line; for

@@ -12,6 +12,7 @@ import { checkHostRenderOptions } from "../render/host";
 import type { HostRenderOptions } from "../render/types";
 import { parseIpv4Cidr } from "../core/cidr";
 import { quote, type Problem } from "../core/errors";
+import { isDns1123Subdomain } from "../core/names";
 import type { ResolvedCluster } from "../cluster/resolved";
 import { checkLabels } from "../cluster/rules/labels";
 import { checkText } from "../cluster/rules/text";
@@ -37,7 +38,6 @@ export interface ClusterArgsInput {
 /** Bounds of the SSH dial settings: a dial may take up to 10 minutes, and up to 1000 dials. */
 export const SSH_BOUNDS = { perDialTimeout: { min: 1, max: 600 }, dialErrorLimit: { min: 1, max: 1000 } } as const;
 
-const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** POSIX portable user names as useradd takes them (shadow-utils' default rule). */
 const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
 /** One OpenSSH public key line: type, base64 body, optional comment. */
@@ -45,7 +45,7 @@ const PUBLIC_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-e
 
 /** An IPv4 address or a lower-case DNS name (what kubeadm takes as a certificate SAN and URLs name). */
 export function hostAddressError(value: string): string | undefined {
-  if (parseIpv4Cidr(`${value}/32`) || DNS_NAME.test(value)) return undefined;
+  if (parseIpv4Cidr(`${value}/32`) || isDns1123Subdomain(value)) return undefined;
   return `${quote(value)} is not an IPv4 address or DNS name`;
 }
 

@@ -7,8 +7,9 @@ import type { ResolvedCluster } from "../cluster/resolved";
 import { COMPONENT_DEFAULTS } from "../cluster/defaults";
 import type { K8sObject } from "../render/types";
 import { ACCESS_SSH_USER } from "../render/access";
-import { accessName, apiServerServiceName, sshServiceName } from "../render/names";
-import { API_SERVER_PORT, VNODE_SSH_PORT } from "../render/vnode";
+import { accessName, sshServiceName } from "../render/names";
+import { apiServerServiceUrl } from "../core/naming";
+import { VNODE_SSH_PORT } from "../render/vnode";
 import { STEP_IDS } from "../bootstrap/plan";
 import type { BootstrapStep } from "../bootstrap/types";
 import { hashDexPassword } from "../bootstrap/password";
@@ -102,14 +103,9 @@ export function exposedApiServerUrl(args: ClusterPlanArgs): string | undefined {
   return args.apiServerNodePort ? `https://${hostAddressOf(args)}:${args.apiServerNodePort}` : undefined;
 }
 
-/** The API server's in-cluster URL: `https://<name>-apiserver.<namespace>.svc:6443` (its Service, src/render/services.ts). */
-export function inClusterApiServerUrl(cluster: Pick<ResolvedCluster, "name" | "namespace">): string {
-  return `https://${apiServerServiceName(cluster)}.${cluster.namespace}.svc:${API_SERVER_PORT}`;
-}
-
 /** `apiServerEndpoint`: the exposed URL, else the in-cluster one. */
 export function apiServerEndpoint({ args, cluster }: ResolvedArgs): string {
-  return exposedApiServerUrl(args) ?? inClusterApiServerUrl(cluster);
+  return exposedApiServerUrl(args) ?? apiServerServiceUrl(cluster);
 }
 
 /** The `kubeconfig` output from the kubeconfig step's stdout: its server is the exposed URL when there is one. */

@@ -23,7 +23,8 @@
  */
 import type { ResolvedCluster } from "../cluster/resolved";
 import { accessSelector, allVNodesSelector, vNodeSelector } from "../render/labels";
-import { API_SERVER_PORT, VNODE_SSH_PORT } from "../render/vnode";
+import { API_SERVER_PORT } from "../core/ports";
+import { VNODE_SSH_PORT } from "../render/vnode";
 import type { K8sObject } from "../render/types";
 
 export interface NetworkIsolationOptions {

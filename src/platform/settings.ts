@@ -9,7 +9,9 @@
 import { z } from "zod";
 import { quote, type PathSegment, type Problem } from "../core/errors";
 import { dns1123LabelError } from "../core/names";
+import { NODE_PORT_RANGE } from "../core/ports";
 import { Quantity } from "../core/quantity";
+import { HOST_RENDER_DEFAULTS } from "../cluster/defaults";
 import { checkLabels } from "../cluster/rules/labels";
 import { checkText } from "../cluster/rules/text";
 
@@ -50,7 +52,7 @@ export const platformSettingsSchema = z.object({
   vNodeInternetEgress: z.boolean().optional(),
   storageMountPath: z.string().optional(),
   /** The NodePort of istio-ingressgateway inside each virtual cluster: the inner NodePort range. */
-  kubeflowTargetPort: z.number().int().min(30000).max(32767).optional(),
+  kubeflowTargetPort: z.number().int().min(NODE_PORT_RANGE.min).max(NODE_PORT_RANGE.max).optional(),
   /** The opt-in host-preparation DaemonSet (`hostPreparation.ts`). */
   hostPreparation: z.object({
     inotify: z.boolean().optional(),
@@ -78,7 +80,7 @@ export function checkPlatformSettings(input: unknown): Problem[] {
     problems.push(...checkLabels(["settings", "dns", "podLabels"], settings.dns.podLabels, false));
   }
   if (settings.storageMountPath !== undefined && (!MOUNT_PATH.test(settings.storageMountPath) || settings.storageMountPath.split("/").some((s) => s === ".." || s === "."))) {
-    problems.push({ path: "settings.storageMountPath", message: `${quote(settings.storageMountPath)} is not an absolute directory of letters, digits, '.', '_', '-' and '/'`, fix: "use a path such as /mnt/vk8s-storage" });
+    problems.push({ path: "settings.storageMountPath", message: `${quote(settings.storageMountPath)} is not an absolute directory of letters, digits, '.', '_', '-' and '/'`, fix: `use a path such as ${HOST_RENDER_DEFAULTS.userStorageMountPath}` });
   }
   for (const resource of ["cpu", "memory"] as const) {
     const value = settings.defaultRequest?.[resource];

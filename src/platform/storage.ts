@@ -19,6 +19,7 @@
 import { quote } from "../core/errors";
 import type { Problem } from "../core/errors";
 import { Quantity } from "../core/quantity";
+import { isDns1123Subdomain } from "../core/names";
 import type { ResolvedCluster } from "../cluster/resolved";
 import type { K8sObject } from "../render/types";
 import { PLATFORM_DEFAULTS, type StorageAccessMode, type TenantStorageInput } from "./types";
@@ -51,7 +52,7 @@ export function resolveStorage(
     problems.push({ path: `${path}.storage.size`, message: `${quote(size)} is not a storage size`, fix: "write it like 50Gi" });
   }
   const storageClassName = input?.storageClassName ?? defaults?.storageClassName;
-  if (storageClassName !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(storageClassName)) {
+  if (storageClassName !== undefined && !isDns1123Subdomain(storageClassName)) {
     problems.push({ path: `${path}.storage.storageClassName`, message: `${quote(storageClassName)} is not a storage class name`, fix: "name a class of the host cluster, e.g. standard" });
   }
   const accessModes = input?.accessModes ?? defaults?.accessModes ?? [cluster.nodes.length > 1 ? "ReadWriteMany" : "ReadWriteOnce"];

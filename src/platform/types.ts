@@ -4,6 +4,8 @@
  * Plain values only (no Pulumi): `planPlatform()` turns them into a `PlatformPlan`.
  */
 import type { ClusterSpecInput, PortInput } from "../cluster/schema";
+import { HOST_RENDER_DEFAULTS } from "../cluster/defaults";
+import { KUBEFLOW_NODE_PORT, NODE_PORT_RANGE } from "../core/ports";
 
 /** A `ports[]` entry of a tenant's cluster: `port` may be left to the allocator. */
 export type TenantPortInput = Omit<PortInput, "port"> & {
@@ -133,8 +135,8 @@ export interface HostPreparationSettings {
 
 /** Every default of the platform, in one place. */
 export const PLATFORM_DEFAULTS = {
-  /** The kube-apiserver default `--service-node-port-range`. */
-  nodePortRange: { min: 30000, max: 32767 },
+  /** The kube-apiserver default `--service-node-port-range` (`src/core/ports.ts`). */
+  nodePortRange: NODE_PORT_RANGE,
   /** 10 ports: kubeflow, ssh, apiserver and up to 7 more `ports[]` entries; 276 blocks in the default range. */
   portBlockSize: 10,
   /** What the access pod (sshd) gets: a jump host needs little. */
@@ -142,11 +144,12 @@ export const PLATFORM_DEFAULTS = {
   /** kubeadm's CoreDNS: `k8s-app: kube-dns` in `kube-system`. */
   dns: { namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" } as Record<string, string> },
   vNodeInternetEgress: true,
-  storageMountPath: "/mnt/vk8s-storage",
+  /** Where a tenant's claim is mounted in its vNodes: the render's default. */
+  storageMountPath: HOST_RENDER_DEFAULTS.userStorageMountPath,
   /** Size of a tenant's storage claim when neither the tenant nor `defaults.storage` gives one. */
   storageSize: "10Gi",
   /** The samples' Kubeflow NodePort inside the virtual cluster (reference, section 2). */
-  kubeflowTargetPort: 30000,
+  kubeflowTargetPort: KUBEFLOW_NODE_PORT,
 } as const;
 
 /** Label marking a tenant's namespace (and its platform objects) with the user name. */

@@ -19,16 +19,21 @@
  * against the vNode's root, which is privileged on the host anyway.
  */
 import type { ResolvedNode } from "../cluster/resolved";
+import { GPU_RESOURCE } from "../core/labels";
 
-/** The extended resource of the NVIDIA device plugin. */
-export const GPU_RESOURCE = "nvidia.com/gpu";
+/** The extended resource of the NVIDIA device plugin (defined in `src/core/labels.ts`). */
+export { GPU_RESOURCE };
 
 /** Where the host device plugin mounts allocated devices with `--device-list-strategy=volume-mounts`. */
 export const NVIDIA_DEVICES_DIR = "/var/run/nvidia-container-devices";
 
 /** Writable vk8s directory in the vNode (the isolation's outputs; the image's init hook). */
 export const VNODE_CONFIG_DIR = "/etc/vk8s";
-/** The allocated GPU UUIDs, one a line (empty without GPUs). */
+/**
+ * The allocation file: the allocated GPU UUIDs, one a line (empty without GPUs). Written by
+ * the isolation script; read by the kink image's start and by the bootstrap's checks
+ * (`GPU_ALLOCATION_FILE` of programs/lib.sh, which `test/facts.test.ts` keeps equal to this).
+ */
 export const GPU_LIST_FILE = `${VNODE_CONFIG_DIR}/gpus`;
 /** `NVIDIA_VISIBLE_DEVICES=<uuids>|void`, for the inner containerd. */
 export const GPU_ENV_FILE = `${VNODE_CONFIG_DIR}/gpu.env`;

@@ -3,17 +3,17 @@
  * `Vk8sCluster` component registers them; `vk8s render` writes them as YAML.
  */
 import { type Problem, quote, Vk8sValidationError } from "../core/errors";
+import { isDns1123Subdomain } from "../core/names";
+import { isNodePort, NODE_PORT_RANGE } from "../core/ports";
 import type { ResolvedCluster } from "../cluster/resolved";
 import { renderAccessDeployment, renderSshConfigMap, renderSshService } from "./access";
+import { VNODE_CONFIG_DIR } from "./gpu";
 import { clusterObjectLabels } from "./labels";
 import { renderApiServerService, renderHeadlessService, renderPortService } from "./services";
 import type { HostRenderOptions, K8sObject } from "./types";
 import { nodeStorageClaim, renderBootConfigMap, renderVNodeStatefulSet, USER_STORAGE_MOUNT_PATH, VNODE_STATE_PATHS } from "./vnode";
 
 export type { HostRenderOptions, K8sObject, NodeStorageOptions, UserStorageMount } from "./types";
-
-/** The host's NodePort range (kube-apiserver `--service-node-port-range` default). */
-export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
 
 /** The Pod Security level vNodes need: they are privileged pods. */
 const POD_SECURITY = "privileged";
@@ -47,7 +47,7 @@ export function checkHostRenderOptions(cluster: ResolvedCluster, options: HostRe
     const port = options[key];
     if (port === undefined) continue;
     const path = `options.${key}`;
-    if (!Number.isInteger(port) || port < NODE_PORT_RANGE.min || port > NODE_PORT_RANGE.max) {
+    if (!isNodePort(port)) {
       problems.push({ path, message: `${port} is not a NodePort in ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}`, fix: "pick a port in that range or omit it to let Kubernetes allocate one" });
     } else if (taken.has(port)) {
       problems.push({ path, message: `${port} is already used by ${taken.get(port)}`, fix: "pick another port or omit it to let Kubernetes allocate one" });
@@ -64,13 +64,13 @@ export function checkHostRenderOptions(cluster: ResolvedCluster, options: HostRe
 }
 
 /** Paths a vNode already mounts something at (a user mount must not sit on or under them). */
-const VNODE_MOUNTED = ["/etc/vk8s", "/lib/modules", "/run", "/tmp", "/sys", "/proc", "/dev", ...Object.values(VNODE_STATE_PATHS)];
+const VNODE_MOUNTED = [VNODE_CONFIG_DIR, "/lib/modules", "/run", "/tmp", "/sys", "/proc", "/dev", ...Object.values(VNODE_STATE_PATHS)];
 
 function checkUserStorage(options: HostRenderOptions): Problem[] {
   const storage = options.userStorage;
   if (!storage) return [];
   const problems: Problem[] = [];
-  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(storage.claimName) || storage.claimName.length > 253) {
+  if (!isDns1123Subdomain(storage.claimName)) {
     problems.push({ path: "options.userStorage.claimName", message: `${quote(storage.claimName)} is not a claim name`, fix: "use lower-case letters, digits, - and ." });
   }
   const mountPath = storage.mountPath ?? USER_STORAGE_MOUNT_PATH;

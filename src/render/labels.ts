@@ -11,16 +11,13 @@
  * user label in it would turn "add a label" into a replacement of the whole vNode.
  */
 import type { ResolvedCluster, ResolvedNode } from "../cluster/resolved";
+import { ISTIO_INJECT, VNODE_APP } from "../core/labels";
 
-/** `app` of vNode pods (the reference's value; the headless service selects on it). */
-export const VNODE_APP = "vk8s";
+/** The vNode labels and their one list (`RESERVED_LABELS`, refused as user labels) live in `src/core/labels.ts`. */
+export { ISTIO_INJECT, RESERVED_LABELS, VNODE_APP } from "../core/labels";
+
 /** `app` of the access pod: distinct, so vNode selectors never match it. */
 export const ACCESS_APP = "vk8s-access";
-/** Keeps Istio from injecting a sidecar into vNode and access pods. */
-export const ISTIO_INJECT = "sidecar.istio.io/inject";
-
-/** Label keys vk8s sets itself; the validation should reject them as user labels. */
-export const RESERVED_LABEL_KEYS = ["app", "clusterName", "role", "vnode", ISTIO_INJECT] as const;
 
 /** Labels of every host object of the cluster that is not a pod owner. */
 export function clusterObjectLabels(cluster: ResolvedCluster): Record<string, string> {

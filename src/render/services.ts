@@ -7,7 +7,8 @@ import type { ResolvedCluster, ResolvedPort } from "../cluster/resolved";
 import { allVNodesSelector, clusterObjectLabels, vNodeSelector } from "./labels";
 import { apiServerServiceName, headlessServiceName, portServiceName } from "./names";
 import type { HostRenderOptions, K8sObject } from "./types";
-import { API_SERVER_PORT, VNODE_SSH_PORT } from "./vnode";
+import { API_SERVER_PORT } from "../core/ports";
+import { VNODE_SSH_PORT } from "./vnode";
 
 function service(cluster: ResolvedCluster, name: string, spec: Record<string, unknown>): K8sObject {
   return {

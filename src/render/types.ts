@@ -17,7 +17,7 @@ export type K8sObject = {
 
 /** Persistent storage for a vNode's node state (see `HostRenderOptions.nodeStorage`). */
 export interface NodeStorageOptions {
-  /** Size of the claim, a Kubernetes quantity. @default "50Gi" (`DEFAULT_NODE_STORAGE_SIZE`) */
+  /** Size of the claim, a Kubernetes quantity. @default "50Gi" (`HOST_RENDER_DEFAULTS.nodeStorageSize`, src/cluster/defaults.ts) */
   size?: string;
   /** Storage class of the claim. @default the host cluster's default storage class */
   storageClassName?: string;

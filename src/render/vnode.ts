@@ -3,6 +3,8 @@
  * (reference, section 2). The kink image contract these rely on is in images/kink/README.md.
  */
 import type { ResolvedCluster, ResolvedNode } from "../cluster/resolved";
+import { HOST_RENDER_DEFAULTS, BOOTSTRAP_DEFAULTS } from "../cluster/defaults";
+import { API_SERVER_PORT } from "../core/ports";
 import { gpuEnv, renderGpuIsolationScript, vNodeResources } from "./gpu";
 import { vNodeLabels, vNodeSelector, clusterObjectLabels, ISTIO_INJECT } from "./labels";
 import { bootConfigMapName, headlessServiceName, sshConfigMapName } from "./names";
@@ -10,8 +12,6 @@ import type { HostRenderOptions, K8sObject } from "./types";
 
 /** Port of sshd in every vNode. */
 export const VNODE_SSH_PORT = 22;
-/** Port of the virtual cluster's kube-apiserver on the master vNode. */
-export const API_SERVER_PORT = 6443;
 /** Where the boot ConfigMap is mounted in a vNode. */
 export const VNODE_BOOT_DIR = "/etc/vk8s/boot";
 /** Where `authorized_keys` is mounted in a vNode (read-only ConfigMap). */
@@ -24,8 +24,8 @@ export const VNODE_CONTAINER = "vnode";
 export const NODE_STATE_VOLUME = "vnode-data";
 /** Volume name of `HostRenderOptions.userStorage` in a vNode. */
 export const USER_STORAGE_VOLUME = "user-storage";
-/** Default mount path of `HostRenderOptions.userStorage` in every vNode. */
-export const USER_STORAGE_MOUNT_PATH = "/mnt/vk8s-storage";
+/** Default mount path of `HostRenderOptions.userStorage` in every vNode (`HOST_RENDER_DEFAULTS`). */
+export const USER_STORAGE_MOUNT_PATH = HOST_RENDER_DEFAULTS.userStorageMountPath;
 
 /**
  * Node state kept on the `vnode-data` volume, as `subPath` -> mount path. containerd's
@@ -37,23 +37,15 @@ export const VNODE_STATE_PATHS: Record<string, string> = {
   "etc-kubernetes": "/etc/kubernetes",
   etcd: "/var/lib/etcd",
   kubelet: "/var/lib/kubelet",
-  "local-path": "/opt/local-path-provisioner",
+  "local-path": BOOTSTRAP_DEFAULTS.localPathDir,
 };
 
-/**
- * Default size of a vNode's node-state claim: containerd's images (Kubeflow's are several GiB
- * per node), etcd, the kubelet's pods and the inner local-path volumes of the node.
- */
-export const DEFAULT_NODE_STORAGE_SIZE = "50Gi";
-
-/** Where the inner cluster's local-path provisioner keeps volumes: a node-state path, so user data survives the pod. */
-export const VNODE_LOCAL_PATH_DIR = VNODE_STATE_PATHS["local-path"];
 
 /** The node-state claim of a vNode as rendered, or `undefined` for `"emptyDir"`. */
 export function nodeStorageClaim(options: HostRenderOptions): { size: string; storageClassName?: string } | undefined {
   const storage = options.nodeStorage ?? {};
   if (storage === "emptyDir") return undefined;
-  return { size: storage.size ?? DEFAULT_NODE_STORAGE_SIZE, storageClassName: storage.storageClassName };
+  return { size: storage.size ?? HOST_RENDER_DEFAULTS.nodeStorageSize, storageClassName: storage.storageClassName };
 }
 
 /**

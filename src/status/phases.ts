@@ -3,15 +3,7 @@
  * bootstrap steps print. Steps print `VK8S_PHASE <phase> <UTC time>` when a phase starts
  * and `VK8S_NODE <node> <status>` for per-vNode Kubernetes setup.
  */
-import type { Phase } from "../bootstrap/types";
-
-/** Phases in the order the original system went through them. */
-export const PHASES: readonly Phase[] = [
-  "Waiting: creating node",
-  "Installing: configuring master node",
-  "Installing: installing kubeflow",
-  "Running",
-];
+import { PHASES, type Phase } from "../bootstrap/types";
 
 export interface PhaseEntry {
   phase: Phase;

@@ -1,5 +1,5 @@
 #!/bin/sh
-# vk8s bootstrap step 04-calico: calico, the CNI of the inner cluster. A vNode has two
+# vk8s bootstrap program: calico, the CNI of the inner cluster. A vNode has two
 # interfaces and calico's first-found autodetection picks the wrong one, so the manifest is
 # patched structurally BEFORE it is applied (calico-node never starts on the wrong
 # interface): `kubectl kustomize` applies the rendered JSON patch (calico/calico-node-patch.yaml)

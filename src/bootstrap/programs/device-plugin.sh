@@ -1,5 +1,5 @@
 #!/bin/sh
-# vk8s bootstrap step 07-nvidia-device-plugin: the NVIDIA device plugin's static manifest,
+# vk8s bootstrap program: the NVIDIA device plugin's static manifest,
 # then a bounded check that every node advertises exactly the GPUs its vNode was given
 # (label vk8s.io/gpus, set by its kubelet at registration; absent allocatable = 0).
 # Data: VK8S_DEVICE_PLUGIN_VERSION, VK8S_DEVICE_PLUGIN_SOURCE_KIND (url|local),

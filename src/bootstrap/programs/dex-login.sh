@@ -1,5 +1,5 @@
 #!/bin/sh
-# vk8s bootstrap step 09-dex-login: the user's Kubeflow login in dex. Reads the bcrypt hash
+# vk8s bootstrap program: the user's Kubeflow login in dex. Reads the bcrypt hash
 # on stdin (the plain password never leaves the Pulumi program) and puts it where the
 # Kubeflow line reads it:
 #   - configmap (up to 1.8): staticPasswords[].hash in config map dex (namespace auth, key

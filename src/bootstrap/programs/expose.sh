@@ -1,5 +1,5 @@
 #!/bin/sh
-# vk8s bootstrap step 10-expose: Kubeflow on the user's port. The host NodePort Service
+# vk8s bootstrap program: Kubeflow on the user's port. The host NodePort Service
 # forwards the port to VK8S_NODE_PORT on the master vNode, where istio-ingressgateway
 # (istio-system) listens on it as an inner NodePort.
 #   http-nodeport: gateway port 80, plain HTTP; APP_SECURE_COOKIES=false on the web apps

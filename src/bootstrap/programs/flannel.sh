@@ -1,5 +1,5 @@
 #!/bin/sh
-# vk8s bootstrap step 04-flannel: flannel, the CNI of the inner cluster when the cluster's
+# vk8s bootstrap program: flannel, the CNI of the inner cluster when the cluster's
 # bootstrap option cni is flannel (host-gw backend, vk8s's flannel image). Applies the
 # rendered objects, waits for the DaemonSet's rollout and for the master to be Ready.
 # Data: VK8S_MASTER, VK8S_WAIT_TIMEOUT; file flannel/kube-flannel.yaml.

@@ -1,5 +1,5 @@
 #!/bin/sh
-# vk8s bootstrap step 05-join-token-<node>: mints a short-lived join command on the master;
+# vk8s bootstrap program: mints a short-lived join command on the master;
 # stdout is that one line (a secret: it holds a bootstrap token).
 # Data: VK8S_WORKER.
 # shellcheck source=lib.sh

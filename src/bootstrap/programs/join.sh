@@ -1,7 +1,7 @@
 #!/bin/sh
-# vk8s bootstrap step 06-join-<node>: joins the worker with the rendered JoinConfiguration,
+# vk8s bootstrap program: joins the worker with the rendered JoinConfiguration,
 # whose discovery values come from the join command on stdin (printed by the master's
-# 05-join-token-<node>; it holds a bootstrap token). Skipped when the node is already
+# join-token step of this worker; it holds a bootstrap token). Skipped when the node is already
 # registered; a stale join is reset and joined again: kubelet.conf present but the node object
 # gone (e.g. after its delete step drained it), or its credentials refused by a control plane
 # that was initialised anew (the master's node state was lost). The node's address is kept on

@@ -1,5 +1,5 @@
 #!/bin/sh
-# vk8s bootstrap step 02-kubeadm-init: the control plane from the rendered kubeadm
+# vk8s bootstrap program: the control plane from the rendered kubeadm
 # configuration (InitConfiguration, ClusterConfiguration, KubeletConfiguration,
 # KubeProxyConfiguration), skipped when admin.conf exists; the master also runs workloads.
 # The node's address and the filled-in configuration are kept on the node state, so a vNode

@@ -1,5 +1,5 @@
 #!/bin/sh
-# vk8s bootstrap step 03-kubeconfig: prints the admin kubeconfig (a secret: the command's
+# vk8s bootstrap program: prints the admin kubeconfig (a secret: the command's
 # output is kept secret); the component rewrites the server address.
 # shellcheck source=lib.sh
 . "${VK8S_STEP_DIR:?}/lib.sh"

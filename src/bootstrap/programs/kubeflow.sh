@@ -1,5 +1,5 @@
 #!/bin/sh
-# vk8s bootstrap step 08-kubeflow: Kubeflow from kubeflow/manifests at the matrix's ref,
+# vk8s bootstrap program: Kubeflow from kubeflow/manifests at the matrix's ref,
 # built with the matrix's kustomize and applied in a BOUNDED retry loop (CRDs must be
 # established before their objects apply, so a few failures are normal, endless ones are
 # not). The build goes to a file before the apply: POSIX sh has no pipefail, and a failed
@@ -13,7 +13,7 @@
 #     written after every install) is refused (VK8S_VERSION_CHANGE=refuse) or its objects
 #     are deleted first with its own built manifest (reinstall); a new patch of the same
 #     line is applied in place;
-#   - the default StorageClass must exist (step 07-storage), when vk8s installs it.
+#   - the default StorageClass must exist (the default StorageClass step), when vk8s installs it.
 # What is built: a vk8s kustomization (under $work/kubeflow/build-<ref>) whose resources
 # are the entries of the tree's own example/kustomization.yaml, classified by the globs of
 # kubeflow/components.patterns and kept when their component is installed

@@ -1,5 +1,5 @@
 #!/bin/sh
-# vk8s delete program of 06-join-<node>, run on the master: drain the worker and remove its node object.
+# vk8s bootstrap program (the delete of a worker's join, run on the master): drain the worker and remove its node object.
 # Data: VK8S_WORKER, VK8S_WAIT_TIMEOUT, VK8S_DRAIN_EMPTYDIR_FLAG (--delete-emptydir-data from
 # kubectl 1.20, --delete-local-data before).
 # shellcheck source=lib.sh

@@ -1,5 +1,5 @@
 #!/bin/sh
-# vk8s bootstrap step 11-status: prints every inner node's status (VK8S_NODE <node>
+# vk8s bootstrap program: prints every inner node's status (VK8S_NODE <node>
 # Ready|NotReady) and, when Kubeflow is available, reachable on its port, not on the
 # upstream default login, and the login user owns Profile VK8S_PROFILE_NAME whose
 # namespace exists (the Profiles controller creates it; waited for, bounded), the Running

@@ -1,5 +1,5 @@
 #!/bin/sh
-# vk8s bootstrap step 07-storage: the virtual cluster's default StorageClass, before
+# vk8s bootstrap program: the virtual cluster's default StorageClass, before
 # Kubeflow (whose claims stay Pending without one). rancher/local-path-provisioner's
 # manifest is patched structurally BEFORE it is applied: `kubectl kustomize` applies the
 # rendered JSON patches (storage/*-patch.yaml): the provisioner's image, the volume

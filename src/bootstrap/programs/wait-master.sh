@@ -1,5 +1,5 @@
 #!/bin/sh
-# vk8s bootstrap step 01-wait-master: the master vNode is up with what kubeadm needs.
+# vk8s bootstrap program: the master vNode is up with what kubeadm needs.
 # Data (step.env): VK8S_NODE_NAME, VK8S_NODE_INTERFACE, VK8S_GPUS, VK8S_KUBERNETES_VERSION,
 # VK8S_KUBERNETES_MINOR, VK8S_WAIT_TIMEOUT, VK8S_EXTRA_TOOLS.
 # shellcheck source=lib.sh

@@ -20,9 +20,6 @@ export interface StepContext {
 /** Label every inner node carries (set by its kubelet at registration): the GPUs its vNode was given. */
 export const GPU_LABEL = "vk8s.io/gpus";
 
-/** The allocation file the vNode start-up writes (one GPU UUID a line; see src/render/gpu.ts). */
-export const GPU_ALLOCATION_FILE = "/etc/vk8s/gpus";
-
 export function workers(ctx: StepContext): ResolvedNode[] {
   return ctx.cluster.nodes.filter((n) => n.role === "worker");
 }

@@ -4,7 +4,7 @@
  *
  * Contract with the vNode (src/render/gpu.ts, reference section 5): the vNode start-up
  * keeps only the `/dev/nvidiaN` it was allocated, masks the driver's GPU list to them and
- * records them in `/etc/vk8s/gpus` (checked by the wait/join steps). The plugin's pod asks
+ * records them in the allocation file (`GPU_LIST_FILE`, checked by the wait/join steps). The plugin's pod asks
  * its runtime for all GPUs (`NVIDIA_VISIBLE_DEVICES=all` in its image), which inside the
  * vNode resolves to exactly the allocated ones, so each inner node advertises exactly its
  * vNode's GPUs. On nodes without GPUs the plugin idles (`FAIL_ON_INIT_ERROR=false` in the

@@ -13,8 +13,9 @@
  * host inotify check (`inotifyNeeds`), the version-change policy and the default
  * StorageClass check, all before anything is downloaded.
  */
+import { UPSTREAM_DEFAULT_LOGIN } from "../../cluster/rules/kubeflow";
 import type { KubeflowRow } from "../../matrix/types";
-import { AMD64_ONLY_KUSTOMIZE } from "../../matrix/resolve";
+import { AMD64_ONLY_KUSTOMIZE } from "../../matrix/table";
 import { inotifyNeeds, KUBEFLOW_COMPONENTS } from "../../matrix/components";
 import { LOCAL_PATH_STORAGE_CLASS } from "./storage";
 import { digest } from "../password";
@@ -56,7 +57,7 @@ function manifestsEnv(ctx: StepContext): Record<string, string> {
 }
 
 /** The Profile and login of the upstream example (`common/user-namespace/base/params.env`), removed when an earlier install left it. */
-export const EXAMPLE_PROFILE = { name: "kubeflow-user-example-com", user: "user@example.com" } as const;
+export const EXAMPLE_PROFILE = { name: "kubeflow-user-example-com", user: UPSTREAM_DEFAULT_LOGIN.email } as const;
 
 /**
  * The user's Profile (and namespace) name, the way the example names its user's:

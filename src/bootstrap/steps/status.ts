@@ -5,19 +5,18 @@
  * `Running` phase marker. Node-independent on purpose: adding a worker does not change it.
  */
 import type { ResolvedPort } from "../../cluster/resolved";
+import { UPSTREAM_DEFAULT_LOGIN } from "../../cluster/rules/kubeflow";
 import type { StepProgram } from "../types";
 import type { StepContext } from "./context";
 import { profileName } from "./kubeflow";
-
-/** The upstream default login that must never stay active (reference, section 4). */
-export const UPSTREAM_DEFAULT_EMAIL = "user@example.com";
 
 export function statusRun(ctx: StepContext, port: ResolvedPort | undefined): StepProgram {
   return {
     program: "status.sh",
     env: {
       VK8S_WAIT_TIMEOUT: String(ctx.options.waitTimeoutSeconds),
-      VK8S_CHECK_DEFAULT_LOGIN: ctx.cluster.kubeflow.email !== UPSTREAM_DEFAULT_EMAIL ? UPSTREAM_DEFAULT_EMAIL : "",
+      // The upstream default login must never stay active (reference, section 4).
+      VK8S_CHECK_DEFAULT_LOGIN: ctx.cluster.kubeflow.email !== UPSTREAM_DEFAULT_LOGIN.email ? UPSTREAM_DEFAULT_LOGIN.email : "",
       VK8S_SERVICE_PORT: port ? (ctx.options.exposure === "tls" ? "443" : "80") : "",
       VK8S_NODE_PORT: port ? String(port.targetPort) : "",
       VK8S_PROFILE_NAME: profileName(ctx.cluster.kubeflow.email),

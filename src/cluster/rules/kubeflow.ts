@@ -4,6 +4,7 @@
  */
 import { quote } from "../../core/errors";
 import type { Problem } from "../../core/errors";
+import { isPlainEmail } from "../../core/names";
 import type { LooseSpec } from "../shape";
 
 /** The upstream kubeflow/manifests login, public knowledge: the password is never accepted. */
@@ -12,18 +13,10 @@ export const MIN_PASSWORD_LENGTH = 8;
 /** bcrypt (dex's hash) reads only the first 72 bytes of a password. */
 export const MAX_PASSWORD_BYTES = 72;
 
-const LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
-/**
- * A plain email address: the local part holds letters, digits and `._%+-` only. RFC 5322
- * allows more (`'`, `` ` ``, `$`...), but the email reaches dex's config and the bootstrap
- * scripts, so vk8s accepts the common subset (the bootstrap planner asserts the same).
- */
-const EMAIL = new RegExp(`^[A-Za-z0-9._%+-]{1,64}@${LABEL}(?:\\.${LABEL})+$`);
-
 export function checkKubeflowLogin(spec: LooseSpec): Problem[] {
   const problems: Problem[] = [];
   const { email, password } = spec.kubeflow ?? {};
-  if (email !== undefined && (!EMAIL.test(email) || email.length > 254)) {
+  if (email !== undefined && !isPlainEmail(email)) {
     problems.push({ path: "kubeflow.email", message: `${quote(email)} is not an email address`, fix: "write it like team-a@example.com" });
   }
   if (password !== undefined) {

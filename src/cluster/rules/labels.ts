@@ -1,19 +1,7 @@
 /** Rules for user labels (cluster and node) and node selectors. */
 import { formatPath, type PathSegment, type Problem, quote } from "../../core/errors";
+import { RESERVED_LABELS } from "../../core/labels";
 import { labelKeyError, labelValueError } from "../../core/names";
-
-/**
- * Labels vk8s sets on every vNode StatefulSet and pod; users cannot override them
- * (reference, section 2). `sidecar.istio.io/inject` stays "false": an Istio sidecar in a
- * vNode would intercept the inner cluster's traffic.
- */
-export const RESERVED_LABELS: Record<string, string> = {
-  app: "vk8s",
-  clusterName: "<cluster name>",
-  role: "master|worker",
-  vnode: "<statefulset name>",
-  "sidecar.istio.io/inject": "false",
-};
 
 /** Checks a label map; `reserved` also refuses the keys vk8s sets itself. */
 export function checkLabels(base: PathSegment[], labels: Record<string, string | undefined> | undefined, reserved: boolean): Problem[] {

@@ -3,10 +3,8 @@ import { quote } from "../../core/errors";
 import { RESERVED_PORT_NAMES } from "../../core/naming";
 import type { Problem } from "../../core/errors";
 import { dns1123LabelError, imageReferenceError, imageRepositoryError } from "../../core/names";
+import { KUBEFLOW_NODE_PORT, NODE_PORT_RANGE } from "../../core/ports";
 import type { LooseSpec } from "../shape";
-
-/** The host's NodePort range (kube-apiserver default `--service-node-port-range`). */
-export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
 
 export function checkPorts(cluster: string, spec: LooseSpec): Problem[] {
   const problems: Problem[] = [];
@@ -56,7 +54,7 @@ function checkKubeflowTargetPort(spec: LooseSpec): Problem[] {
   return [{
     path: `ports[${i}].targetPort`,
     message: `${targetPort} is outside the inner cluster's NodePort range ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}; ports[${i}] serves Kubeflow, and istio-ingressgateway listens on its targetPort as a NodePort inside the master vNode`,
-    fix: `pick a targetPort in ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}, e.g. 30000`,
+    fix: `pick a targetPort in ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}, e.g. ${KUBEFLOW_NODE_PORT}`,
   }];
 }
 

@@ -3,12 +3,11 @@
  * Kubernetes rule for extended resources (`nvidia.com/gpu`): request = limit.
  */
 import { formatPath, type PathSegment, type Problem } from "../../core/errors";
+import { GPU_RESOURCE } from "../../core/labels";
 import { isExtendedResource, resourceNameError } from "../../core/names";
 import { Quantity } from "../../core/quantity";
 import type { LooseSpec } from "../shape";
 
-/** The resource that gives a vNode GPUs. */
-export const GPU_RESOURCE = "nvidia.com/gpu";
 
 type LooseResources = NonNullable<NonNullable<NonNullable<LooseSpec["nodes"]>[number]>["resources"]>;
 
