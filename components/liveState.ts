@@ -2,14 +2,13 @@
  * Live reads of a `Vk8sCluster`, made on every `pulumi preview` and `up` (and `refresh
  * --run-program`): the identity of each vNode's node state (which re-runs the bootstrap of
  * a node that lost it) and the `health` output. What to read and how to report it come from
- * `src/` (`nodeStateObject`, `src/status/health.ts`); this module only reads.
+ * `src/` (the plan's `outputs.nodeStates`, `src/status/health.ts`); this module only reads.
  */
 import * as https from "https";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { ResolvedCluster } from "../src/cluster/resolved";
-import type { HostRenderOptions } from "../src/render/types";
-import { nodeStateObject } from "../src/render/vnode";
+import type { NodeState } from "../src/plan/outputs";
 import {
   apiServerConnection, clusterHealth, innerNodesHealth, readError, vNodePodHealth,
   type ClusterHealth, type InnerNodeHealth,
@@ -27,7 +26,8 @@ export interface VNodeReads {
 }
 
 /**
- * Reads each vNode's pod, and its node-state claim unless the state is an `emptyDir`, from the
+ * Reads each vNode's pod, and its node-state claim unless the state is the pod (`nodeStates`,
+ * by node name: the plan's `outputs.nodeStates`), from the
  * host after its StatefulSet exists (`statefulSets`, by node name: the read waits for it) and
  * `namespace` (the component's namespace gate) resolved.
  * A read resource is read again on every run, so a new uid shows in the next preview.
@@ -35,7 +35,7 @@ export interface VNodeReads {
 export function readVNodes(
   prefix: string,
   cluster: ResolvedCluster,
-  options: HostRenderOptions,
+  nodeStates: Record<string, NodeState>,
   statefulSets: Record<string, pulumi.CustomResource>,
   namespace: pulumi.Output<string>,
   parent: pulumi.Resource,
@@ -50,7 +50,7 @@ export function readVNodes(
     const after = (name: string) => pulumi.all([namespace, sts.metadata.namespace]).apply(([, ns]) => `${ns}/${name}`);
     const pod = k8s.core.v1.Pod.get(`${prefix}-${node.name}-vnode-pod`, after(node.podName), { parent });
     pods[node.name] = pod;
-    const state = nodeStateObject(cluster, node, options);
+    const state = nodeStates[node.name];
     stateIds[node.name] = state.kind === "Pod"
       ? pod.metadata.uid
       : k8s.core.v1.PersistentVolumeClaim.get(`${prefix}-${node.name}-node-state`, after(state.name), { parent }).metadata.uid;

@@ -132,7 +132,7 @@ export class Vk8sCluster extends pulumi.ComponentResource {
       const sts = resources.get(outputs.statefulSets[n.name]);
       return sts && outputs.readsVNodes ? [[n.name, sts]] : [];
     }));
-    const vNodeReads = readVNodes(name, cluster, prepared.renderOptions, statefulSets, namespaceName, this);
+    const vNodeReads = readVNodes(name, cluster, outputs.nodeStates, statefulSets, namespaceName, this);
 
     if (steps === undefined) {
       this.kubeconfig = pulumi.secret("");

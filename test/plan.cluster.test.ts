@@ -169,6 +169,20 @@ describe("outputs as data", () => {
     expect(directEndpoint(p.planned.args, "gpu-1")).toEqual({ host: "192.0.2.1", port: 2222 });
   });
 
+  test.each([
+    ["a claim (the default)", {}, "PersistentVolumeClaim"],
+    ["a claim of 10Gi", { hostRender: { nodeStorage: { size: "10Gi" } } }, "PersistentVolumeClaim"],
+    ["emptyDir", { hostRender: { nodeStorage: "emptyDir" } }, "Pod"],
+  ])("nodeStates with nodeStorage %s: the object whose uid is a node's state, in the planned objects", (_name, overrides, kind) => {
+    const p = plan(args(overrides as Partial<ClusterPlanArgs>));
+    const names = kind === "Pod" ? { master: "c1-master-0", "gpu-1": "c1-gpu-1-0" } : { master: "vnode-data-c1-master-0", "gpu-1": "vnode-data-c1-gpu-1-0" };
+    expect(p.outputs.nodeStates).toEqual({ master: { kind, name: names.master }, "gpu-1": { kind, name: names["gpu-1"] } });
+    // A claim is named by the StatefulSet's claim template (vnode-data) and pod; an emptyDir vNode has none.
+    const templates = p.objects.filter((o) => o.kind === "StatefulSet")
+      .map((o) => ((o as unknown as { spec: { volumeClaimTemplates?: { metadata: { name: string } }[] } }).spec.volumeClaimTemplates ?? []).map((t) => t.metadata.name));
+    expect(templates).toEqual(kind === "Pod" ? [[], []] : [["vnode-data"], ["vnode-data"]]);
+  });
+
   test("awaitVNodes: false skips readiness of the awaited kinds and the live vNode reads", () => {
     expect(plan(args()).outputs).toMatchObject({ readsVNodes: true, skipAwaitKinds: new Set() });
     expect(plan(args({ awaitVNodes: false })).outputs).toMatchObject({ readsVNodes: false, skipAwaitKinds: AWAITED_KINDS });

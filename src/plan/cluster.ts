@@ -152,7 +152,7 @@ export function planCluster<A extends ClusterPlanArgs>(name: string, args: A, op
     passwordDeferred,
     base,
     planned: { args: plannedArgs, cluster: a.cluster },
-    outputs: clusterOutputs(a.cluster, a.objects, a.steps, args),
+    outputs: clusterOutputs(a.cluster, a.objects, a.steps, args, a.renderOptions),
     namespaceGate: { resolved: passwordDeferred || deferred.length > 0, live: deferred.length > 0, password: passwordDeferred },
     warnings: [...(deferred.length === 0 ? kubeflowSizeWarnings(a.cluster) : []), ...hostRenderWarnings(a.renderOptions)],
   };

@@ -5,11 +5,11 @@
  */
 import type { ResolvedCluster } from "../cluster/resolved";
 import { COMPONENT_DEFAULTS } from "../cluster/defaults";
-import type { K8sObject } from "../render/types";
+import type { HostRenderOptions, K8sObject } from "../render/types";
 import { ACCESS_SSH_USER } from "../render/access";
 import { accessName, sshServiceName } from "../render/names";
 import { apiServerServiceUrl } from "../core/naming";
-import { VNODE_SSH_PORT } from "../render/vnode";
+import { nodeStateObject, VNODE_SSH_PORT } from "../render/vnode";
 import { STEP_IDS } from "../bootstrap/plan";
 import type { BootstrapStep } from "../bootstrap/types";
 import { hashDexPassword } from "../bootstrap/password";
@@ -38,6 +38,13 @@ export type NodeRoute =
   | { node: string; route: "direct"; waitsFor: string[] }
   | { node: string; route: "jump"; host: string; port: number; jumpUser: string; waitsFor: string[] };
 
+/** The host object that holds one vNode's node state: a PersistentVolumeClaim, or for an `emptyDir` the vNode's pod. */
+export interface NodeState {
+  kind: "PersistentVolumeClaim" | "Pod";
+  /** The object's name in the cluster's namespace. */
+  name: string;
+}
+
 /** What each output and each live read is taken from. */
 export interface ClusterOutputsPlan {
   /** The `nodes` output. */
@@ -48,6 +55,12 @@ export interface ClusterOutputsPlan {
   sshService: string;
   /** Key of each vNode's StatefulSet, by node name. */
   statefulSets: Record<string, string>;
+  /**
+   * The host object whose uid identifies each vNode's node state, by node name
+   * (`nodeStateObject`): its claim `vnode-data-<pod>` (`nodeStorage: "pvc"`, the default), or
+   * its pod (`nodeStorage: "emptyDir"`). Read live in the cluster's namespace.
+   */
+  nodeStates: Record<string, NodeState>;
   /** Whether the vNode pods (and node-state claims) are read live: only when `pulumi up` waits for them. */
   readsVNodes: boolean;
   /** Kinds registered with `pulumi.com/skipAwait` (none unless `awaitVNodes` is false). */
@@ -58,8 +71,14 @@ export interface ClusterOutputsPlan {
   historySteps: string[];
 }
 
-/** The outputs plan of a validated cluster, its host objects and bootstrap steps (see `planCluster`). */
-export function clusterOutputs(cluster: ResolvedCluster, objects: K8sObject[], steps: BootstrapStep[] | undefined, args: ClusterPlanArgs): ClusterOutputsPlan {
+/** The outputs plan of a validated cluster, its host objects (rendered with `renderOptions`) and bootstrap steps (see `planCluster`). */
+export function clusterOutputs(
+  cluster: ResolvedCluster,
+  objects: K8sObject[],
+  steps: BootstrapStep[] | undefined,
+  args: ClusterPlanArgs,
+  renderOptions: HostRenderOptions,
+): ClusterOutputsPlan {
   const keys = new Set(objects.map(objectKey));
   const accessKeys = objects.map(objectKey).filter((k) => k === keyOf("Deployment", accessName(cluster)) || k === keyOf("Service", sshServiceName(cluster)));
   const statefulSets = Object.fromEntries(cluster.nodes.map((n) => [n.name, keyOf("StatefulSet", n.statefulSetName)]));
@@ -76,6 +95,7 @@ export function clusterOutputs(cluster: ResolvedCluster, objects: K8sObject[], s
     routes,
     sshService: keyOf("Service", sshServiceName(cluster)),
     statefulSets,
+    nodeStates: Object.fromEntries(cluster.nodes.map((n) => [n.name, nodeStateObject(cluster, n, renderOptions)])),
     readsVNodes: awaited,
     skipAwaitKinds: awaited ? new Set() : AWAITED_KINDS,
     kubeconfigStep: steps?.find((s) => s.id === STEP_IDS.kubeconfig)?.id,
