@@ -10,12 +10,13 @@ import type { ClusterSpecInput } from "../src/cluster/schema";
 import type { ResolvedCluster } from "../src/cluster/resolved";
 import type { K8sObject } from "../src/render/host";
 import { DexPasswordSalt } from "./dexPasswordSalt";
+import { hashDexPassword } from "../src/bootstrap/password";
 import { readInstallHistory, type InstallHistory } from "../src/status/phases";
 import { parseVk8sDocuments } from "../src/manifest";
 import { checkDeferredPassword, lateWarnings, livePlan, planCluster, plannedLive, resolveDeferred, type ClusterPlan, type LivePlan, type ResolvedArgs } from "../src/plan/cluster";
 import { attempt, unwrap, type Checked } from "../src/plan/checked";
 import {
-  adminKubeconfig, apiServerEndpoint, dexPasswordHash, directEndpoint, hostAddressOf, kubeflowUrl,
+  adminKubeconfig, apiServerEndpoint, directEndpoint, hostAddressOf, kubeflowUrl,
   sshDial, sshEndpoint, sshUser, stateTrigger, type NodeInfo,
 } from "../src/plan/outputs";
 import type { BootstrapStep } from "../src/bootstrap/types";
@@ -164,8 +165,9 @@ export class Vk8sCluster extends pulumi.ComponentResource {
         hostKey: ssh.hostKey,
         ...sshDial(args),
         stdinSecrets: {
+          // bcrypt with the salt kept in state by DexPasswordSalt: stable across runs.
           dexPasswordHash: pulumi.secret(pulumi.all([password, new DexPasswordSalt(`${name}-dex-salt`, { namespace: namespaceName }, { parent: this }).salt])
-            .apply(([p, salt]) => dexPasswordHash(p, salt))),
+            .apply(([p, salt]) => hashDexPassword(p, salt))),
         },
         nodeDependencies,
       }, this);

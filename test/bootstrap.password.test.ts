@@ -44,8 +44,10 @@ describe("hashDexPassword", () => {
     ["fixture-seed-0123456789abcdef0123456789", FIXTURE_PASSWORD, SALT_ERROR],
     ["$2a$12$Fixture.Salt.01234567u", FIXTURE_PASSWORD, SALT_ERROR],
     ["$2a$10$Fixture.Salt.0123456", FIXTURE_PASSWORD, SALT_ERROR],
-    [FIXTURE_SALT, "", "kubeflow.password: is empty (set the Kubeflow login password)"],
-    [FIXTURE_SALT, "p".repeat(73), "kubeflow.password: is longer than 72 bytes, and bcrypt ignores the rest (use at most 72 bytes)"],
+    [FIXTURE_SALT, "", "vk8s: hashDexPassword called with an empty password; the validation refuses it first: report this as a bug"],
+    [FIXTURE_SALT, "p".repeat(73), "vk8s: hashDexPassword called with a password over 72 bytes; the validation refuses it first: report this as a bug"],
+    // 74 bytes in 37 characters: bytes are counted, not characters.
+    [FIXTURE_SALT, "é".repeat(37), "vk8s: hashDexPassword called with a password over 72 bytes; the validation refuses it first: report this as a bug"],
   ])("refuses salt/password %#", (salt, password, message) => {
     expect(() => hashDexPassword(password, salt)).toThrow(new Error(message));
   });

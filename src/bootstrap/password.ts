@@ -11,6 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import * as bcrypt from "bcryptjs";
+import { MAX_PASSWORD_BYTES } from "../cluster/rules/kubeflow";
 
 /** bcrypt cost factor (2^10 rounds), the common default and what dex accepts fast enough. */
 export const DEX_BCRYPT_COST = 10;
@@ -32,8 +33,10 @@ export function newDexPasswordSalt(): string {
  * bcrypt of `password` with `salt` (a kept `newDexPasswordSalt()`): the same inputs always
  * give the same hash. Verifies with `bcrypt.compareSync(password, hash)`.
  *
- * Errors (never quoting the password or the salt): an empty password, one over bcrypt's
- * 72 bytes, a salt that is not a bcrypt salt of cost DEX_BCRYPT_COST.
+ * Errors (never quoting the password or the salt): a salt that is not a bcrypt salt of cost
+ * DEX_BCRYPT_COST. An empty password or one over `MAX_PASSWORD_BYTES` (bcrypt reads only
+ * the first 72) is a bug of the caller: the one validation (src/cluster/rules/kubeflow.ts)
+ * refuses it first, naming `kubeflow.password`; this only asserts it.
  */
 export function hashDexPassword(password: string, salt: string): string {
   if (!BCRYPT_SALT.test(salt) || Number(salt.slice(4, 6)) !== DEX_BCRYPT_COST) {
@@ -42,10 +45,10 @@ export function hashDexPassword(password: string, salt: string): string {
     );
   }
   if (password.length === 0) {
-    throw new Error("kubeflow.password: is empty (set the Kubeflow login password)");
+    throw new Error("vk8s: hashDexPassword called with an empty password; the validation refuses it first: report this as a bug");
   }
-  if (bcrypt.truncates(password)) {
-    throw new Error("kubeflow.password: is longer than 72 bytes, and bcrypt ignores the rest (use at most 72 bytes)");
+  if (Buffer.byteLength(password, "utf8") > MAX_PASSWORD_BYTES) {
+    throw new Error(`vk8s: hashDexPassword called with a password over ${MAX_PASSWORD_BYTES} bytes; the validation refuses it first: report this as a bug`);
   }
   return bcrypt.hashSync(password, salt);
 }

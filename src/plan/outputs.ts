@@ -12,7 +12,6 @@ import { apiServerServiceUrl } from "../core/naming";
 import { nodeStateObject, VNODE_SSH_PORT } from "../render/vnode";
 import { STEP_IDS } from "../bootstrap/plan";
 import type { BootstrapStep } from "../bootstrap/types";
-import { hashDexPassword } from "../bootstrap/password";
 import { rewriteKubeconfigServer } from "../kubeconfig/rewrite";
 import type { ClusterPlanArgs, ResolvedArgs } from "./cluster";
 import { keyOf, objectKey } from "./names";
@@ -149,11 +148,6 @@ export function sshDial(args: ClusterPlanArgs): { perDialTimeout: number; dialEr
     perDialTimeout: args.ssh?.perDialTimeout ?? COMPONENT_DEFAULTS.perDialTimeout,
     dialErrorLimit: args.ssh?.dialErrorLimit ?? COMPONENT_DEFAULTS.dialErrorLimit,
   };
-}
-
-/** The Dex password hash given to the dex step on stdin: bcrypt with the salt kept in state by `DexPasswordSalt` (stable across runs). */
-export function dexPasswordHash(password: string, salt: string): string {
-  return hashDexPassword(password, salt);
 }
 
 /** The trigger that re-runs a step when the state of `node` it lives in is new: `state:<node>=<uid>`. */
