@@ -2,7 +2,7 @@
  * `FederatedLearning`: a Flower server, its storage, a model server and the Kubeflow
  * pipeline, deployed *into a virtual cluster* through a Kubernetes provider built from
  * `Vk8sCluster.kubeconfig`. A thin shell: validation, the objects and the outputs are
- * planned by `planFederatedLearning` (src/fl/plan.ts); this class registers what it
+ * planned by `planFederatedLearning` (src/plan/federatedLearning.ts); this class registers what it
  * returns and wires the outputs.
  *
  *     const vc = new k8s.Provider("vc", { kubeconfig: cluster.kubeconfig });
@@ -12,6 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { flHostAddress, hostPredictUrl, planFederatedLearning, serverEndpoint } from "../src/plan/federatedLearning";
 import type { FederatedLearningSpec, ResolvedFederatedLearning } from "../src/fl/spec";
+import { Vk8sValidationError } from "../src/core/errors";
 import { registerObjects } from "./registerObjects";
 
 /**
@@ -52,7 +53,7 @@ export class FederatedLearning extends pulumi.ComponentResource {
     // Validate before registering anything: invalid input creates nothing.
     const { hostAddress: host, ...specInput } = args;
     const { spec, objects, outputs } = planFederatedLearning(name, specInput);
-    const provider = kubernetesProvider(opts);
+    const provider = kubernetesProvider(name, opts);
     super("vk8s:index:FederatedLearning", name, {}, opts);
     this.spec = spec;
 
@@ -89,19 +90,21 @@ export class FederatedLearning extends pulumi.ComponentResource {
 /**
  * The Kubernetes provider of the virtual cluster, from `opts.provider` or `opts.providers`.
  * Required: without it the objects would land in whatever cluster the ambient kubeconfig
- * names, usually the host cluster.
+ * names, usually the host cluster: its absence is refused with `Vk8sValidationError`
+ * (subject `federated learning "<name>"`, path `opts.provider`).
  */
-function kubernetesProvider(opts: pulumi.ComponentResourceOptions): pulumi.ProviderResource {
+function kubernetesProvider(name: string, opts: pulumi.ComponentResourceOptions): pulumi.ProviderResource {
   const candidates = [
     ...(opts.provider ? [opts.provider] : []),
     ...(Array.isArray(opts.providers) ? opts.providers : Object.values(opts.providers ?? {})),
   ];
   const found = candidates.find((p) => k8s.Provider.isInstance(p));
   if (!found) {
-    throw new Error(
-      "vk8s: opts.provider: no Kubernetes provider for the virtual cluster (pass " +
-        "{ provider: new k8s.Provider(\"vc\", { kubeconfig: cluster.kubeconfig }) })",
-    );
+    throw new Vk8sValidationError({ kind: "federated learning", name }, [{
+      path: "opts.provider",
+      message: "no Kubernetes provider for the virtual cluster",
+      fix: "pass { provider: new k8s.Provider(\"vc\", { kubeconfig: cluster.kubeconfig }) }",
+    }]);
   }
   return found;
 }

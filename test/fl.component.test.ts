@@ -102,7 +102,7 @@ describe("FederatedLearning component", () => {
     ["invalid input", { group: "team/a", project: "cifar" }, { provider: true },
       `invalid federated learning "fl":\ngroup: "team/a" contains '/' (use one folder name of letters, digits, '.', '_' or '-')`],
     ["no Kubernetes provider", { group: "g", project: "p" }, { provider: false },
-      `vk8s: opts.provider: no Kubernetes provider for the virtual cluster (pass { provider: new k8s.Provider("vc", { kubeconfig: cluster.kubeconfig }) })`],
+      `invalid federated learning "fl":\nopts.provider: no Kubernetes provider for the virtual cluster (pass { provider: new k8s.Provider("vc", { kubeconfig: cluster.kubeconfig }) })`],
   ])("%s: throws and registers nothing", async (_label, args, { provider: withProvider }, message) => {
     const opts = withProvider ? { provider: provider("vc-bad") } : {};
     registered.length = 0;
