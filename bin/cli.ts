@@ -160,6 +160,13 @@ function printProblems(io: CliIo, problems: readonly Problem[], prefix: string):
   for (const line of formatProblems(problems, prefix)) io.stderr(`${line}\n`);
 }
 
+/** A render that failed: each problem of a `Vk8sValidationError` on its own line (as validate prints them), else the error's message; then that nothing was written. */
+function reportRenderError(io: CliIo, prefix: string, e: unknown): void {
+  if (e instanceof Vk8sValidationError) printProblems(io, e.problems, prefix);
+  else io.stderr(`${prefix}${(e as Error).message}\n`);
+  io.stderr("vk8s: nothing written\n");
+}
+
 /** A file that is not a set of documents vk8s reads: its problems (they name `<file>:<line>:<col>`), or why it cannot be read. */
 function reportUnreadable(io: CliIo, file: string, e: unknown): void {
   if (e instanceof Vk8sValidationError) printProblems(io, e.problems, "");
@@ -227,9 +234,7 @@ function renderAll(clusters: LoadedCluster[], out: string, io: CliIo, deps: CliD
       if (unsafe) throw new Error(`renderer returned an unsafe path ${JSON.stringify(unsafe.path)}`);
       planned.push({ cluster, files });
     } catch (e) {
-      if (e instanceof Vk8sValidationError) printProblems(io, e.problems, `${file}: ${cluster.name}: cannot render: `);
-      else io.stderr(`${file}: ${cluster.name}: cannot render: ${(e as Error).message}\n`);
-      io.stderr("vk8s: nothing written\n");
+      reportRenderError(io, `${file}: ${cluster.name}: cannot render: `, e);
       return EXIT.invalid;
     }
   }
@@ -290,7 +295,7 @@ function runPlatform(command: "validate" | "render", file: string, out: string |
   try {
     files = renderPlatformFiles(plan);
   } catch (e) {
-    io.stderr(`${file}: cannot render: ${(e as Error).message}\nvk8s: nothing written\n`);
+    reportRenderError(io, `${file}: cannot render: `, e);
     return EXIT.invalid;
   }
   return writeTrees(io, dir, [{ root: dir, files, label: `${plan.tenants.length} user(s), ` }]);

@@ -36,7 +36,7 @@ describe("Vk8sValidationError", () => {
   });
 
   test("clusterName is the virtual cluster's", () => {
-    expect(new Vk8sValidationError("team-a", problems).clusterName).toBe("team-a");
+    expect(new Vk8sValidationError({ kind: "virtual cluster", name: "team-a" }, problems).clusterName).toBe("team-a");
   });
 
   test("formatProblems prefixes every line; an empty fix leaves no parentheses", () => {
@@ -117,7 +117,7 @@ describe("toInputPropertiesError", () => {
     expect(() => withInputPropertyErrors(() => { throw other; })).toThrow(other);
     let thrown: unknown;
     try {
-      withInputPropertyErrors(() => { throw new Vk8sValidationError("a", problems); });
+      withInputPropertyErrors(() => { throw new Vk8sValidationError({ kind: "virtual cluster", name: "a" }, problems); });
     } catch (e) {
       thrown = e;
     }

@@ -131,7 +131,7 @@ describe("problem format", () => {
       { path: "ports[0].port", message: "8080 is outside the NodePort range 30000-32767", fix: "choose a port in 30000-32767" },
     ];
     expect(formatProblem(problems[0])).toBe("nodes: has no node with role master (give exactly one node role: master)");
-    const error = new Vk8sValidationError("sample3", problems);
+    const error = new Vk8sValidationError({ kind: "virtual cluster", name: "sample3" }, problems);
     expect(error).toBeInstanceOf(Error);
     expect(error.problems).toBe(problems);
     expect(error.message).toBe(

@@ -116,7 +116,7 @@ type PlannedStep = Omit<BootstrapStep, "secretOutput" | "script" | "deleteScript
 export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptionsInput): BootstrapStep[] {
   const checked = checkBootstrapOptions(options);
   const problems = [...checkCluster(cluster), ...checked.problems];
-  if (problems.length > 0) throw new Vk8sValidationError(cluster.name, problems.map(problemFromLine));
+  if (problems.length > 0) throw new Vk8sValidationError({ kind: "virtual cluster", name: cluster.name }, problems.map(problemFromLine));
 
   const { master, network, matrix } = cluster;
   const row = matrix.kubeflow;

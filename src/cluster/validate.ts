@@ -78,7 +78,7 @@ function withText(text: Problem[], problems: Problem[]): Problem[] {
 /** Like `validateCluster`, but throws `Vk8sValidationError` listing every problem. */
 export function resolveCluster(name: string, input: unknown, options: ValidateOptions = {}): ResolvedCluster {
   const result = validateCluster(name, input, options);
-  if (!result.ok) throw new Vk8sValidationError(name, result.problems);
+  if (!result.ok) throw new Vk8sValidationError({ kind: "virtual cluster", name }, result.problems);
   return result.cluster;
 }
 

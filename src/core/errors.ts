@@ -85,9 +85,7 @@ export class Vk8sValidationError extends Error {
   readonly header: string;
   readonly problems: Problem[];
 
-  /** `subject` given as a string is the name of a virtual cluster. */
-  constructor(subject: ProblemSubject | string, problems: Problem[]) {
-    const s: ProblemSubject = typeof subject === "string" ? { kind: "virtual cluster", name: subject } : subject;
+  constructor(s: ProblemSubject, problems: Problem[]) {
     const header = `${s.kind === "virtual cluster" ? s.verb ?? "invalid" : "invalid"} ${describeSubject(s)}`;
     const lines = formatProblems(problems);
     super((s.kind === "file" ? lines : [`${header}:`, ...lines]).join("\n"));

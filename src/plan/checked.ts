@@ -5,10 +5,10 @@
  * so a refused value fails the namespace's registration and the rest fail waiting for it,
  * with one error object (the Pulumi runtime reports each error object once).
  */
-import { Vk8sValidationError, type Problem } from "../core/errors";
+import { Vk8sValidationError, type Problem, type ProblemSubject } from "../core/errors";
 
-/** The value, or the refusal's problems and its number (Outputs copy the outcome object, the number stays). */
-export type Checked<T> = { ok: true; value: T } | { ok: false; clusterName: string; problems: Problem[]; refusal: number };
+/** The value, or the refusal's subject, problems and number (Outputs copy the outcome object, the number stays). */
+export type Checked<T> = { ok: true; value: T } | { ok: false; subject: ProblemSubject; problems: Problem[]; refusal: number };
 
 /** The error of each refusal, by its number. */
 const refusals = new Map<number, Vk8sValidationError>();
@@ -19,7 +19,7 @@ export function attempt<T>(f: () => T): Checked<T> {
   try {
     return { ok: true, value: f() };
   } catch (e) {
-    if (e instanceof Vk8sValidationError) return { ok: false, clusterName: e.clusterName, problems: e.problems, refusal: nextRefusal++ };
+    if (e instanceof Vk8sValidationError) return { ok: false, subject: e.subject, problems: e.problems, refusal: nextRefusal++ };
     throw e;
   }
 }
@@ -30,7 +30,7 @@ export function attempt<T>(f: () => T): Checked<T> {
  */
 export function unwrap<T>(checked: Checked<T>): T {
   if (checked.ok) return checked.value;
-  const error = refusals.get(checked.refusal) ?? new Vk8sValidationError(checked.clusterName, checked.problems);
+  const error = refusals.get(checked.refusal) ?? new Vk8sValidationError(checked.subject, checked.problems);
   refusals.set(checked.refusal, error);
   throw error;
 }

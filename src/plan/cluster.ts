@@ -128,7 +128,7 @@ export function planCluster<A extends ClusterPlanArgs>(name: string, args: A, op
   if (graph.length > 0) {
     // Report the rest too, leaving out what the deferred values in graph fields themselves cause.
     const rest = problemsOf(name, a0).filter((p) => !graph.some((g) => p.path === g.path || p.path.startsWith(`${g.path}.`) || p.path.startsWith(`${g.path}[`)));
-    throw new Vk8sValidationError(args.clusterName ?? name, [...graph, ...rest]);
+    throw new Vk8sValidationError({ kind: "virtual cluster", name: args.clusterName ?? name }, [...graph, ...rest]);
   }
   const imageTag = deferred.some((d) => d.path[0] === "nodes" && d.path[2] === "image")
     ? planOf(name, withoutDeferredImages(a0, deferred), PROBE_KEYS[0]).cluster.matrix.imageTag
@@ -188,7 +188,7 @@ export function livePlan(name: string, plan: ClusterPlan, resolved: ResolvedArgs
   });
   if (changed.length > 0 || live.objects.length !== plan.objects.length) {
     const fields = plan.deferred.map((d) => formatPath(d.path)).join(", ");
-    throw new Vk8sValidationError(resolved.cluster.name, [{
+    throw new Vk8sValidationError({ kind: "virtual cluster", name: resolved.cluster.name }, [{
       path: fields,
       message: `resolved to values that change what was planned when the program ran (${changed.join(", ") || "the objects"})`,
       fix: "pass these fields as plain values, or set kubernetes.version to the version the node image tags give",
@@ -214,7 +214,7 @@ export function resolveOrThrow(name: string, args: ClusterPlanArgs): ResolvedClu
   const password = typeof kubeflow?.password === "string" ? kubeflow.password : DEFERRED_PASSWORD;
   const clusterNameOf = clusterName ?? name;
   const result = validateCluster(clusterNameOf, { ...spec, kubeflow: kubeflow === undefined ? undefined : { ...kubeflow, password } });
-  if (!result.ok) throw new Vk8sValidationError(clusterNameOf, result.problems);
+  if (!result.ok) throw new Vk8sValidationError({ kind: "virtual cluster", name: clusterNameOf }, result.problems);
   const problems = checkClusterArgs(result.cluster, {
     hostAddress,
     apiServerNodePort,
@@ -222,7 +222,7 @@ export function resolveOrThrow(name: string, args: ClusterPlanArgs): ResolvedClu
     hostRender,
     bootstrap: bootstrap === false ? false : bootstrapOptionsOf(args),
   });
-  if (problems.length > 0) throw new Vk8sValidationError(clusterNameOf, problems);
+  if (problems.length > 0) throw new Vk8sValidationError({ kind: "virtual cluster", name: clusterNameOf }, problems);
   return result.cluster;
 }
 
