@@ -16,11 +16,11 @@ const problems: Problem[] = [
 
 describe("Vk8sValidationError", () => {
   test.each<[string, ConstructorParameters<typeof Vk8sValidationError>[0], string]>([
-    ["a cluster name", "team-a", 'invalid virtual cluster "team-a"'],
+    ["a cluster name", { kind: "virtual cluster", name: "team-a" }, 'invalid virtual cluster "team-a"'],
     ["a cluster the renderer refuses", { kind: "virtual cluster", name: "team-a", verb: "cannot render" }, 'cannot render virtual cluster "team-a"'],
     ["a platform", { kind: "vk8s platform" }, "invalid vk8s platform"],
     ["a federated-learning spec", { kind: "federated learning", name: "fl" }, 'invalid federated learning "fl"'],
-    ["a name with a newline, quoted", "a\nb", 'invalid virtual cluster "a\\nb"'],
+    ["a name with a newline, quoted", { kind: "virtual cluster", name: "a\nb" }, 'invalid virtual cluster "a\\nb"'],
   ])("%s: `<header>:` then one line per problem", (_, subject, header) => {
     const e = new Vk8sValidationError(subject, problems);
     expect(e.header).toBe(header);
