@@ -7,8 +7,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { K8sObject } from "../src/render/types";
 
-export { objectResourceName } from "../src/plan/names";
-
 type Body = Record<string, any>;
 type Create = (name: string, body: Body, opts: pulumi.CustomResourceOptions) => pulumi.CustomResource;
 

@@ -12,7 +12,7 @@ import type { K8sObject } from "../src/render/host";
 import { DexPasswordSalt } from "./dexPasswordSalt";
 import { hashDexPassword } from "../src/bootstrap/password";
 import { readInstallHistory, type InstallHistory } from "../src/status/phases";
-import { parseVk8sDocuments } from "../src/manifest";
+import { clusterArgsOfDocuments } from "../src/manifest";
 import { checkDeferredPassword, lateWarnings, livePlan, planCluster, plannedLive, resolveDeferred, type ClusterPlan, type LivePlan, type ResolvedArgs } from "../src/plan/cluster";
 import { attempt, unwrap, type Checked } from "../src/plan/checked";
 import {
@@ -29,7 +29,6 @@ import { clusterHealthOutput, readVNodes } from "./liveState";
 import type { ClusterHealth } from "../src/status/health";
 
 export type { Vk8sClusterArgs, Vk8sNodeArgs, Vk8sPortArgs, Vk8sSshArgs, InputMap } from "./vk8sClusterArgs";
-export { checkDeferredPassword } from "../src/plan/cluster";
 
 /** What `Vk8sCluster` computes before it registers anything (`planCluster` with Pulumi's deferred values). */
 export type PreparedCluster = ClusterPlan<Vk8sClusterArgs>;
@@ -195,23 +194,16 @@ export class Vk8sCluster extends pulumi.ComponentResource {
 
   /**
    * Clusters from the original operator's `kind: Vk8s` documents (both apiVersion
-   * groups), one component per document, named by `metadata.name`. The password of
-   * the document is wrapped as a secret.
+   * groups), one component per document, named by `metadata.name` (`clusterArgsOfDocuments`,
+   * src/manifest.ts). The password of the document is wrapped as a secret here.
    */
   static fromManifest(
     yamlText: string,
     extra: Partial<Omit<Vk8sClusterArgs, keyof ClusterSpecInput>> = {},
     opts?: pulumi.ComponentResourceOptions,
   ): Vk8sCluster[] {
-    return parseVk8sDocuments(yamlText).map((doc) => {
-      const spec = (doc.spec ?? {}) as ClusterSpecInput;
-      const kubeflow = spec.kubeflow ?? ({} as ClusterSpecInput["kubeflow"]);
-      return new Vk8sCluster(doc.name, {
-        ...spec,
-        ...extra,
-        kubeflow: { ...kubeflow, password: pulumi.secret(kubeflow.password) },
-      }, opts);
-    });
+    return clusterArgsOfDocuments(yamlText, extra).map(({ name, args }) =>
+      new Vk8sCluster(name, { ...args, kubeflow: { ...args.kubeflow, password: pulumi.secret(args.kubeflow.password) } }, opts));
   }
 }
 

@@ -5,6 +5,7 @@
 import { quote, splitFix, Vk8sValidationError } from "./core/errors";
 import { isAlias, isNode, LineCounter, parseAllDocuments, visit, type Document, type YAMLError } from "yaml";
 import { validateCluster, type ValidateOptions, type ValidationResult } from "./cluster/validate";
+import type { ClusterSpecInput } from "./cluster/schema";
 
 /** apiVersions accepted for `kind: Vk8s`: the two groups of the original operator, and ours. */
 export const VK8S_API_VERSIONS = ["vk8s.skt.co.kr/v1alpha1", "vk8s.sktelecom.com/v1alpha1", "vk8s.dev/v1alpha1"] as const;
@@ -177,4 +178,29 @@ export function parseVk8sDocuments(text: string, source = "<input>"): Vk8sDocume
 /** Parses and validates every cluster of a manifest text (throws `Vk8sValidationError` on bad YAML). */
 export function validateManifest(text: string, source?: string, options?: ValidateOptions): { document: Vk8sDocument; result: ValidationResult }[] {
   return parseVk8sDocuments(text, source).map((document) => ({ document, result: validateCluster(document.name, document.spec, options) }));
+}
+
+/** One cluster's arguments from a `kind: Vk8s` document (`clusterArgsOfDocuments`). */
+export interface DocumentClusterArgs<E extends object> {
+  /** The document's `metadata.name`: the component's name. */
+  name: string;
+  /**
+   * The document's spec, then `extra`. `kubeflow.password` is the document's plain password:
+   * the caller must wrap it as a secret before it is used (`Vk8sCluster.fromManifest` does).
+   */
+  args: ClusterSpecInput & E;
+}
+
+/**
+ * The arguments of one cluster per `kind: Vk8s` document of `yamlText` (both API groups of the
+ * original operator, and ours), in document order: the spec as written, then `extra` (arguments
+ * that are not part of a spec, e.g. `bootstrap`). Not validated here: the component's one
+ * validation does that. Throws what `parseVk8sDocuments` throws.
+ */
+export function clusterArgsOfDocuments<E extends object>(yamlText: string, extra: E): DocumentClusterArgs<E>[] {
+  return parseVk8sDocuments(yamlText).map((doc) => {
+    const spec = (doc.spec ?? {}) as ClusterSpecInput;
+    const kubeflow = spec.kubeflow ?? ({} as ClusterSpecInput["kubeflow"]);
+    return { name: doc.name, args: { ...spec, ...extra, kubeflow } };
+  });
 }

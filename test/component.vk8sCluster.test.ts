@@ -7,7 +7,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as fs from "fs";
 import * as path from "path";
 import { record, valueOf, isSecret, type Registered } from "./helpers/pulumiMocks";
-import { Vk8sCluster, checkDeferredPassword, type Vk8sClusterArgs } from "../components/vk8sCluster";
+import { Vk8sCluster, type Vk8sClusterArgs } from "../components/vk8sCluster";
+import { checkDeferredPassword } from "../src/plan/cluster";
 import { Vk8sValidationError } from "../src/core/errors";
 
 // Each record() waits for the mocked SDK; on a shared, loaded machine one takes seconds.

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { parseVk8sDocuments, validateManifest } from "../src/manifest";
+import { clusterArgsOfDocuments, parseVk8sDocuments, validateManifest } from "../src/manifest";
 import { Vk8sValidationError } from "../src/core/errors";
 
 const read = (name: string) => fs.readFileSync(path.join(__dirname, "fixtures/samples", name), "utf8");
@@ -71,4 +71,22 @@ test("validateManifest validates every cluster of a file", () => {
     ["tenant-a", "1.3", [0]],
     ["tenant-b", "1.4", [1, 2]],
   ]);
+});
+
+describe("clusterArgsOfDocuments", () => {
+  test("one cluster per document, named by metadata.name: the spec, then extra; the password left plain for the caller to wrap", () => {
+    const text = [
+      "apiVersion: vk8s.skt.co.kr/v1alpha1\nkind: Vk8s\nmetadata: { name: a }\nspec:\n  ports: []\n  kubeflow: { version: v1.3.0, password: Sentinel-Pw-1 }\n",
+      "apiVersion: vk8s.sktelecom.com/v1alpha1\nkind: Vk8s\nmetadata: { name: b }\nspec: { ports: [] }\n",
+    ].join("---\n");
+    const out = clusterArgsOfDocuments(text, { bootstrap: false as const });
+    expect(out).toEqual([
+      { name: "a", args: { ports: [], kubeflow: { version: "v1.3.0", password: "Sentinel-Pw-1" }, bootstrap: false } },
+      { name: "b", args: { ports: [], kubeflow: {}, bootstrap: false } },
+    ]);
+  });
+
+  test("a document that is not kind: Vk8s throws what parseVk8sDocuments throws", () => {
+    expect(() => clusterArgsOfDocuments("apiVersion: v1\nkind: Pod\nmetadata: { name: a }\n", {})).toThrow(Vk8sValidationError);
+  });
 });
