@@ -97,7 +97,12 @@ export class Vk8sPlatform extends pulumi.ComponentResource {
   }
 }
 
-/** The arguments of a user's `Vk8sCluster`, its password wrapped as a secret. */
+/**
+ * The arguments of a user's `Vk8sCluster`. A password given as an Output is marked secret
+ * here; a plain string stays plain so that it is validated before anything is registered
+ * (`Vk8sCluster` wraps every password as a secret itself, so neither form reaches state in
+ * plain text).
+ */
 function clusterArgsOf(tenant: TenantPlan, user: Vk8sPlatformUser, args: Vk8sPlatformArgs): Vk8sClusterArgs {
   const password = typeof user.kubeflowPassword === "string" ? user.kubeflowPassword : pulumi.secret(user.kubeflowPassword);
   return tenantClusterArgs(tenant, user, args, password);

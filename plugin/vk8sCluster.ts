@@ -97,7 +97,7 @@ export function libraryArgs(args: Vk8sClusterArgs): LibraryArgs {
 export class Vk8sCluster extends pulumi.ComponentResource {
   /** The user's Kubeflow URL, e.g. `http://10.1.2.3:30000`. */
   public readonly kubeflowUrl: pulumi.Output<string>;
-  /** The access pod's SSH endpoint, `host:port`. */
+  /** The access pod's SSH endpoint, `ssh://vk8s@<hostAddress>:<SSH NodePort>` (the jump host to every vNode). */
   public readonly sshEndpoint: pulumi.Output<string>;
   /** The inner API server's address. */
   public readonly apiServerEndpoint: pulumi.Output<string>;
