@@ -3,6 +3,8 @@
  * and every problem of every user reported at once with exact messages.
  */
 import { planPlatform, PLAN_PASSWORD_PLACEHOLDER, type TenantPlan } from "../src/platform/plan";
+import { storageRequestsHard } from "../src/platform/quota";
+import { HOST_RENDER_DEFAULTS } from "../src/cluster/defaults";
 import { formatProblem, Vk8sValidationError } from "../src/core/errors";
 import type { TenantInput } from "../src/platform/types";
 import { SETTINGS, userA, userB } from "./platform.fixtures";
@@ -61,16 +63,29 @@ describe("quota fitting", () => {
     expect(problemsOf([user])).toEqual(expected);
   });
 
-  test("ResourceQuota and LimitRange are sized from the quota", () => {
+  test("ResourceQuota and LimitRange are sized from the quota (storage: the user's plus each vNode's node-state claim)", () => {
     const [, b] = planPlatform([userA(), userB()], SETTINGS).tenants;
+    // user-b has 2 vNodes, each with a node-state claim of HOST_RENDER_DEFAULTS.nodeStorageSize (50Gi): 200Gi + 2 x 50Gi.
+    expect(b.cluster.nodes).toHaveLength(2);
+    expect(HOST_RENDER_DEFAULTS.nodeStorageSize).toBe("50Gi");
     expect(object(b, "ResourceQuota", "user-b-quota").spec.hard).toEqual({
-      "requests.cpu": "16", "requests.memory": "64Gi", "requests.nvidia.com/gpu": "1", "requests.storage": "200Gi",
+      "requests.cpu": "16", "requests.memory": "64Gi", "requests.nvidia.com/gpu": "1", "requests.storage": "300Gi",
       "services.loadbalancers": "0", "services.nodeports": "3",
     });
     expect(object(b, "LimitRange", "user-b-limits").spec.limits).toEqual([
       { type: "Container", max: { cpu: "16", memory: "64Gi" }, default: { cpu: "16", memory: "64Gi" }, defaultRequest: { cpu: "100m", memory: "128Mi" } },
       { type: "PersistentVolumeClaim", max: { storage: "200Gi" } },
     ]);
+  });
+
+  test("a node-state claim larger than the user's storage quota raises the LimitRange's claim max to it, never the user's share", () => {
+    const quota = { cpu: "4", memory: "8Gi", gpus: 0, storage: "20Gi" };
+    expect(storageRequestsHard(quota, { size: "50Gi", count: 1 })).toBe("70Gi");
+    expect(storageRequestsHard(quota, { size: "512Mi", count: 3 })).toBe("22016Mi");
+    expect(storageRequestsHard(quota, undefined)).toBe("20Gi");
+    const [a] = planPlatform([userA({ quota: { cpu: "16", memory: "64Gi", storage: "20Gi" }, storage: { size: "10Gi" } })], SETTINGS).tenants;
+    expect(object(a, "ResourceQuota", "user-a-quota").spec.hard["requests.storage"]).toBe(`${20 + 50 * a.cluster.nodes.length}Gi`);
+    expect(object(a, "LimitRange", "user-a-limits").spec.limits[1]).toEqual({ type: "PersistentVolumeClaim", max: { storage: "50Gi" } });
   });
 
   test("quota fields default from settings.defaults.quota; a missing one is a problem", () => {

@@ -11,6 +11,7 @@ import { validateCluster } from "../cluster/validate";
 import { checkHostRenderOptions } from "../render/host";
 import { clusterObjectLabels } from "../render/labels";
 import type { HostRenderOptions, K8sObject } from "../render/types";
+import { nodeStorageClaim } from "../render/vnode";
 import { userPath } from "./errors";
 import { Vk8sValidationError } from "../core/errors";
 import { renderNetworkPolicies } from "./network";
@@ -187,9 +188,12 @@ function planTenant(
   const sshNodePort = nodePorts.ports.ssh;
   const apiServerNodePort = user.nodePorts?.apiServer === false ? undefined : nodePorts.ports.apiserver;
   const labels = { ...clusterObjectLabels(cluster), [TENANT_LABEL]: cluster.name };
+  // The vNodes' node-state claims (the default render options: a claim per vNode) are counted on top of the user's storage.
+  const nodeClaim = nodeStorageClaim({});
+  const nodeClaims = nodeClaim ? { size: nodeClaim.size, count: cluster.nodes.length } : undefined;
   const tenantObjects = [
-    renderResourceQuota(cluster, quota.quota, cluster.ports.length + 1 + (apiServerNodePort === undefined ? 0 : 1), labels),
-    renderLimitRange(cluster, quota.quota, settings.defaultRequest, labels),
+    renderResourceQuota(cluster, quota.quota, cluster.ports.length + 1 + (apiServerNodePort === undefined ? 0 : 1), labels, nodeClaims),
+    renderLimitRange(cluster, quota.quota, settings.defaultRequest, labels, nodeClaims),
     ...renderNetworkPolicies(cluster, {
       apiServerExposed: apiServerNodePort !== undefined,
       dns: settings.dns,

@@ -141,8 +141,32 @@ export function checkQuotaFit(path: string, user: string, cluster: ResolvedClust
   return problems;
 }
 
-/** `ResourceQuota <name>-quota`: requests, GPUs, storage, and exactly `nodePorts` NodePort Services. */
-export function renderResourceQuota(cluster: ResolvedCluster, quota: ResolvedQuota, nodePorts: number, labels: Record<string, string>): K8sObject {
+/**
+ * The claims vk8s itself makes in a tenant's namespace: each vNode's node-state claim
+ * (`hostRender.nodeStorage`, one per vNode StatefulSet, src/render/vnode.ts). The quota's
+ * `storage` is the user's; these are added on top, so the quota never refuses a vNode its
+ * node state. `undefined` when the node state is an emptyDir.
+ */
+export interface NodeStateClaims {
+  /** Size of one claim, a Kubernetes quantity, e.g. `50Gi`. */
+  size: string;
+  /** How many (one per vNode). */
+  count: number;
+}
+
+/** `quota.storage` plus every node-state claim, as the ResourceQuota's `requests.storage`. */
+export function storageRequestsHard(quota: ResolvedQuota, nodeClaims: NodeStateClaims | undefined): string {
+  if (!nodeClaims) return quota.storage;
+  const user = parse(quota.storage) as Quantity;
+  const claim = parse(nodeClaims.size) as Quantity;
+  return formatQuantity(user.nanos + claim.nanos * BigInt(nodeClaims.count), true);
+}
+
+/**
+ * `ResourceQuota <name>-quota`: requests, GPUs, storage (the user's `quota.storage` plus the
+ * vNodes' node-state claims), and exactly `nodePorts` NodePort Services.
+ */
+export function renderResourceQuota(cluster: ResolvedCluster, quota: ResolvedQuota, nodePorts: number, labels: Record<string, string>, nodeClaims?: NodeStateClaims): K8sObject {
   return {
     apiVersion: "v1",
     kind: "ResourceQuota",
@@ -152,7 +176,7 @@ export function renderResourceQuota(cluster: ResolvedCluster, quota: ResolvedQuo
         "requests.cpu": quota.cpu,
         "requests.memory": quota.memory,
         [`requests.${GPU_RESOURCE}`]: String(quota.gpus),
-        "requests.storage": quota.storage,
+        "requests.storage": storageRequestsHard(quota, nodeClaims),
         "services.loadbalancers": "0",
         "services.nodeports": String(nodePorts),
       },
@@ -160,9 +184,15 @@ export function renderResourceQuota(cluster: ResolvedCluster, quota: ResolvedQuo
   };
 }
 
-/** `LimitRange <name>-limits`: one container at most the quota, `defaultRequest` for those without requests. */
-export function renderLimitRange(cluster: ResolvedCluster, quota: ResolvedQuota, defaults: DefaultRequest, labels: Record<string, string>): K8sObject {
+/**
+ * `LimitRange <name>-limits`: one container at most the quota, `defaultRequest` for those
+ * without requests; one claim at most the larger of `quota.storage` and a node-state claim.
+ */
+export function renderLimitRange(cluster: ResolvedCluster, quota: ResolvedQuota, defaults: DefaultRequest, labels: Record<string, string>, nodeClaims?: NodeStateClaims): K8sObject {
   const max = { cpu: quota.cpu, memory: quota.memory };
+  const userClaim = parse(quota.storage) as Quantity;
+  const nodeClaim = nodeClaims ? parse(nodeClaims.size) : undefined;
+  const claimMax = nodeClaim && nodeClaim.compare(userClaim) > 0 ? nodeClaims!.size : quota.storage;
   return {
     apiVersion: "v1",
     kind: "LimitRange",
@@ -170,7 +200,7 @@ export function renderLimitRange(cluster: ResolvedCluster, quota: ResolvedQuota,
     spec: {
       limits: [
         { type: "Container", max, default: max, defaultRequest: { cpu: defaults.cpu, memory: defaults.memory } },
-        { type: "PersistentVolumeClaim", max: { storage: quota.storage } },
+        { type: "PersistentVolumeClaim", max: { storage: claimMax } },
       ],
     },
   };
