@@ -144,3 +144,18 @@ export const MAX_EMAIL_LENGTH = 254;
 export function isPlainEmail(value: string): boolean {
   return value.length <= MAX_EMAIL_LENGTH && EMAIL.test(value);
 }
+
+/** One segment of an absolute directory: plain characters only. */
+const PATH_SEGMENT = /^[A-Za-z0-9._-]+$/;
+
+/**
+ * Whether `value` is an absolute directory path vk8s may put into a volume mount, a
+ * provisioner's config or a shell line: `/` then segments of `[A-Za-z0-9._-]` joined by
+ * single `/`, none of them `.` or `..`, no trailing `/` (so `/` alone is refused). The one
+ * rule of `options.localPathDir`, `settings.storageMountPath` and `options.userStorage.mountPath`.
+ */
+export function isAbsoluteDirectory(value: string): boolean {
+  if (!value.startsWith("/")) return false;
+  const segments = value.slice(1).split("/");
+  return segments.every((s) => PATH_SEGMENT.test(s) && s !== "." && s !== "..");
+}

@@ -13,6 +13,7 @@ import type { HostRenderOptions } from "../render/types";
 import { parseIpv4Cidr } from "../core/cidr";
 import { quote, type Problem } from "../core/errors";
 import { isDns1123Subdomain } from "../core/names";
+import { isPort, PORT_RANGE_TEXT } from "../core/ports";
 import type { ResolvedCluster } from "../cluster/resolved";
 import { checkLabels } from "../cluster/rules/labels";
 import { checkText } from "../cluster/rules/text";
@@ -142,8 +143,8 @@ function checkSsh(cluster: ResolvedCluster, ssh: ClusterArgsInput["ssh"]): Probl
       const { host, port } = (endpoint ?? {}) as { host?: unknown; port?: unknown };
       const hostError = typeof host === "string" ? hostAddressError(host) : "is missing or not a string";
       if (hostError) problems.push({ path: `${path}.host`, message: hostError, fix: "give the vNode's SSH address, e.g. 10.0.0.5" });
-      if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535) {
-        problems.push({ path: `${path}.port`, message: `${quote(port)} is not a port number`, fix: "use 1-65535" });
+      if (!isPort(port)) {
+        problems.push({ path: `${path}.port`, message: `${quote(port)} is not a port number`, fix: `use ${PORT_RANGE_TEXT}` });
       }
     }
   }
