@@ -10,7 +10,7 @@ import { checkBootstrapOptions } from "../bootstrap/options";
 import type { BootstrapOptionsInput } from "../bootstrap/types";
 import { checkHostRenderOptions } from "../render/host";
 import type { HostRenderOptions } from "../render/types";
-import { parseIpv4Cidr } from "../core/cidr";
+import { isIpv4Address } from "../core/cidr";
 import { quote, type Problem } from "../core/errors";
 import { isDns1123Subdomain } from "../core/names";
 import { isPort, PORT_RANGE_TEXT } from "../core/ports";
@@ -46,7 +46,7 @@ const PUBLIC_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-e
 
 /** An IPv4 address or a lower-case DNS name (what kubeadm takes as a certificate SAN and URLs name). */
 export function hostAddressError(value: string): string | undefined {
-  if (parseIpv4Cidr(`${value}/32`) || isDns1123Subdomain(value)) return undefined;
+  if (isIpv4Address(value) || isDns1123Subdomain(value)) return undefined;
   return `${quote(value)} is not an IPv4 address or DNS name`;
 }
 
