@@ -16,6 +16,7 @@ import { renderClusterTree } from "../src/gitops/clusterTree";
 import { formatProblems, quote, Vk8sValidationError, type Problem } from "../src/core/errors";
 import type { ResolvedCluster } from "../src/cluster/resolved";
 import { validateCluster } from "../src/cluster/validate";
+import { isDns1123Label } from "../src/core/names";
 import { kubeflowSizeWarnings } from "../src/cluster/rules/kubeflowSize";
 import { parsePlatformFile } from "../src/platform/file";
 import { renderPlatformFiles } from "../src/platform/files";
@@ -208,7 +209,7 @@ function loadClusters(files: string[], hostCidrs: string[], io: CliIo): { cluste
         seen.set(document.name, { file, line: document.line });
       }
       // A name that is not a plain short label is quoted and shortened (a 5 MB name must not repeat per line).
-      const label = /^[a-z0-9-]{1,63}$/.test(document.name) ? document.name : quote(document.name);
+      const label = isDns1123Label(document.name) ? document.name : quote(document.name);
       printProblems(io, problems, `${file}: ${label}: `);
       if (problems.length > 0) code = Math.max(code, EXIT.invalid);
       else if (result.ok) clusters.push({ file, document, cluster: result.cluster });

@@ -5,6 +5,7 @@
  * object after it depending on it.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { SKIP_AWAIT_ANNOTATION } from "../src/core/labels";
 import type { K8sObject } from "../src/render/types";
 import { objectKey, objectResourceName } from "../src/plan/names";
 import { createK8sResource } from "./k8sResources";
@@ -38,7 +39,7 @@ export function registerObjects(prefix: string, objects: K8sObject[], options: R
       ? pulumi.all([body.metadata as pulumi.Input<K8sObject["metadata"]>, released]).apply(([m, name]) => ({
         ...m,
         ...(name === undefined ? {} : { name }),
-        ...(skipAwait ? { annotations: { ...m.annotations, "pulumi.com/skipAwait": "true" } } : {}),
+        ...(skipAwait ? { annotations: { ...m.annotations, [SKIP_AWAIT_ANNOTATION]: "true" } } : {}),
       }))
       : body.metadata;
     const res = createK8sResource(objectResourceName(prefix, obj), { ...body, metadata } as unknown as K8sObject, {

@@ -28,15 +28,28 @@ import { VK8S_IMAGE_TAG } from "../src/matrix/table";
 import { GPU_LIST_FILE } from "../src/render/gpu";
 import { vNodeLabels } from "../src/render/labels";
 import { FL_DEFAULTS } from "../src/fl/spec";
+import { BOOTSTRAP_DEFAULTS } from "../src/cluster/defaults";
+import { MIN_PASSWORD_LENGTH } from "../src/cluster/rules/kubeflow";
+import { BCRYPT_HASH_PATTERN, isAbsoluteDirectory, isBcryptHash } from "../src/core/names";
+import { NODE_PORT_RANGE_TEXT } from "../src/core/ports";
+import { BUSYBOX_IMAGE } from "../src/matrix/table";
+import { HOST_PREPARATION_DEFAULTS } from "../src/platform/hostPreparation";
+import { checkPlatformSettings } from "../src/platform/settings";
+import { INGRESS_GATEWAY_PORTS } from "../src/bootstrap/steps/expose";
+import { renderAccessDeployment } from "../src/render/access";
+import { VNODE_CONFIG_DIR } from "../src/render/gpu";
+import { KINK_INIT, renderVNodeStatefulSet, VNODE_BOOT_DIR, VNODE_SSH_DIR } from "../src/render/vnode";
 import { ALL_FIXTURES, SAMPLE_1_3 } from "./fixtures/bootstrapClusters";
 
 const REPO = path.resolve(__dirname, "..");
-const SCANNED = ["src", "components", "bin", "plugin", "policy"];
+const SCANNED = ["src", "components", "bin", "plugin", "policy", "examples"];
 
 interface Fact {
   name: string;
   /** Files (repository paths) where the literal may stand: its one definition. */
   home: string[];
+  /** Only files under these folders are scanned for it (a fact whose literal is common elsewhere). @default every scanned file */
+  within?: string[];
   /** Whether one literal (a number's text, a string, a template piece, a regex source, a shell line) is this fact. */
   matches: (literal: string, kind: "number" | "text" | "regex" | "shell") => boolean;
 }
@@ -67,12 +80,34 @@ export const FACTS: Fact[] = [
   { name: "reserved vNode labels", home: ["src/core/labels.ts"], matches: (lit, kind) => kind === "text" && ["sidecar.istio.io/inject", "<statefulset name>", "<cluster name>"].includes(lit) },
   {
     name: "install phase",
-    home: ["src/bootstrap/types.ts", "src/bootstrap/programs/wait-master.sh", "src/bootstrap/programs/kubeadm-init.sh", "src/bootstrap/programs/kubeflow.sh"],
-    matches: contains(/Waiting: creating node|Installing: configuring master node|Installing: installing kubeflow/),
+    home: ["src/bootstrap/types.ts", "src/bootstrap/programs/wait-master.sh", "src/bootstrap/programs/kubeadm-init.sh", "src/bootstrap/programs/kubeflow.sh", "src/bootstrap/programs/status.sh"],
+    // "Running" alone is also a pod phase: as the fourth install phase it is the exact text or a shell `phase 'Running'`.
+    matches: (lit, kind) =>
+      contains(/Waiting: creating node|Installing: configuring master node|Installing: installing kubeflow/)(lit, kind) ||
+      (kind === "text" && lit === "Running") || (kind === "shell" && /\bphase 'Running'/.test(lit)),
   },
   { name: "upstream default login", home: ["src/cluster/rules/kubeflow.ts", "policy/workloads.ts"], matches: contains(/user@example\.com|(^|\D)12341234(\D|$)/) },
   { name: "user storage mount path", home: ["src/cluster/defaults.ts"], matches: contains(/\/mnt\/vk8s-storage/) },
   { name: "vNode work directory", home: ["src/bootstrap/shell.ts", "src/bootstrap/programs/lib.sh"], matches: contains(/\/var\/lib\/vk8s(\W|$)/) },
+  { name: "busybox image tag", home: ["src/matrix/table.ts"], matches: contains(/busybox:/) },
+  { name: "vNode config directory /etc/vk8s", home: ["src/render/gpu.ts", "src/bootstrap/programs/lib.sh", "policy/workloads.ts"], matches: contains(/\/etc\/vk8s(\W|$)/) },
+  { name: "skipAwait annotation", home: ["src/core/labels.ts"], matches: contains(/pulumi\.com\/skipAwait/) },
+  { name: "port number range 1-65535", home: ["src/core/ports.ts"], matches: either(isNumber(65535), contains(/(^|\D)65535(\D|$)/)) },
+  { name: "absolute directory rule", home: [], matches: (lit, kind) => kind === "regex" && lit.startsWith("/^\\/") && lit.includes("A-Za-z0-9._") },
+  {
+    name: "bcrypt hash shape",
+    home: ["src/core/names.ts", "src/bootstrap/programs/dex-login.sh", "policy/rules.ts"],
+    matches: contains(/2\[aby\].*\{53\}/),
+  },
+  { name: "minimum password length in words", home: [], matches: contains(/(^|\D)8 characters/) },
+  { name: "DNS-1123 label written by hand", home: [], matches: (lit, kind) => kind === "regex" && lit.includes("[a-z0-9-]{1,63}") },
+  { name: "IPv4 address checked as a /32 block", home: [], matches: (lit, kind) => kind === "text" && lit === "/32" },
+  {
+    name: "istio-ingressgateway port of an exposure",
+    home: ["src/bootstrap/steps/expose.ts"],
+    within: ["src/bootstrap/steps/", "src/bootstrap/programs/"],
+    matches: either(isNumber(80), isNumber(443), (lit, kind) => kind !== "number" && /(^|[^\w.-])(80|443)([^\w.-]|$)/.test(lit)),
+  },
   { name: "API server service URL", home: ["src/core/naming.ts"], matches: contains(/-apiserver\.$|\.svc:$/) },
 ];
 
@@ -127,7 +162,7 @@ export function scanFacts(root: string, facts: Fact[] = FACTS): Finding[] {
     const text = fs.readFileSync(path.join(root, file), "utf8");
     for (const { literal, kind, line } of literals(file, text)) {
       for (const fact of facts) {
-        if (fact.home.includes(file) || !fact.matches(literal, kind)) continue;
+        if (fact.home.includes(file) || (fact.within && !fact.within.some((w) => file.startsWith(w))) || !fact.matches(literal, kind)) continue;
         if (!findings.some((f) => f.file === file && f.line === line && f.fact === fact.name)) findings.push({ file, line, fact: fact.name, literal: literal.slice(0, 120) });
       }
     }
@@ -163,7 +198,7 @@ describe("every fact once: the scan", () => {
     let copy: string;
     beforeAll(() => {
       copy = fs.mkdtempSync(path.join(os.tmpdir(), "vk8s-facts-"));
-      for (const dir of ["src/core", "src/render", "src/bootstrap/programs", "components"]) fs.mkdirSync(path.join(copy, dir), { recursive: true });
+      for (const dir of ["src/core", "src/render", "src/bootstrap/programs", "src/bootstrap/steps", "components"]) fs.mkdirSync(path.join(copy, dir), { recursive: true });
       fs.copyFileSync(path.join(REPO, "src/core/ports.ts"), path.join(copy, "src/core/ports.ts"));
       fs.copyFileSync(path.join(REPO, "src/core/names.ts"), path.join(copy, "src/core/names.ts"));
       fs.writeFileSync(path.join(copy, "src/render/stray.ts"), [
@@ -175,8 +210,20 @@ describe("every fact once: the scan", () => {
         "export const EMAIL = /^[A-Za-z0-9._%+-]+@example\\.com$/;",
         "export const KUSTOMIZE = \"3.2.0\";",
         "export const ACCESS = \"ghcr.io/vk8s/access:0.1.0\";",
+        "export const BUSYBOX = \"docker.io/library/busybox:1.36\";",
+        "export const SKIP = { \"pulumi.com/skipAwait\": \"true\" };",
+        "export const MAX_PORT = 65535;",
+        "export const DIR = /^\\/[A-Za-z0-9._/-]*$/;",
+        "export const HASH = /^\\$2[aby]\\$\\d{2}\\$[./A-Za-z0-9]{53}$/;",
+        "export const FIX = \"use at least 8 characters\";",
+        "export const NAME = /^[a-z0-9-]{1,63}$/;",
+        "export const HOST = `${\"10.0.0.1\"}/32`;",
+        "export const PHASE = \"Running\";",
+        "export const BOOT = \"/etc/vk8s/boot\";",
+        "export const WEB = 443; // outside src/bootstrap: not the gateway's port",
         "",
       ].join("\n"));
+      fs.writeFileSync(path.join(copy, "src/bootstrap/steps/stray.ts"), "export const HTTPS = 443;\n");
       fs.writeFileSync(path.join(copy, "components/stray.ts"), 'export const PHASE = "Installing: installing kubeflow";\n');
       fs.writeFileSync(path.join(copy, "src/bootstrap/programs/stray.sh"), "# /etc/vk8s/gpus in a comment\ncat /etc/vk8s/gpus\n");
     });
@@ -187,6 +234,8 @@ describe("every fact once: the scan", () => {
       expect(found).toEqual([
         "components/stray.ts:1 install phase",
         "src/bootstrap/programs/stray.sh:2 GPU allocation file",
+        "src/bootstrap/programs/stray.sh:2 vNode config directory /etc/vk8s",
+        "src/bootstrap/steps/stray.ts:1 istio-ingressgateway port of an exposure",
         "src/render/stray.ts:2 API server port 6443",
         "src/render/stray.ts:3 NodePort range",
         "src/render/stray.ts:4 DNS-1123 regex",
@@ -194,6 +243,16 @@ describe("every fact once: the scan", () => {
         "src/render/stray.ts:6 email regex",
         "src/render/stray.ts:7 kustomize 3.2.0 (amd64-only release)",
         "src/render/stray.ts:8 tag of a vk8s image",
+        "src/render/stray.ts:9 busybox image tag",
+        "src/render/stray.ts:10 skipAwait annotation",
+        "src/render/stray.ts:11 port number range 1-65535",
+        "src/render/stray.ts:12 absolute directory rule",
+        "src/render/stray.ts:13 bcrypt hash shape",
+        "src/render/stray.ts:14 minimum password length in words",
+        "src/render/stray.ts:15 DNS-1123 label written by hand",
+        "src/render/stray.ts:16 IPv4 address checked as a /32 block",
+        "src/render/stray.ts:17 install phase",
+        "src/render/stray.ts:18 vNode config directory /etc/vk8s",
       ]);
     });
   });
@@ -248,6 +307,63 @@ describe("every fact once: derivations from the one home", () => {
     expect(Object.keys(vNodeLabels(cluster, node)).sort()).toEqual(Object.keys(RESERVED_LABELS).sort());
   });
 
+  /** Non-comment lines of a repository file. */
+  const codeLines = (file: string) => fs.readFileSync(path.join(REPO, file), "utf8").split("\n").filter((l) => !/^\s*#/.test(l));
+
+  test("images/kink/start reads the allocation file at GPU_LIST_FILE, and its other /etc/vk8s paths are the image's own", () => {
+    const paths = codeLines("images/kink/start").flatMap((l) => [...l.matchAll(/\/etc\/vk8s\/[\w.-]+/g)].map((m) => m[0]));
+    expect([...new Set(paths)].sort()).toEqual([GPU_LIST_FILE, `${VNODE_CONFIG_DIR}/service`].sort());
+    expect(codeLines("images/kink/start")).toContain(`if [ -s ${GPU_LIST_FILE} ]; then`);
+  });
+
+  test("the local environment's kube-apiserver uses NODE_PORT_RANGE (test/localenv/lib/controlplane.sh)", () => {
+    const flags = codeLines("test/localenv/lib/controlplane.sh").filter((l) => l.includes("--service-node-port-range"));
+    expect(flags.map((l) => l.trim())).toEqual([`--service-node-port-range=${NODE_PORT_RANGE_TEXT} \\`]);
+  });
+
+  test("the /etc/vk8s paths of vNodes and the access pod derive from VNODE_CONFIG_DIR", () => {
+    expect([VNODE_BOOT_DIR, VNODE_SSH_DIR, KINK_INIT, GPU_LIST_FILE]).toEqual(["boot", "ssh", "start", "gpus"].map((n) => `${VNODE_CONFIG_DIR}/${n}`));
+    const mounts = (o: { spec?: unknown }) => JSON.stringify(o).match(/"name":"ssh","mountPath":"[^"]*"/g) ?? [];
+    const vNodeMounts = mounts(renderVNodeStatefulSet(SAMPLE_1_3, SAMPLE_1_3.master));
+    expect(vNodeMounts).toEqual([`"name":"ssh","mountPath":"${VNODE_SSH_DIR}"`]);
+    expect(mounts(renderAccessDeployment(SAMPLE_1_3)).length).toBeGreaterThan(0);
+    expect(new Set(mounts(renderAccessDeployment(SAMPLE_1_3)))).toEqual(new Set(vNodeMounts));
+  });
+
+  test("the busybox helpers of the bootstrap and of the host preparation are BUSYBOX_IMAGE", () => {
+    expect([BOOTSTRAP_DEFAULTS.localPathHelperImage, HOST_PREPARATION_DEFAULTS.image]).toEqual([BUSYBOX_IMAGE, BUSYBOX_IMAGE]);
+    expect(BUSYBOX_IMAGE).toMatch(/^docker\.io\/library\/busybox:\d+\.\d+$/);
+  });
+
+  test("the bcrypt shape's copies in programs/dex-login.sh and policy/rules.ts are BCRYPT_HASH_PATTERN", () => {
+    expect(programText("dex-login.sh").split("\n").filter((l) => l.includes("grep -Eq"))).toEqual([
+      `printf '%s\\n' "$hash" | grep -Eq '^${BCRYPT_HASH_PATTERN}$' \\`,
+    ]);
+    expect(codeLines("policy/rules.ts").filter((l) => l.startsWith("const BCRYPT ="))).toEqual([`const BCRYPT = new RegExp(${JSON.stringify(BCRYPT_HASH_PATTERN)}, "g");`]);
+    const hash = `$2b$10$${"a".repeat(53)}`;
+    expect([isBcryptHash(hash), isBcryptHash(`${hash}a`), isBcryptHash(hash.replace("$2b", "$2x")), isBcryptHash(`x${hash}`)]).toEqual([true, false, false, false]);
+    expect(checkBootstrapOptions({ dexPasswordHash: hash }).problems).toEqual([]);
+    expect(checkBootstrapOptions({ dexPasswordHash: "$2b$10$short" }).problems).toEqual([
+      "options.dexPasswordHash: is not a bcrypt hash (pass the result of hashDexPassword, never the password)",
+    ]);
+  });
+
+  test("the password rules' fix text states MIN_PASSWORD_LENGTH", () => {
+    const fixes = (password: string) => (validateCluster("c", { kubeflow: { email: "a@example.com", password } }).problems as { path: string; fix?: string }[])
+      .filter((p) => p.path === "kubeflow.password").map((p) => p.fix);
+    expect(fixes("12341234")).toEqual([`choose your own password of at least ${MIN_PASSWORD_LENGTH} characters`]);
+    expect(fixes("short")).toEqual([`choose a password of at least ${MIN_PASSWORD_LENGTH} characters`]);
+  });
+
+  test.each(["http-nodeport", "tls"] as const)("%s: expose.sh and status.sh get istio-ingressgateway's port from INGRESS_GATEWAY_PORTS", (exposure) => {
+    const steps = planBootstrap(SAMPLE_1_3, { exposure });
+    const env = (program: string) => steps.find((s) => s.run.program === program)?.run.env ?? {};
+    const { number, name } = INGRESS_GATEWAY_PORTS[exposure];
+    expect(env("expose.sh")).toMatchObject({ VK8S_SERVICE_PORT: String(number), VK8S_SERVICE_PORT_NAME: name });
+    expect(env("status.sh")).toMatchObject({ VK8S_SERVICE_PORT: String(number) });
+    expect(number).toBe(exposure === "tls" ? 443 : 80);
+  });
+
   test("VK8S_IMAGE_TAG is the package version (scripts/images.sh tags vk8s's images with it)", () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8"));
     expect(VK8S_IMAGE_TAG).toBe(pkg.version);
@@ -288,6 +404,33 @@ describe("one rule where there were two: the inputs on which they differed", () 
     expect(problems).toEqual([
       { path: "users.a.storage.storageClassName", message: '"fast..ssd" is not a storage class name', fix: "name a class of the host cluster, e.g. standard" },
     ]);
+  });
+
+  /*
+   * One isAbsoluteDirectory where three rules differed: options.localPathDir and
+   * settings.storageMountPath (a plain-character regex; the settings also refused . and ..
+   * segments) and options.userStorage.mountPath (only "/" first, not "/" alone, no "..").
+   */
+  const directories: [string, boolean][] = [
+    ["/mnt/vk8s-storage", true],
+    ["/data/models_v1.2", true],
+    ["/mnt/a..b", true], // userStorage refused any "..": now only a ".." segment
+    ["/", false],
+    ["mnt/data", false],
+    ["/mnt/../etc", false], // localPathDir accepted it
+    ["/mnt/./data", false], // localPathDir accepted it
+    ["/mnt//data", false], // localPathDir and the settings accepted it
+    ["/mnt/data/", false], // userStorage accepted it
+    ["/mnt/my data", false], // userStorage accepted it
+    ["/mnt/$(id)", false], // userStorage accepted it
+  ];
+
+  test.each(directories)("directory %s: isAbsoluteDirectory %s, and the three options agree", (dir, ok) => {
+    expect(isAbsoluteDirectory(dir)).toBe(ok);
+    const local = checkBootstrapOptions({ localPathDir: dir }).problems.filter((p) => p.startsWith("options.localPathDir:"));
+    const settings = checkPlatformSettings({ storageMountPath: dir }).filter((p) => p.path === "settings.storageMountPath");
+    const user = checkHostRenderOptions(SAMPLE_1_3, { userStorage: { claimName: "data", mountPath: dir } }).filter((p) => p.path === "options.userStorage.mountPath");
+    expect([local.length, settings.length, user.length]).toEqual(ok ? [0, 0, 0] : [1, 1, 1]);
   });
 
   test("bootstrap image options follow the distribution/reference grammar of src/core/names.ts", () => {

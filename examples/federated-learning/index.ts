@@ -19,12 +19,15 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { Vk8sCluster } from "../../components";
 import { FederatedLearning } from "../../components/federatedLearning";
+import { COMPONENT_DEFAULTS } from "../../src/cluster/defaults";
+import { KUBEFLOW_NODE_PORT } from "../../src/core/ports";
+import { FL_DEFAULTS } from "../../src/fl/spec";
 
 const config = new pulumi.Config();
-const hostAddress = config.get("hostAddress") ?? "127.0.0.1";
-/** NodePorts inside the virtual cluster, forwarded from the same host NodePorts by `ports`. */
-const FLOWER_PORT = 30080;
-const PREDICT_PORT = 30081;
+const hostAddress = config.get("hostAddress") ?? COMPONENT_DEFAULTS.hostAddress;
+/** NodePorts inside the virtual cluster (FederatedLearning's defaults), forwarded from the same host NodePorts by `ports`. */
+const FLOWER_PORT = FL_DEFAULTS.serverNodePort;
+const PREDICT_PORT = FL_DEFAULTS.servingNodePort;
 
 const cluster = new Vk8sCluster("fl-cluster", {
   nodes: [{
@@ -39,7 +42,7 @@ const cluster = new Vk8sCluster("fl-cluster", {
     password: config.requireSecret("kubeflowPassword"),
   },
   ports: [
-    { name: "kubeflow", port: 30000, targetPort: 30000 },
+    { name: "kubeflow", port: KUBEFLOW_NODE_PORT, targetPort: KUBEFLOW_NODE_PORT },
     { name: "flower", port: FLOWER_PORT, targetPort: FLOWER_PORT },
     { name: "predict", port: PREDICT_PORT, targetPort: PREDICT_PORT },
   ],

@@ -27,13 +27,14 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Vk8sCluster } from "../../components";
+import { KUBEFLOW_NODE_PORT } from "../../src/core/ports";
 
 const config = new pulumi.Config();
 
 const resources = config.getObject<{ requests?: Record<string, string>; limits?: Record<string, string> }>("nodeResources")
   ?? { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "4", memory: "8Gi" } };
 const workers = config.getNumber("workers") ?? 0;
-const kubeflowNodePort = config.getNumber("kubeflowNodePort") ?? 30000;
+const kubeflowNodePort = config.getNumber("kubeflowNodePort") ?? KUBEFLOW_NODE_PORT;
 
 const cluster = new Vk8sCluster("quickstart", {
   clusterName: config.get("clusterName"),

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { problemFromLine, Vk8sValidationError } from "../core/errors";
 import { BOOTSTRAP_DEFAULTS } from "../cluster/defaults";
-import { imageReferenceError, imageRepositoryError, isImageTag } from "../core/names";
+import { imageReferenceError, imageRepositoryError, isAbsoluteDirectory, isBcryptHash, isImageTag } from "../core/names";
 import { FLANNEL_IMAGE, LOCAL_PATH_VERSION } from "./sources";
 import { CNIS, type ApplyRetry, type BootstrapOptions, type BootstrapOptionsInput, type ManifestSource } from "./types";
 
@@ -161,7 +161,7 @@ export function checkBootstrapOptions(input: BootstrapOptionsInput = {}): { opti
       problems.push(`options.${field}: ${JSON.stringify(options[field])} is not an image reference (give registry/path:tag, e.g. registry.example.com/rancher/local-path-provisioner:v${LOCAL_PATH_VERSION})`);
     }
   }
-  if (!/^\/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/.test(options.localPathDir)) {
+  if (!isAbsoluteDirectory(options.localPathDir)) {
     problems.push(`options.localPathDir: ${JSON.stringify(options.localPathDir)} is not an absolute directory path (e.g. /opt/local-path-provisioner)`);
   }
   if (options.kubeflowSource.kind !== "upstream" && options.kustomizeSource.kind === "upstream") {
@@ -197,7 +197,7 @@ export function checkBootstrapOptions(input: BootstrapOptionsInput = {}): { opti
       }
     }
   }
-  if (options.dexPasswordHash !== undefined && !/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(options.dexPasswordHash)) {
+  if (options.dexPasswordHash !== undefined && !isBcryptHash(options.dexPasswordHash)) {
     problems.push("options.dexPasswordHash: is not a bcrypt hash (pass the result of hashDexPassword, never the password)");
   }
   return { options, problems };

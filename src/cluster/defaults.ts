@@ -6,7 +6,7 @@
  * which checks they are a complete `BootstrapOptions`). Docs and the CLI quote them from here.
  * This module sits in the cluster layer, so it imports only the matrix table and the core.
  */
-import { ADDON_VERSIONS, VK8S_IMAGE_TAG } from "../matrix/table";
+import { ADDON_VERSIONS, BUSYBOX_IMAGE, VK8S_IMAGE_TAG } from "../matrix/table";
 import type { NodeInput } from "./schema";
 
 /** The node a cluster gets when `nodes` is omitted: one master, modest requests, no GPU. */
@@ -74,7 +74,7 @@ export const BOOTSTRAP_DEFAULTS = {
   defaultStorageClass: "local-path" as const,
   localPathSource: { kind: "upstream" as const },
   localPathProvisionerImage: `docker.io/rancher/local-path-provisioner:v${ADDON_VERSIONS.localPath}`,
-  localPathHelperImage: "docker.io/library/busybox:1.36",
+  localPathHelperImage: BUSYBOX_IMAGE,
   /** Where the inner local-path provisioner keeps volumes: a node-state path (`VNODE_STATE_PATHS`), so user data survives the pod. */
   localPathDir: "/opt/local-path-provisioner",
   apply: APPLY_RETRY_DEFAULTS,

@@ -24,3 +24,9 @@ export const RESERVED_LABELS: Readonly<Record<string, string>> = {
   vnode: "<statefulset name>",
   [ISTIO_INJECT]: "false",
 };
+
+/**
+ * The annotation that makes Pulumi's Kubernetes provider register an object without waiting
+ * for it to become ready (value `"true"`; Pulumi Kubernetes provider docs, "Await logic").
+ */
+export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";

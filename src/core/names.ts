@@ -144,3 +144,33 @@ export const MAX_EMAIL_LENGTH = 254;
 export function isPlainEmail(value: string): boolean {
   return value.length <= MAX_EMAIL_LENGTH && EMAIL.test(value);
 }
+
+/** One segment of an absolute directory: plain characters only. */
+const PATH_SEGMENT = /^[A-Za-z0-9._-]+$/;
+
+/**
+ * Whether `value` is an absolute directory path vk8s may put into a volume mount, a
+ * provisioner's config or a shell line: `/` then segments of `[A-Za-z0-9._-]` joined by
+ * single `/`, none of them `.` or `..`, no trailing `/` (so `/` alone is refused). The one
+ * rule of `options.localPathDir`, `settings.storageMountPath` and `options.userStorage.mountPath`.
+ */
+export function isAbsoluteDirectory(value: string): boolean {
+  if (!value.startsWith("/")) return false;
+  const segments = value.slice(1).split("/");
+  return segments.every((s) => PATH_SEGMENT.test(s) && s !== "." && s !== "..");
+}
+
+/**
+ * A bcrypt hash as dex takes it (`staticPasswords[].hash`, `hashFromEnv`): `$2a$`, `$2b$` or
+ * `$2y$`, a two-digit cost, `$`, then 53 characters of bcrypt's base64 (22 of salt, 31 of
+ * hash). Written in the syntax that JavaScript and POSIX `grep -E` read alike (`[$]`,
+ * `[0-9]`), unanchored: programs/dex-login.sh and policy/rules.ts hold copies of this text,
+ * which test/facts.test.ts keeps equal.
+ */
+export const BCRYPT_HASH_PATTERN = "[$]2[aby][$][0-9]{2}[$][./A-Za-z0-9]{53}";
+const BCRYPT_HASH = new RegExp(`^${BCRYPT_HASH_PATTERN}$`);
+
+/** Whether `value` is exactly one bcrypt hash ({@link BCRYPT_HASH_PATTERN}). */
+export function isBcryptHash(value: string): boolean {
+  return BCRYPT_HASH.test(value);
+}

@@ -31,3 +31,17 @@ export const KUBEFLOW_NODE_PORT = NODE_PORT_RANGE.min;
  * `localAPIEndpoint.bindPort` (6443), also the port of the `<cluster>-apiserver` Service.
  */
 export const API_SERVER_PORT = 6443;
+
+/**
+ * The TCP/UDP port numbers, inclusive: 1-65535 (16-bit; port 0 is reserved and means "any
+ * port" to the socket API, RFC 6335 section 6). Every "is a port" rule of vk8s uses it.
+ */
+export const PORT_RANGE = { min: 1, max: 65535 } as const;
+
+/** `1-65535`: the range as messages write it. */
+export const PORT_RANGE_TEXT = `${PORT_RANGE.min}-${PORT_RANGE.max}`;
+
+/** Whether `port` is a whole number inside {@link PORT_RANGE}. */
+export function isPort(port: unknown): port is number {
+  return typeof port === "number" && Number.isInteger(port) && port >= PORT_RANGE.min && port <= PORT_RANGE.max;
+}

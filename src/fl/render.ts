@@ -9,6 +9,7 @@
  *   Deployment + Service (NodePort) <name>-flower-server
  *   Deployment + Service (NodePort) <name>-model-server, or an InferenceService (kserve)
  */
+import { SKIP_AWAIT_ANNOTATION } from "../core/labels";
 import type { K8sObject } from "../render/types";
 import { FL_MODULES } from "./contract";
 import { flowerServerEnv, modelServerEnv, storageEnv } from "./env";
@@ -93,7 +94,7 @@ function nodePortService(
       ...meta(spec, name, component),
       // The model server has no ready pod before the first round (see its Deployment): Pulumi
       // would wait for the Service's endpoints until it timed out (seen in the real tier).
-      ...(component === "model-server" ? { annotations: { "pulumi.com/skipAwait": "true" } } : {}),
+      ...(component === "model-server" ? { annotations: { [SKIP_AWAIT_ANNOTATION]: "true" } } : {}),
     },
     spec: {
       type: "NodePort",
@@ -125,7 +126,7 @@ function modelServer(spec: ResolvedFederatedLearning): K8sObject[] {
       ...meta(spec, name, "model-server"),
       // No model exists before the first federated round: the pod waits in its init
       // container, so `pulumi up` must not wait for it to become ready.
-      annotations: { "pulumi.com/skipAwait": "true" },
+      annotations: { [SKIP_AWAIT_ANNOTATION]: "true" },
     },
     spec: {
       replicas: 1,

@@ -5,7 +5,7 @@
 import type { z } from "zod";
 import { formatPath, formatProblem, type PathSegment, type Problem, Vk8sValidationError } from "../core/errors";
 import { dns1123LabelError, isDns1123Subdomain } from "../core/names";
-import { isNodePort, NODE_PORT_RANGE } from "../core/ports";
+import { isNodePort, isPort, NODE_PORT_RANGE, PORT_RANGE } from "../core/ports";
 import { Quantity } from "../core/quantity";
 import { pathSegmentError } from "./storage";
 import { TRAINING_DEFAULTS } from "./contract";
@@ -126,7 +126,7 @@ function domainProblems(s: ResolvedFederatedLearning, raw: FederatedLearningSpec
   const whole = (path: string, value: number, min: number) =>
     add(path, Number.isInteger(value) && value >= min ? undefined : `${value} is not a whole number from ${min}`, `use a whole number of ${min} or more`);
   const port = (path: string, value: number) =>
-    add(path, Number.isInteger(value) && value >= 1 && value <= 65535 ? undefined : `${value} is not a port`, "use a whole number from 1 to 65535");
+    add(path, isPort(value) ? undefined : `${value} is not a port`, `use a whole number from ${PORT_RANGE.min} to ${PORT_RANGE.max}`);
   const nodePort = (path: string, value: number) =>
     add(path, isNodePort(value) ? undefined : `${value} is outside the NodePort range`, `use a port from ${NODE_PORT_RANGE.min} to ${NODE_PORT_RANGE.max}`);
   const image = (path: string, value: string) =>

@@ -137,7 +137,7 @@ export function renderMatrix(): string {
     notes(r),
   ]);
   const calicoRows = CALICO_ROWS.map((c) => [
-    c.calico, c.kubernetes.join(", "), c.patchPinned ? "release tag (patch-exact)" : `docs archive v${c.calico.split(".").slice(0, 2).join(".")} (patch not pinned)`,
+    c.calico, c.kubernetes.join(", "), c.patchPinned ? "release tag (patch-exact)" : `docs archive v${minorOf(c.calico)} (patch not pinned)`,
   ]);
   return [
     "Kubeflow x Kubernetes (tested = kubeflow/manifests README or Kubeflow 0.x docs; field = verified in the original vk8s system; ours = a bound vk8s chose, untested upstream; ci = upstream CI only)",

@@ -162,7 +162,16 @@ export const ADDON_VERSIONS = {
    * fetched here). Its images are set by `localPathProvisionerImage`/`localPathHelperImage`.
    */
   localPath: "0.0.31",
+  /**
+   * docker.io/library/busybox tag of vk8s's small `sh` helpers: the inner local-path
+   * provisioner's helper pod (`localPathHelperImage`) and the host preparation's init
+   * container. A tag from best knowledge (busybox 1.36, 2023), not pulled here.
+   */
+  busybox: "1.36",
 } as const;
+
+/** The busybox image of vk8s's `sh` helpers, at {@link ADDON_VERSIONS}.busybox. */
+export const BUSYBOX_IMAGE = `docker.io/library/busybox:${ADDON_VERSIONS.busybox}`;
 
 /**
  * Tag of vk8s's own images that follow the package (the access pod `ghcr.io/vk8s/access`,

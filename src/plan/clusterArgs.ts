@@ -10,9 +10,10 @@ import { checkBootstrapOptions } from "../bootstrap/options";
 import type { BootstrapOptionsInput } from "../bootstrap/types";
 import { checkHostRenderOptions } from "../render/host";
 import type { HostRenderOptions } from "../render/types";
-import { parseIpv4Cidr } from "../core/cidr";
+import { isIpv4Address } from "../core/cidr";
 import { quote, type Problem } from "../core/errors";
 import { isDns1123Subdomain } from "../core/names";
+import { isPort, PORT_RANGE_TEXT } from "../core/ports";
 import type { ResolvedCluster } from "../cluster/resolved";
 import { checkLabels } from "../cluster/rules/labels";
 import { checkText } from "../cluster/rules/text";
@@ -45,7 +46,7 @@ const PUBLIC_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-e
 
 /** An IPv4 address or a lower-case DNS name (what kubeadm takes as a certificate SAN and URLs name). */
 export function hostAddressError(value: string): string | undefined {
-  if (parseIpv4Cidr(`${value}/32`) || isDns1123Subdomain(value)) return undefined;
+  if (isIpv4Address(value) || isDns1123Subdomain(value)) return undefined;
   return `${quote(value)} is not an IPv4 address or DNS name`;
 }
 
@@ -142,8 +143,8 @@ function checkSsh(cluster: ResolvedCluster, ssh: ClusterArgsInput["ssh"]): Probl
       const { host, port } = (endpoint ?? {}) as { host?: unknown; port?: unknown };
       const hostError = typeof host === "string" ? hostAddressError(host) : "is missing or not a string";
       if (hostError) problems.push({ path: `${path}.host`, message: hostError, fix: "give the vNode's SSH address, e.g. 10.0.0.5" });
-      if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535) {
-        problems.push({ path: `${path}.port`, message: `${quote(port)} is not a port number`, fix: "use 1-65535" });
+      if (!isPort(port)) {
+        problems.push({ path: `${path}.port`, message: `${quote(port)} is not a port number`, fix: `use ${PORT_RANGE_TEXT}` });
       }
     }
   }

@@ -10,6 +10,7 @@
  * refuses on a host below the needs and prints the `sysctl` to run.
  */
 import { KUBEFLOW_INOTIFY } from "../matrix/components";
+import { BUSYBOX_IMAGE } from "../matrix/table";
 import type { K8sObject } from "../render/types";
 import type { HostPreparationSettings } from "./types";
 
@@ -17,8 +18,8 @@ import type { HostPreparationSettings } from "./types";
 export const HOST_PREPARATION_DEFAULTS = {
   namespace: "kube-system",
   name: "vk8s-host-preparation",
-  /** A small image with POSIX `sh` (busybox); pinned from best knowledge, not pulled here. */
-  image: "docker.io/library/busybox:1.36",
+  /** A small image with POSIX `sh`: busybox at the matrix's pin (`BUSYBOX_IMAGE`, src/matrix/table.ts). */
+  image: BUSYBOX_IMAGE,
 } as const;
 
 /**

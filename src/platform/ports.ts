@@ -23,7 +23,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Problem } from "../core/errors";
-import { NODE_PORT_RANGE_TEXT } from "../core/ports";
+import { NODE_PORT_RANGE_TEXT, PORT_RANGE, PORT_RANGE_TEXT } from "../core/ports";
 
 /** Offsets of the fixed-purpose ports in a block; other `ports[]` entries follow from `FIRST_EXTRA_OFFSET`. */
 export const BLOCK_OFFSETS: Record<string, number> = { kubeflow: 0, ssh: 1, apiserver: 2 };
@@ -65,8 +65,8 @@ export interface AllocationOptions {
 export function checkAllocationOptions(options: AllocationOptions, path = "settings"): Problem[] {
   const { range, blockSize } = options;
   const problems: Problem[] = [];
-  if (!Number.isInteger(range.min) || !Number.isInteger(range.max) || range.min < 1 || range.max > 65535 || range.min > range.max) {
-    problems.push({ path: `${path}.nodePortRange`, message: `${range.min}-${range.max} is not a port range`, fix: `give min <= max within 1-65535, e.g. ${NODE_PORT_RANGE_TEXT}` });
+  if (!Number.isInteger(range.min) || !Number.isInteger(range.max) || range.min < PORT_RANGE.min || range.max > PORT_RANGE.max || range.min > range.max) {
+    problems.push({ path: `${path}.nodePortRange`, message: `${range.min}-${range.max} is not a port range`, fix: `give min <= max within ${PORT_RANGE_TEXT}, e.g. ${NODE_PORT_RANGE_TEXT}` });
   } else if (!Number.isInteger(blockSize) || blockSize < FIRST_EXTRA_OFFSET || blockSize > range.max - range.min + 1) {
     problems.push({ path: `${path}.portBlockSize`, message: `${blockSize} is not a block size for ${range.min}-${range.max}`, fix: `use a whole number from ${FIRST_EXTRA_OFFSET} to the size of the range, e.g. 10` });
   }

@@ -8,14 +8,14 @@
  */
 import { z } from "zod";
 import { quote, type PathSegment, type Problem } from "../core/errors";
-import { dns1123LabelError } from "../core/names";
-import { NODE_PORT_RANGE } from "../core/ports";
+import { dns1123LabelError, isAbsoluteDirectory } from "../core/names";
+import { NODE_PORT_RANGE, PORT_RANGE } from "../core/ports";
 import { Quantity } from "../core/quantity";
 import { HOST_RENDER_DEFAULTS } from "../cluster/defaults";
 import { checkLabels } from "../cluster/rules/labels";
 import { checkText } from "../cluster/rules/text";
 
-const port = z.number().int().min(1).max(65535);
+const port = z.number().int().min(PORT_RANGE.min).max(PORT_RANGE.max);
 const quantity = z.union([z.string(), z.number()]);
 const accessMode = z.enum(["ReadWriteOnce", "ReadWriteMany", "ReadWriteOncePod"]);
 
@@ -38,13 +38,13 @@ export const tenantStorageSchema = z.object({
 export const tenantNodePortsSchema = z.object({
   ssh: port.optional(),
   apiServer: z.union([port, z.literal(false)]).optional(),
-  /** Blocks are counted from 0; 65535 bounds any range. */
-  block: z.number().int().min(0).max(65535).optional(),
+  /** Blocks are counted from 0; the largest port bounds any range. */
+  block: z.number().int().min(0).max(PORT_RANGE.max).optional(),
 }).strict();
 
 export const platformSettingsSchema = z.object({
   nodePortRange: z.object({ min: port, max: port }).strict().optional(),
-  portBlockSize: z.number().int().min(1).max(65535).optional(),
+  portBlockSize: z.number().int().min(1).max(PORT_RANGE.max).optional(),
   defaults: z.object({ quota: tenantQuotaSchema.optional(), storage: tenantStorageSchema.optional() }).strict().optional(),
   hostCidrs: z.array(z.string()).optional(),
   defaultRequest: z.object({ cpu: z.string().optional(), memory: z.string().optional() }).strict().optional(),
@@ -62,9 +62,6 @@ export const platformSettingsSchema = z.object({
   }).strict().optional(),
 }).strict();
 
-/** An absolute directory of plain characters (it reaches the vNode's volume mounts). */
-const MOUNT_PATH = /^\/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/;
-
 /** Problems of the platform settings (paths `settings.*`). */
 export function checkPlatformSettings(input: unknown): Problem[] {
   if (input === undefined) return [];
@@ -79,7 +76,7 @@ export function checkPlatformSettings(input: unknown): Problem[] {
     }
     problems.push(...checkLabels(["settings", "dns", "podLabels"], settings.dns.podLabels, false));
   }
-  if (settings.storageMountPath !== undefined && (!MOUNT_PATH.test(settings.storageMountPath) || settings.storageMountPath.split("/").some((s) => s === ".." || s === "."))) {
+  if (settings.storageMountPath !== undefined && !isAbsoluteDirectory(settings.storageMountPath)) {
     problems.push({ path: "settings.storageMountPath", message: `${quote(settings.storageMountPath)} is not an absolute directory of letters, digits, '.', '_', '-' and '/'`, fix: `use a path such as ${HOST_RENDER_DEFAULTS.userStorageMountPath}` });
   }
   for (const resource of ["cpu", "memory"] as const) {

@@ -15,13 +15,14 @@ import type { ResolvedCluster } from "../cluster/resolved";
 import { accessLabels, accessSelector, clusterObjectLabels, ISTIO_INJECT } from "./labels";
 import { accessName, sshConfigMapName, sshServiceName } from "./names";
 import type { HostRenderOptions, K8sObject } from "./types";
+import { VNODE_SSH_DIR } from "./vnode";
 
 /** The login of the access pod (a jump host: no shell needed beyond forwarding). */
 export const ACCESS_SSH_USER = "vk8s";
 /** Where the init container puts the key for panubo/sshd. */
 const ACCESS_KEYS_DIR = "/etc/authorized_keys";
-/** Where the ConfigMap is mounted (same path as in vNodes). */
-const ACCESS_SSH_DIR = "/etc/vk8s/ssh";
+/** Where the ConfigMap is mounted: the same path as in vNodes. */
+const ACCESS_SSH_DIR = VNODE_SSH_DIR;
 
 /** Pod-template annotation holding the sha256 of `authorized_keys`: a new key rolls the access pod. */
 export const AUTHORIZED_KEYS_HASH_ANNOTATION = "vk8s.io/authorized-keys-sha256";

@@ -3,7 +3,7 @@
  * `Vk8sCluster` component registers them; `vk8s render` writes them as YAML.
  */
 import { type Problem, quote, Vk8sValidationError } from "../core/errors";
-import { isDns1123Subdomain } from "../core/names";
+import { isAbsoluteDirectory, isDns1123Subdomain } from "../core/names";
 import { isNodePort, NODE_PORT_RANGE } from "../core/ports";
 import type { ResolvedCluster } from "../cluster/resolved";
 import { renderAccessDeployment, renderSshConfigMap, renderSshService } from "./access";
@@ -75,7 +75,7 @@ function checkUserStorage(options: HostRenderOptions): Problem[] {
   }
   const mountPath = storage.mountPath ?? USER_STORAGE_MOUNT_PATH;
   const clash = VNODE_MOUNTED.find((p) => mountPath === p || mountPath.startsWith(`${p}/`) || p.startsWith(`${mountPath}/`));
-  if (!mountPath.startsWith("/") || mountPath === "/" || mountPath.includes("..")) {
+  if (!isAbsoluteDirectory(mountPath)) {
     problems.push({ path: "options.userStorage.mountPath", message: `${quote(mountPath)} is not an absolute directory`, fix: `use a path such as ${USER_STORAGE_MOUNT_PATH}` });
   } else if (clash) {
     problems.push({ path: "options.userStorage.mountPath", message: `${mountPath} overlaps ${clash}, which the vNode already mounts`, fix: `use a path of its own such as ${USER_STORAGE_MOUNT_PATH}` });

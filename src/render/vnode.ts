@@ -5,7 +5,7 @@
 import type { ResolvedCluster, ResolvedNode } from "../cluster/resolved";
 import { HOST_RENDER_DEFAULTS, BOOTSTRAP_DEFAULTS } from "../cluster/defaults";
 import { API_SERVER_PORT } from "../core/ports";
-import { gpuEnv, renderGpuIsolationScript, vNodeResources } from "./gpu";
+import { gpuEnv, renderGpuIsolationScript, VNODE_CONFIG_DIR, vNodeResources } from "./gpu";
 import { vNodeLabels, vNodeSelector, clusterObjectLabels, ISTIO_INJECT } from "./labels";
 import { bootConfigMapName, headlessServiceName, sshConfigMapName } from "./names";
 import type { HostRenderOptions, K8sObject } from "./types";
@@ -13,11 +13,11 @@ import type { HostRenderOptions, K8sObject } from "./types";
 /** Port of sshd in every vNode. */
 export const VNODE_SSH_PORT = 22;
 /** Where the boot ConfigMap is mounted in a vNode. */
-export const VNODE_BOOT_DIR = "/etc/vk8s/boot";
+export const VNODE_BOOT_DIR = `${VNODE_CONFIG_DIR}/boot`;
 /** Where `authorized_keys` is mounted in a vNode (read-only ConfigMap). */
-export const VNODE_SSH_DIR = "/etc/vk8s/ssh";
+export const VNODE_SSH_DIR = `${VNODE_CONFIG_DIR}/ssh`;
 /** The kink image's own init, exec'd by the start script (image contract). */
-export const KINK_INIT = "/etc/vk8s/start";
+export const KINK_INIT = `${VNODE_CONFIG_DIR}/start`;
 /** Name of the vNode container. */
 export const VNODE_CONTAINER = "vnode";
 /** Volume (and claim template) name of a vNode's node state. */

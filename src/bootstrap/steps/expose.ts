@@ -6,8 +6,19 @@
  * patch travel as data files.
  */
 import type { ResolvedPort } from "../../cluster/resolved";
-import type { StepProgram } from "../types";
+import type { Exposure, StepProgram } from "../types";
 import type { StepContext } from "./context";
+
+/**
+ * The istio-ingressgateway Service port that serves Kubeflow for each exposure (the port
+ * numbers and names of Istio's ingress gateway chart, as in the Kubeflow manifests): 80
+ * (`http2`, plain HTTP) or 443 (`https`). expose.sh gets the number and name as
+ * `VK8S_SERVICE_PORT`/`VK8S_SERVICE_PORT_NAME`; status.sh gets the number.
+ */
+export const INGRESS_GATEWAY_PORTS: Readonly<Record<Exposure, { number: number; name: string }>> = {
+  "http-nodeport": { number: 80, name: "http2" },
+  tls: { number: 443, name: "https" },
+};
 
 /** Secret holding the self-signed certificate of the ingress gateway (`tls`). */
 export const TLS_SECRET = "kubeflow-ingressgateway-certs";
@@ -28,8 +39,8 @@ function tlsFiles(ctx: StepContext): StepProgram["files"] {
   const gateway = {
     spec: {
       servers: [
-        { ...server("http", 80, "HTTP"), tls: { httpsRedirect: true } },
-        { ...server("https", 443, "HTTPS"), tls: { mode: "SIMPLE", credentialName: TLS_SECRET } },
+        { ...server("http", INGRESS_GATEWAY_PORTS["http-nodeport"].number, "HTTP"), tls: { httpsRedirect: true } },
+        { ...server("https", INGRESS_GATEWAY_PORTS.tls.number, "HTTPS"), tls: { mode: "SIMPLE", credentialName: TLS_SECRET } },
       ],
     },
   };
@@ -47,6 +58,8 @@ export function exposeRun(ctx: StepContext, port: ResolvedPort): StepProgram {
       VK8S_EXPOSURE: ctx.options.exposure,
       VK8S_NODE_PORT: String(port.targetPort),
       VK8S_HOST_PORT: String(port.port),
+      VK8S_SERVICE_PORT: String(INGRESS_GATEWAY_PORTS[ctx.options.exposure].number),
+      VK8S_SERVICE_PORT_NAME: INGRESS_GATEWAY_PORTS[ctx.options.exposure].name,
       VK8S_TLS_SECRET: TLS_SECRET,
       VK8S_WAIT_TIMEOUT: String(ctx.options.waitTimeoutSeconds),
     },

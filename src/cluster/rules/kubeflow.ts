@@ -22,7 +22,7 @@ export function checkKubeflowLogin(spec: LooseSpec): Problem[] {
   if (password !== undefined) {
     const bytes = Buffer.byteLength(password, "utf8");
     if (password === UPSTREAM_DEFAULT_LOGIN.password) {
-      problems.push({ path: "kubeflow.password", message: "is the upstream default password, which is public", fix: "choose your own password of at least 8 characters" });
+      problems.push({ path: "kubeflow.password", message: "is the upstream default password, which is public", fix: `choose your own password of at least ${MIN_PASSWORD_LENGTH} characters` });
     } else if ([...password].length < MIN_PASSWORD_LENGTH) {
       problems.push({ path: "kubeflow.password", message: `has ${[...password].length} characters, fewer than ${MIN_PASSWORD_LENGTH}`, fix: `choose a password of at least ${MIN_PASSWORD_LENGTH} characters` });
     } else if (bytes > MAX_PASSWORD_BYTES) {

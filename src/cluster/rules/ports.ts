@@ -3,7 +3,7 @@ import { quote } from "../../core/errors";
 import { RESERVED_PORT_NAMES } from "../../core/naming";
 import type { Problem } from "../../core/errors";
 import { dns1123LabelError, imageReferenceError, imageRepositoryError } from "../../core/names";
-import { KUBEFLOW_NODE_PORT, NODE_PORT_RANGE } from "../../core/ports";
+import { isPort, KUBEFLOW_NODE_PORT, NODE_PORT_RANGE, PORT_RANGE_TEXT } from "../../core/ports";
 import type { LooseSpec } from "../shape";
 
 export function checkPorts(cluster: string, spec: LooseSpec): Problem[] {
@@ -49,7 +49,7 @@ function checkKubeflowTargetPort(spec: LooseSpec): Problem[] {
   const entry = ports[i];
   if (!entry || entry.targetPort === undefined) return []; // without targetPort it is the (checked) port
   const { targetPort } = entry;
-  if (targetPort < 1 || targetPort > 65535) return []; // not a port at all: reported as such
+  if (!isPort(targetPort)) return []; // not a port at all: reported as such (the schema keeps it whole)
   if (targetPort >= NODE_PORT_RANGE.min && targetPort <= NODE_PORT_RANGE.max) return [];
   return [{
     path: `ports[${i}].targetPort`,
@@ -93,5 +93,5 @@ export function checkAccess(spec: LooseSpec): Problem[] {
 }
 
 function checkPortNumber(path: string, port: number): Problem[] {
-  return port >= 1 && port <= 65535 ? [] : [{ path, message: `${port} is not a port number`, fix: "use 1-65535" }];
+  return isPort(port) ? [] : [{ path, message: `${port} is not a port number`, fix: `use ${PORT_RANGE_TEXT}` }];
 }
