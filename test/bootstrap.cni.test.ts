@@ -7,6 +7,7 @@ import * as path from "path";
 import { parseAllDocuments } from "yaml";
 import { KINK_RUNTIME_CGROUP_DRIVER } from "../src/bootstrap/kubeadm";
 import { checkBootstrapOptions } from "../src/bootstrap/options";
+import { formatProblems } from "../src/core/errors";
 import { planBootstrap, STEP_IDS } from "../src/bootstrap/plan";
 import { FLANNEL_IMAGE, FLANNEL_VERSION } from "../src/bootstrap/sources";
 import type { BootstrapStep } from "../src/bootstrap/types";
@@ -68,7 +69,7 @@ describe("cni", () => {
 
   test("bad cni, flannel image and etcd tag are refused, each naming its field", () => {
     const { problems } = checkBootstrapOptions({ cni: "weave" as never, flannelImage: "Not An Image", kubeadmEtcdImageTag: "3.6 16" });
-    expect(problems).toEqual(expect.arrayContaining([
+    expect(formatProblems(problems)).toEqual(expect.arrayContaining([
       expect.stringMatching(/^options\.cni: "weave" is not a CNI vk8s installs \(use calico or flannel\)/),
       expect.stringMatching(/^options\.flannelImage: "Not An Image" is not an image reference/),
       expect.stringMatching(/^options\.kubeadmEtcdImageTag: "3\.6 16" is not an image tag/),
