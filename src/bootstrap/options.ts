@@ -6,8 +6,8 @@ import { z } from "zod";
 import { Vk8sValidationError, type Problem } from "../core/errors";
 import { BOOTSTRAP_DEFAULTS } from "../cluster/defaults";
 import { imageReferenceError, imageRepositoryError, isImageTag } from "../core/names";
-import { FLANNEL_IMAGE, LOCAL_PATH_VERSION } from "./sources";
-import { CNIS, type ApplyRetry, type BootstrapOptions, type BootstrapOptionsInput, type ManifestSource } from "./types";
+import { ADDON_VERSIONS } from "../matrix/table";
+import { CNIS, type BootstrapOptions, type BootstrapOptionsInput, type ManifestSource } from "./types";
 
 /**
  * Upper bounds of the numeric options. The scripts do shell arithmetic on them
@@ -75,11 +75,6 @@ function shapeProblems(input: unknown): Problem[] {
   });
 }
 
-/** `BOOTSTRAP_DEFAULTS.apply`, typed: the bounded retry of the Kubeflow apply. */
-export const DEFAULT_APPLY_RETRY: ApplyRetry = BOOTSTRAP_DEFAULTS.apply;
-
-/** `BOOTSTRAP_DEFAULTS` (src/cluster/defaults.ts), typed: the compiler checks it is a complete `BootstrapOptions`. */
-export const DEFAULT_BOOTSTRAP_OPTIONS: BootstrapOptions = BOOTSTRAP_DEFAULTS;
 
 function checkWhole(problems: Problem[], path: string, value: number, min: number, fix: string): void {
   if (!Number.isInteger(value) || value < min) {
@@ -116,11 +111,11 @@ export function resolveBootstrapOptions(input: BootstrapOptionsInput = {}): Boot
 /** Defaults spread under the input, and every problem found (paths `options.<field>`; `formatProblem` prints each). */
 export function checkBootstrapOptions(input: BootstrapOptionsInput = {}): { options: BootstrapOptions; problems: Problem[] } {
   const shape = shapeProblems(input);
-  if (shape.length > 0) return { options: DEFAULT_BOOTSTRAP_OPTIONS, problems: shape };
+  if (shape.length > 0) return { options: BOOTSTRAP_DEFAULTS, problems: shape };
   const options: BootstrapOptions = {
-    ...DEFAULT_BOOTSTRAP_OPTIONS,
+    ...BOOTSTRAP_DEFAULTS,
     ...stripUndefined(input),
-    apply: { ...DEFAULT_APPLY_RETRY, ...stripUndefined(input.apply ?? {}) },
+    apply: { ...BOOTSTRAP_DEFAULTS.apply, ...stripUndefined(input.apply ?? {}) },
   };
   const problems: Problem[] = [];
   const a = options.apply;
@@ -158,7 +153,7 @@ export function checkBootstrapOptions(input: BootstrapOptionsInput = {}): { opti
   }
   for (const field of ["localPathProvisionerImage", "localPathHelperImage"] as const) {
     if (imageReferenceError(options[field])) {
-      problems.push({ path: `options.${field}`, message: `${JSON.stringify(options[field])} is not an image reference`, fix: `give registry/path:tag, e.g. registry.example.com/rancher/local-path-provisioner:v${LOCAL_PATH_VERSION}` });
+      problems.push({ path: `options.${field}`, message: `${JSON.stringify(options[field])} is not an image reference`, fix: `give registry/path:tag, e.g. registry.example.com/rancher/local-path-provisioner:v${ADDON_VERSIONS.localPath}` });
     }
   }
   if (!/^\/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/.test(options.localPathDir)) {
@@ -177,7 +172,7 @@ export function checkBootstrapOptions(input: BootstrapOptionsInput = {}): { opti
     problems.push({ path: "options.cni", message: `${JSON.stringify(options.cni)} is not a CNI vk8s installs`, fix: `use ${CNIS.join(" or ")}` });
   }
   if (imageReferenceError(options.flannelImage)) {
-    problems.push({ path: "options.flannelImage", message: `${JSON.stringify(options.flannelImage)} is not an image reference`, fix: `give registry/path:tag, e.g. ${FLANNEL_IMAGE}` });
+    problems.push({ path: "options.flannelImage", message: `${JSON.stringify(options.flannelImage)} is not an image reference`, fix: `give registry/path:tag, e.g. ${BOOTSTRAP_DEFAULTS.flannelImage}` });
   }
   if (!Array.isArray(options.imageArchives)) {
     problems.push({ path: "options.imageArchives", message: "is not a list", fix: "give a list of { kind: mirror, url } or { kind: local, path }" });

@@ -26,7 +26,8 @@ import { isNodePort, NODE_PORT_RANGE_TEXT } from "../core/ports";
 import { checkBootstrapOptions } from "./options";
 import { Vk8sValidationError, type Problem } from "../core/errors";
 import { digest } from "./password";
-import { describeSource, DEVICE_PLUGIN_VERSION } from "./sources";
+import { describeSource } from "./sources";
+import { ADDON_VERSIONS } from "../matrix/table";
 import { bundle } from "./bundle";
 import { calicoRun } from "./steps/calico";
 import { flannelManifest, flannelRun } from "./steps/flannel";
@@ -38,7 +39,6 @@ import { kubeflowRun } from "./steps/kubeflow";
 import { imageArchivesList, joinRun, joinTokenRun, kubeadmInitRun, kubeconfigRun, removeWorkerRun, waitMasterRun } from "./steps/node";
 import { statusRun } from "./steps/status";
 import { storageRun } from "./steps/storage";
-import { LOCAL_PATH_VERSION } from "./sources";
 import { PHASES, type BootstrapOptionsInput, type BootstrapStep } from "./types";
 
 const [WAITING, CONFIGURING_MASTER, INSTALLING_KUBEFLOW, RUNNING] = PHASES;
@@ -223,11 +223,11 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
   const gpuNodes = cluster.nodes.filter((n) => n.gpus > 0);
   if (gpuNodes.length > 0) {
     add({
-      id: ids.devicePlugin, title: `NVIDIA device plugin ${DEVICE_PLUGIN_VERSION}`, node: master.name, phase: CONFIGURING_MASTER,
+      id: ids.devicePlugin, title: `NVIDIA device plugin ${ADDON_VERSIONS.devicePlugin}`, node: master.name, phase: CONFIGURING_MASTER,
       run: devicePluginRun(ctx),
       dependsOn: [networkId, ...gpuNodes.filter((n) => n.role === "worker").map((n) => ids.join(n.name))],
       triggers: [
-        `devicePlugin=${DEVICE_PLUGIN_VERSION}`, `source=${describeSource(opts.devicePluginSource)}`,
+        `devicePlugin=${ADDON_VERSIONS.devicePlugin}`, `source=${describeSource(opts.devicePluginSource)}`,
         `gpuNodes=${gpuNodes.map((n) => `${n.name}:${n.gpus}`).join(",")}`,
       ],
     });
@@ -235,10 +235,10 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
   const storage = opts.defaultStorageClass === "local-path";
   if (storage) {
     add({
-      id: ids.storage, title: `default StorageClass (local-path-provisioner ${LOCAL_PATH_VERSION})`, node: master.name, phase: CONFIGURING_MASTER,
+      id: ids.storage, title: `default StorageClass (local-path-provisioner ${ADDON_VERSIONS.localPath})`, node: master.name, phase: CONFIGURING_MASTER,
       run: storageRun(ctx), dependsOn: [ids.calico],
       triggers: [
-        `localPath=${LOCAL_PATH_VERSION}`, `source=${describeSource(opts.localPathSource)}`, `provisionerImage=${opts.localPathProvisionerImage}`,
+        `localPath=${ADDON_VERSIONS.localPath}`, `source=${describeSource(opts.localPathSource)}`, `provisionerImage=${opts.localPathProvisionerImage}`,
         `helperImage=${opts.localPathHelperImage}`, `dir=${opts.localPathDir}`,
       ],
     });

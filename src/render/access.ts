@@ -12,8 +12,9 @@
  */
 import { createHash } from "node:crypto";
 import type { ResolvedCluster } from "../cluster/resolved";
-import { accessLabels, accessSelector, clusterObjectLabels, ISTIO_INJECT } from "./labels";
-import { accessName, sshConfigMapName, sshServiceName } from "./names";
+import { accessLabels, accessSelector, clusterObjectLabels } from "./labels";
+import { ISTIO_INJECT } from "../core/labels";
+import { accessName, sshConfigMapName, sshServiceName } from "../core/naming";
 import type { HostRenderOptions, K8sObject } from "./types";
 
 /** The login of the access pod (a jump host: no shell needed beyond forwarding). */
