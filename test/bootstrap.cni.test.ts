@@ -81,7 +81,7 @@ describe("cni", () => {
 describe("facts shared with the toolchain and the images", () => {
   test("flannel: the default image's version is the one tools/toolchain.sh builds", () => {
     const toolchain = fs.readFileSync(path.join(REPO, "tools/toolchain.sh"), "utf8");
-    expect(toolchain).toMatch(new RegExp(`^ADDON_VERSIONS.flannel=${ADDON_VERSIONS.flannel.replace(/\./g, "\\.")}$`, "m"));
+    expect(toolchain).toMatch(new RegExp(`^FLANNEL_VERSION=${ADDON_VERSIONS.flannel.replace(/\./g, "\\.")}$`, "m"));
     expect(BOOTSTRAP_DEFAULTS.flannelImage).toBe(`ghcr.io/vk8s/flannel:v${ADDON_VERSIONS.flannel}`);
   });
 

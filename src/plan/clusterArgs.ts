@@ -152,4 +152,3 @@ function checkSsh(cluster: ResolvedCluster, ssh: ClusterArgsInput["ssh"]): Probl
   }
   return problems;
 }
-
