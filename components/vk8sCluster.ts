@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import type { ClusterSpecInput } from "../src/cluster/schema";
 import type { ResolvedCluster } from "../src/cluster/resolved";
-import type { K8sObject } from "../src/render/host";
+import type { K8sObject } from "../src/render/types";
 import { DexPasswordSalt } from "./dexPasswordSalt";
 import { hashDexPassword } from "../src/bootstrap/password";
 import { readInstallHistory, type InstallHistory } from "../src/status/phases";

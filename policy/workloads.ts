@@ -24,7 +24,7 @@ export interface Violation {
 }
 
 export const VK8S = {
-  /** `app` label of vNode pods (src/render/labels.ts VNODE_APP). */
+  /** `app` label of vNode pods (src/core/labels.ts VNODE_APP). */
   vNodeApp: "vk8s",
   /** The vNode container (src/render/vnode.ts VNODE_CONTAINER). */
   vNodeContainer: "vnode",
@@ -39,7 +39,7 @@ export const VK8S = {
   /** The upstream kubeflow/manifests login (src/cluster/rules/kubeflow.ts UPSTREAM_DEFAULT_LOGIN). */
   upstreamEmail: "user@example.com",
   upstreamPassword: "12341234",
-  /** Header of every bootstrap script (src/bootstrap/shell.ts). */
+  /** Header of every bootstrap script (src/bootstrap/bundle.ts, `bundle`). */
   stepHeader: /^# vk8s bootstrap step (\S+):/m,
 } as const;
 

@@ -2,7 +2,7 @@
  * Reading the original operator's manifests: YAML files holding one or more `kind: Vk8s`
  * documents (reference, section 3), so users of the old operator can migrate as they are.
  */
-import { quote, splitFix, Vk8sValidationError } from "./core/errors";
+import { quote, Vk8sValidationError } from "./core/errors";
 import { isAlias, isNode, LineCounter, parseAllDocuments, visit, type Document, type YAMLError } from "yaml";
 import { validateCluster, type ValidateOptions, type ValidationResult } from "./cluster/validate";
 import type { ClusterSpecInput } from "./cluster/schema";
@@ -24,16 +24,18 @@ export interface Vk8sDocument {
 export interface ManifestIssue {
   line: number;
   col: number;
+  /** What is wrong (never source text). */
   message: string;
+  /** How to fix it; empty where the YAML library's own message is all there is. */
+  fix: string;
 }
 
 /**
  * A file's issues as the one error (`Vk8sValidationError` with subject `file`): each problem's
- * path is `<source>:<line>:<col>`, and a trailing `(...)` of the message is its fix, so every
- * line reads `<source>:<line>:<col>: <what is wrong> (<fix>)`, as before.
+ * path is `<source>:<line>:<col>`, so every line reads `<source>:<line>:<col>: <what is wrong> (<fix>)`.
  */
 export function fileProblems(source: string, issues: readonly ManifestIssue[]): Vk8sValidationError {
-  return new Vk8sValidationError({ kind: "file", name: source }, issues.map((i) => ({ path: `${source}:${i.line}:${i.col}`, ...splitFix(i.message) })));
+  return new Vk8sValidationError({ kind: "file", name: source }, issues.map((i) => ({ path: `${source}:${i.line}:${i.col}`, message: i.message, fix: i.fix })));
 }
 
 /**
@@ -42,17 +44,17 @@ export function fileProblems(source: string, issues: readonly ManifestIssue[]): 
  * `Unresolved tag: !Secret`), and the offending source may be a password. Only the line
  * and column point at it.
  */
-export function safeYamlMessage(error: YAMLError): string {
+export function safeYamlMessage(error: YAMLError): { message: string; fix: string } {
   const m = error.message;
-  if (m.startsWith("Block scalar header includes extra characters")) return "Block scalar header includes extra characters (a value starting with | or > is a block scalar: quote the value)";
-  if (m.startsWith("Invalid escape sequence")) return "Invalid escape sequence in a double-quoted string (use single quotes, or escape the backslash)";
-  if (m.startsWith("Unresolved tag")) return "Unresolved tag (vk8s takes no YAML tags: remove it, or quote a value starting with !)";
-  if (m.startsWith("Plain value cannot start with")) return "Plain value cannot start with a reserved or indicator character such as @, `, % (quote the value)";
-  if (m.startsWith("Anchors and tags must be after")) return "Anchors and tags must be after the indicator";
+  if (m.startsWith("Block scalar header includes extra characters")) return { message: "Block scalar header includes extra characters", fix: "a value starting with | or > is a block scalar: quote the value" };
+  if (m.startsWith("Invalid escape sequence")) return { message: "Invalid escape sequence in a double-quoted string", fix: "use single quotes, or escape the backslash" };
+  if (m.startsWith("Unresolved tag")) return { message: "Unresolved tag", fix: "vk8s takes no YAML tags: remove it, or quote a value starting with !" };
+  if (m.startsWith("Plain value cannot start with")) return { message: "Plain value cannot start with a reserved or indicator character such as @, `, %", fix: "quote the value" };
+  if (m.startsWith("Anchors and tags must be after")) return { message: "Anchors and tags must be after the indicator", fix: "" };
   const unexpected = /^Unexpected .* in (flow map|flow sequence|collection)$/.exec(m);
-  if (unexpected) return `Unexpected token in ${unexpected[1]}`;
+  if (unexpected) return { message: `Unexpected token in ${unexpected[1]}`, fix: "" };
   // Every other message is fixed text, or names a token type; cut anything after a colon to be sure.
-  return m.replace(/:[\s\S]*$/, "");
+  return { message: m.replace(/:[\s\S]*$/, ""), fix: "" };
 }
 
 /**
@@ -62,21 +64,21 @@ export function safeYamlMessage(error: YAMLError): string {
  */
 export function yamlNodeIssues(doc: Document.Parsed, lineCounter: LineCounter): ManifestIssue[] {
   const issues: ManifestIssue[] = [];
-  const at = (offset: number | undefined, message: string) => {
+  const at = (offset: number | undefined, message: string, fix: string) => {
     const pos = lineCounter.linePos(offset ?? 0);
-    issues.push({ line: pos.line, col: pos.col, message });
+    issues.push({ line: pos.line, col: pos.col, message, fix });
   };
   visit(doc, (_key, node) => {
     if (isAlias(node)) {
-      if (node.resolve(doc) === undefined) at(node.range?.[0], "an alias (*name) refers to no anchor (&name) set before it (set the anchor first, or write the value)");
+      if (node.resolve(doc) === undefined) at(node.range?.[0], "an alias (*name) refers to no anchor (&name) set before it", "set the anchor first, or write the value");
       return;
     }
     if (!isNode(node)) return;
     if (node.tag !== undefined) {
-      at(node.range?.[0], "a YAML tag (!tag or !!type) is not accepted: vk8s fields are plain values (remove the tag; quote a value that starts with !)");
+      at(node.range?.[0], "a YAML tag (!tag or !!type) is not accepted: vk8s fields are plain values", "remove the tag; quote a value that starts with !");
     }
     if (node.anchor !== undefined && !("items" in node)) {
-      at(node.range?.[0], "an anchor (&name) on a single value is not accepted (remove it; quote a value that starts with &)");
+      at(node.range?.[0], "an anchor (&name) on a single value is not accepted", "remove it; quote a value that starts with &");
     }
   });
   return issues;
@@ -94,19 +96,19 @@ const DROPPED_ANNOTATION_PREFIXES = ["kubectl.kubernetes.io/"];
  * labels the custom resource and expects the label on the StatefulSets). The spec's own
  * entries win; a key set differently in both is an error.
  */
-export function specWithMetadata(metadata: Record<string, unknown>, spec: unknown): { spec: unknown } | { error: string } {
+export function specWithMetadata(metadata: Record<string, unknown>, spec: unknown): { spec: unknown } | { error: { message: string; fix: string } } {
   const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
   if (!isMap(spec)) return { spec };
   let out: Record<string, unknown> = spec;
   for (const field of ["labels", "annotations"] as const) {
     const fromMetadata = metadata[field];
     if (fromMetadata === undefined || fromMetadata === null) continue;
-    if (!isMap(fromMetadata)) return { error: `metadata.${field} is not a map (write it like { team: a })` };
+    if (!isMap(fromMetadata)) return { error: { message: `metadata.${field} is not a map`, fix: "write it like { team: a }" } };
     const kept = Object.entries(fromMetadata).filter(([k]) => field === "labels" || !DROPPED_ANNOTATION_PREFIXES.some((p) => k.startsWith(p)));
     if (kept.length === 0 || (out[field] !== undefined && !isMap(out[field]))) continue; // a mistyped spec field is reported by the validation
     const own = isMap(out[field]) ? (out[field] as Record<string, unknown>) : {};
     const clash = kept.find(([k, v]) => Object.hasOwn(own, k) && own[k] !== v);
-    if (clash) return { error: `metadata.${field}[${quote(clash[0])}] differs from spec.${field}[${quote(clash[0])}] (keep one of them)` };
+    if (clash) return { error: { message: `metadata.${field}[${quote(clash[0])}] differs from spec.${field}[${quote(clash[0])}]`, fix: "keep one of them" } };
     out = { ...out, [field]: { ...Object.fromEntries(kept), ...own } };
   }
   return { spec: out };
@@ -126,9 +128,12 @@ export function parseVk8sDocuments(text: string, source = "<input>"): Vk8sDocume
   docs.forEach((doc, index) => {
     const start = lineCounter.linePos(doc.contents?.range[0] ?? doc.range[0]);
     const where = `document ${index + 1}`;
-    const issue = (message: string, pos = start) => issues.push({ line: pos.line, col: pos.col, message });
+    const issue = (message: string, fix: string, pos = start) => issues.push({ line: pos.line, col: pos.col, message, fix });
     if (doc.errors.length > 0) {
-      for (const e of doc.errors) issue(safeYamlMessage(e), lineCounter.linePos(e.pos[0]));
+      for (const e of doc.errors) {
+        const { message, fix } = safeYamlMessage(e);
+        issue(message, fix, lineCounter.linePos(e.pos[0]));
+      }
       return;
     }
     if (doc.contents === null) return;
@@ -142,31 +147,31 @@ export function parseVk8sDocuments(text: string, source = "<input>"): Vk8sDocume
       value = doc.toJS({ maxAliasCount: 100 });
     } catch {
       // The library's message may quote source text (alias names); say what, not which.
-      issue(`${where}: cannot be read as data (too many or circular aliases)`);
+      issue(`${where}: cannot be read as data`, "too many or circular aliases");
       return;
     }
     if (value === null || value === undefined) return; // an empty document (`---` with nothing after it)
     if (typeof value !== "object" || Array.isArray(value)) {
-      issue(`${where} is not a map (expected a kind: ${VK8S_KIND} resource)`);
+      issue(`${where} is not a map`, `expected a kind: ${VK8S_KIND} resource`);
       return;
     }
     const { apiVersion, kind, metadata, spec } = value as Record<string, unknown>;
     if (kind !== VK8S_KIND) {
-      issue(`${where} has kind ${quote(kind ?? null)}, not ${VK8S_KIND} (keep only kind: ${VK8S_KIND} documents in vk8s files)`);
+      issue(`${where} has kind ${quote(kind ?? null)}, not ${VK8S_KIND}`, `keep only kind: ${VK8S_KIND} documents in vk8s files`);
       return;
     }
     if (typeof apiVersion !== "string" || !(VK8S_API_VERSIONS as readonly string[]).includes(apiVersion)) {
-      issue(`${where} has apiVersion ${quote(apiVersion ?? null)} (use one of ${VK8S_API_VERSIONS.join(", ")})`);
+      issue(`${where} has apiVersion ${quote(apiVersion ?? null)}`, `use one of ${VK8S_API_VERSIONS.join(", ")}`);
       return;
     }
     const name = (metadata as { name?: unknown } | undefined)?.name;
     if (typeof name !== "string" || name === "") {
-      issue(`${where} has no metadata.name (name the cluster: metadata: { name: team-a })`);
+      issue(`${where} has no metadata.name`, "name the cluster: metadata: { name: team-a }");
       return;
     }
     const carried = specWithMetadata(metadata as Record<string, unknown>, spec);
     if ("error" in carried) {
-      issue(`${where}: ${carried.error}`);
+      issue(`${where}: ${carried.error.message}`, carried.error.fix);
       return;
     }
     result.push({ apiVersion, name, spec: carried.spec, line: start.line });

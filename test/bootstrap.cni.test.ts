@@ -7,8 +7,10 @@ import * as path from "path";
 import { parseAllDocuments } from "yaml";
 import { KINK_RUNTIME_CGROUP_DRIVER } from "../src/bootstrap/kubeadm";
 import { checkBootstrapOptions } from "../src/bootstrap/options";
+import { formatProblems } from "../src/core/errors";
 import { planBootstrap, STEP_IDS } from "../src/bootstrap/plan";
-import { FLANNEL_IMAGE, FLANNEL_VERSION } from "../src/bootstrap/sources";
+import { BOOTSTRAP_DEFAULTS } from "../src/cluster/defaults";
+import { ADDON_VERSIONS } from "../src/matrix/table";
 import type { BootstrapStep } from "../src/bootstrap/types";
 import { CLUSTERS_BY_LINE, SAMPLE_1_3 } from "./fixtures/bootstrapClusters";
 
@@ -68,7 +70,7 @@ describe("cni", () => {
 
   test("bad cni, flannel image and etcd tag are refused, each naming its field", () => {
     const { problems } = checkBootstrapOptions({ cni: "weave" as never, flannelImage: "Not An Image", kubeadmEtcdImageTag: "3.6 16" });
-    expect(problems).toEqual(expect.arrayContaining([
+    expect(formatProblems(problems)).toEqual(expect.arrayContaining([
       expect.stringMatching(/^options\.cni: "weave" is not a CNI vk8s installs \(use calico or flannel\)/),
       expect.stringMatching(/^options\.flannelImage: "Not An Image" is not an image reference/),
       expect.stringMatching(/^options\.kubeadmEtcdImageTag: "3\.6 16" is not an image tag/),
@@ -79,8 +81,8 @@ describe("cni", () => {
 describe("facts shared with the toolchain and the images", () => {
   test("flannel: the default image's version is the one tools/toolchain.sh builds", () => {
     const toolchain = fs.readFileSync(path.join(REPO, "tools/toolchain.sh"), "utf8");
-    expect(toolchain).toMatch(new RegExp(`^FLANNEL_VERSION=${FLANNEL_VERSION.replace(/\./g, "\\.")}$`, "m"));
-    expect(FLANNEL_IMAGE).toBe(`ghcr.io/vk8s/flannel:v${FLANNEL_VERSION}`);
+    expect(toolchain).toMatch(new RegExp(`^FLANNEL_VERSION=${ADDON_VERSIONS.flannel.replace(/\./g, "\\.")}$`, "m"));
+    expect(BOOTSTRAP_DEFAULTS.flannelImage).toBe(`ghcr.io/vk8s/flannel:v${ADDON_VERSIONS.flannel}`);
   });
 
   test("the kubelet's cgroup driver is the kink image's containerd driver", () => {

@@ -6,6 +6,8 @@ import { planBootstrap, STEP_IDS } from "../src/bootstrap/plan";
 import type { BootstrapOptionsInput, BootstrapStep } from "../src/bootstrap/types";
 import type { ResolvedCluster } from "../src/cluster/resolved";
 import { resolveCluster } from "../src/cluster/validate";
+import { formatProblem } from "../src/core/errors";
+import { decideMatrix, notInstallableProblem } from "../src/matrix/resolve";
 import {
   ALL_FIXTURES, CLUSTERS_BY_LINE, FIXTURE_PASSWORD, FIXTURE_SALT, GPU_WORKERS, SAMPLE_1_3, fixtureCluster, fixtureNode,
 } from "./fixtures/bootstrapClusters";
@@ -234,10 +236,14 @@ describe("invalid input: every problem at once", () => {
       ports: [{ name: "kubeflow", port: 30000, targetPort: 8080 }],
       kubeflowPort: { name: "kubeflow", port: 30000, targetPort: 8080 },
     };
+    // The same problem the validation raises for kubeflow.version 0.7.
+    expect(decideMatrix("0.7")).toEqual({ ok: false, problem: notInstallableProblem("0.7") });
+    expect(formatProblem(notInstallableProblem("0.7"))).toMatch(/^kubeflow\.version: Kubeflow 0\.7 is listed in the matrix but vk8s cannot install it: .* \(choose Kubeflow 1\.3, .*\)$/);
     expect(() => planBootstrap(bad)).toThrow(
       [
-        "kubeflow.version: Kubeflow 0.7 was installed with kfctl, which vk8s does not run (choose Kubeflow 1.3 or later)",
-        'kubeflow.email: "a$(reboot)@example.com" is not a plain email address (use letters, digits and ._%+- only)',
+        // The validation's own rules and words (src/matrix/resolve.ts, src/cluster/rules/kubeflow.ts).
+        formatProblem(notInstallableProblem("0.7")),
+        'kubeflow.email: "a$(reboot)@example.com" is not an email address (write it like team-a@example.com)',
         "ports[0].targetPort: 8080 is outside the inner cluster's NodePort range 30000-32767 (istio-ingressgateway listens on it as a NodePort inside the master vNode; pick a targetPort in 30000-32767)",
       ].join("\n"),
     );

@@ -20,6 +20,7 @@ import type { BootstrapOptionsInput } from "../src/bootstrap/types";
 import { validateCluster } from "../src/cluster/validate";
 import { isDns1123Subdomain, isPlainEmail } from "../src/core/names";
 import { resolveStorage } from "../src/platform/storage";
+import { formatProblems } from "../src/core/errors";
 import { checkHostRenderOptions } from "../src/render/host";
 import { planBootstrap } from "../src/bootstrap/plan";
 import { PHASES, type BootstrapStep } from "../src/bootstrap/types";
@@ -390,7 +391,7 @@ describe("one rule where there were two: the inputs on which they differed", () 
   test("a@-x.com (a domain label starting with '-'): the planner now refuses it, as the validation always did", () => {
     expect(isPlainEmail("a@-x.com")).toBe(false);
     expect(() => planBootstrap({ ...SAMPLE_1_3, kubeflow: { ...SAMPLE_1_3.kubeflow, email: "a@-x.com" } })).toThrow(
-      'kubeflow.email: "a@-x.com" is not a plain email address (use letters, digits and ._%+- only)',
+      'kubeflow.email: "a@-x.com" is not an email address (write it like team-a@example.com)',
     );
   });
 
@@ -434,7 +435,7 @@ describe("one rule where there were two: the inputs on which they differed", () 
   });
 
   test("bootstrap image options follow the distribution/reference grammar of src/core/names.ts", () => {
-    const problems = (o: BootstrapOptionsInput) => checkBootstrapOptions(o).problems;
+    const problems = (o: BootstrapOptionsInput) => formatProblems(checkBootstrapOptions(o).problems);
     // Accepted now (containerd accepts them): an upper-case registry host, a non-sha256 digest.
     expect(problems({ kubeadmImageRepository: "Registry.Example.com/k8s" })).toEqual([]);
     expect(problems({ localPathHelperImage: `docker.io/library/busybox:1.36@sha512:${"a".repeat(128)}` })).toEqual([]);

@@ -14,9 +14,9 @@ import { VK8S } from "../policy/workloads";
 import { Vk8sPlatform } from "../components/platform";
 import { Vk8sCluster } from "../components/vk8sCluster";
 import { plain, SETTINGS, settle, userA, userB } from "./platform.fixtures";
-import { VNODE_APP } from "../src/render/labels";
+import { VNODE_APP } from "../src/core/labels";
 import { VNODE_BOOT_DIR, VNODE_CONTAINER } from "../src/render/vnode";
-import { GPU_RESOURCE } from "../src/render/gpu";
+import { GPU_RESOURCE } from "../src/core/labels";
 import { TENANT_LABEL } from "../src/platform/types";
 import { UPSTREAM_DEFAULT_LOGIN } from "../src/cluster/rules/kubeflow";
 

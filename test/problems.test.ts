@@ -3,9 +3,10 @@
  * Pulumi's input-property error (components/problems.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { formatProblem, formatProblems, problemFromLine, Vk8sValidationError, type Problem } from "../src/core/errors";
+import { formatProblem, formatProblems, Vk8sValidationError, type Problem } from "../src/core/errors";
 import { requirePassword } from "../src/platform/secrets";
-import { resolveBootstrapOptions } from "../src/bootstrap/options";
+import { checkBootstrapOptions, resolveBootstrapOptions } from "../src/bootstrap/options";
+import { parseVk8sDocuments } from "../src/manifest";
 import { roundPrefix } from "../src/fl/storage";
 import { inputPropertyErrors, toInputPropertiesError, withInputPropertyErrors } from "../components/problems";
 
@@ -48,14 +49,35 @@ describe("Vk8sValidationError", () => {
   });
 });
 
-describe("problemFromLine: lines of the checkers that still collect text", () => {
-  test.each<[string, Problem]>([
-    ["options.exposure: \"https\" is not supported (use http-nodeport or tls)", { path: "options.exposure", message: '"https" is not supported', fix: "use http-nodeport or tls" }],
-    ["a.b: is empty", { path: "a.b", message: "is empty", fix: "" }],
-    ["no path at all", { path: "", message: "no path at all", fix: "" }],
-  ])("%s", (line, problem) => {
-    expect(problemFromLine(line)).toEqual(problem);
-    expect(problem.path === "" ? problem.message : formatProblem(problem)).toBe(line);
+describe("checkers build Problems, never lines parsed back", () => {
+  test("bootstrap options: message and fix apart, printed as before", () => {
+    const { problems } = checkBootstrapOptions({ exposure: "https" as never, apply: { attempts: 0 } });
+    expect(problems).toEqual([
+      { path: "options.apply.attempts", message: "must be a whole number >= 1, got 0", fix: "use at least 1" },
+      { path: "options.exposure", message: '"https" is not supported', fix: "use http-nodeport or tls" },
+    ]);
+    expect(formatProblems(problems)).toEqual([
+      "options.apply.attempts: must be a whole number >= 1, got 0 (use at least 1)",
+      'options.exposure: "https" is not supported (use http-nodeport or tls)',
+    ]);
+  });
+
+  test("a manifest's problems: the fix is its own field, a YAML syntax error has none", () => {
+    const problemsOf = (text: string): Problem[] => {
+      try {
+        parseVk8sDocuments(text, "f.yaml");
+      } catch (e) {
+        if (e instanceof Vk8sValidationError) return e.problems;
+        throw e;
+      }
+      throw new Error("expected a Vk8sValidationError");
+    };
+    expect(problemsOf("apiVersion: vk8s.dev/v1alpha1\nkind: Pod\nmetadata: { name: a }\n")).toEqual([
+      { path: "f.yaml:1:1", message: 'document 1 has kind "Pod", not Vk8s', fix: "keep only kind: Vk8s documents in vk8s files" },
+    ]);
+    expect(problemsOf("a: !Secret x\n")).toEqual([
+      { path: "f.yaml:1:12", message: "a YAML tag (!tag or !!type) is not accepted: vk8s fields are plain values", fix: "remove the tag; quote a value that starts with !" },
+    ]);
   });
 });
 

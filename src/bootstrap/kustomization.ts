@@ -5,7 +5,7 @@
  * deprecated in kustomize 5).
  */
 import { stringify } from "yaml";
-import { atLeast } from "./shell";
+import { atLeast } from "../core/version";
 
 /** The object a JSON patch file applies to. */
 export interface PatchTarget {

@@ -1,13 +1,13 @@
 /**
  * Bootstrap options: their defaults (defined in `src/cluster/defaults.ts`, typed here) and
- * their validation (every problem at once, `<field path>: <what is wrong> (<how to fix>)`).
+ * their validation (every problem at once, as `Problem`s).
  */
 import { z } from "zod";
-import { problemFromLine, Vk8sValidationError } from "../core/errors";
+import { Vk8sValidationError, type Problem } from "../core/errors";
 import { BOOTSTRAP_DEFAULTS } from "../cluster/defaults";
 import { imageReferenceError, imageRepositoryError, isAbsoluteDirectory, isBcryptHash, isImageTag } from "../core/names";
-import { FLANNEL_IMAGE, LOCAL_PATH_VERSION } from "./sources";
-import { CNIS, type ApplyRetry, type BootstrapOptions, type BootstrapOptionsInput, type ManifestSource } from "./types";
+import { ADDON_VERSIONS } from "../matrix/table";
+import { CNIS, type BootstrapOptions, type BootstrapOptionsInput, type ManifestSource } from "./types";
 
 /**
  * Upper bounds of the numeric options. The scripts do shell arithmetic on them
@@ -57,95 +57,90 @@ export const bootstrapOptionsSchema = z.object({
   localPathDir: z.string().optional(),
 }).strict();
 
-function shapeProblems(input: unknown): string[] {
+function shapeProblems(input: unknown): Problem[] {
   const parsed = bootstrapOptionsSchema.safeParse(input);
   if (parsed.success) return [];
-  return parsed.error.issues.flatMap((issue) => {
+  return parsed.error.issues.flatMap((issue): Problem | Problem[] => {
     const at = ["options", ...issue.path.map(String)].join(".");
-    if (issue.code === "unrecognized_keys") return issue.keys.map((key) => `${at}.${key}: is not a bootstrap option (see BootstrapOptions in src/bootstrap/types.ts)`);
+    if (issue.code === "unrecognized_keys") return issue.keys.map((key) => ({ path: `${at}.${key}`, message: "is not a bootstrap option", fix: "see BootstrapOptions in src/bootstrap/types.ts" }));
     if (issue.code === "too_big" || issue.code === "too_small") {
       const bound = issue.code === "too_big" ? `at most ${String(issue.maximum)}` : `at least ${String(issue.minimum)}`;
-      return `${at}: is out of range (use a whole number of ${bound})`;
+      return { path: at, message: "is out of range", fix: `use a whole number of ${bound}` };
     }
     if (issue.code === "invalid_type" && issue.expected === "number") {
-      return `${at}: is not a number (write a whole number, unquoted)`;
+      return { path: at, message: "is not a number", fix: "write a whole number, unquoted" };
     }
-    if (at === "options.dexPasswordHash") return `${at}: is not a string (pass the result of hashDexPassword)`;
-    return `${at}: ${issue.message.replace(/\(|\)/g, "")} (see BootstrapOptions in src/bootstrap/types.ts)`;
+    if (at === "options.dexPasswordHash") return { path: at, message: "is not a string", fix: "pass the result of hashDexPassword" };
+    return { path: at, message: issue.message.replace(/\(|\)/g, ""), fix: "see BootstrapOptions in src/bootstrap/types.ts" };
   });
 }
 
-/** `BOOTSTRAP_DEFAULTS.apply`, typed: the bounded retry of the Kubeflow apply. */
-export const DEFAULT_APPLY_RETRY: ApplyRetry = BOOTSTRAP_DEFAULTS.apply;
 
-/** `BOOTSTRAP_DEFAULTS` (src/cluster/defaults.ts), typed: the compiler checks it is a complete `BootstrapOptions`. */
-export const DEFAULT_BOOTSTRAP_OPTIONS: BootstrapOptions = BOOTSTRAP_DEFAULTS;
-
-function checkWhole(problems: string[], path: string, value: number, min: number, fix: string): void {
+function checkWhole(problems: Problem[], path: string, value: number, min: number, fix: string): void {
   if (!Number.isInteger(value) || value < min) {
-    problems.push(`${path}: must be a whole number >= ${min}, got ${value} (${fix})`);
+    problems.push({ path, message: `must be a whole number >= ${min}, got ${value}`, fix });
   }
 }
 
-function checkSource(problems: string[], path: string, source: ManifestSource): void {
+function checkSource(problems: Problem[], path: string, source: ManifestSource): void {
   switch (source.kind) {
     case "upstream":
       return;
     case "mirror":
       if (!/^https?:\/\/[^\s'"]+$/.test(source.url)) {
-        problems.push(`${path}.url: ${JSON.stringify(source.url)} is not an http(s) URL (give the full URL of the mirrored file)`);
+        problems.push({ path: `${path}.url`, message: `${JSON.stringify(source.url)} is not an http(s) URL`, fix: "give the full URL of the mirrored file" });
       }
       return;
     case "local":
       if (!/^\/[^\s'"]*$/.test(source.path)) {
-        problems.push(`${path}.path: ${JSON.stringify(source.path)} is not an absolute path (give the directory on the master vNode, e.g. /opt/vk8s/bundle)`);
+        problems.push({ path: `${path}.path`, message: `${JSON.stringify(source.path)} is not an absolute path`, fix: "give the directory on the master vNode, e.g. /opt/vk8s/bundle" });
       }
       return;
     default:
-      problems.push(`${path}.kind: ${JSON.stringify((source as { kind: unknown }).kind)} is not a source kind (use upstream, mirror or local)`);
+      problems.push({ path: `${path}.kind`, message: `${JSON.stringify((source as { kind: unknown }).kind)} is not a source kind`, fix: "use upstream, mirror or local" });
   }
 }
 
 /** Defaults spread under the input, then checked; throws `Vk8sValidationError` (`invalid bootstrap options:`) listing every problem. */
 export function resolveBootstrapOptions(input: BootstrapOptionsInput = {}): BootstrapOptions {
   const { options, problems } = checkBootstrapOptions(input);
-  if (problems.length > 0) throw new Vk8sValidationError({ kind: "input", name: "bootstrap options" }, problems.map(problemFromLine));
+  if (problems.length > 0) throw new Vk8sValidationError({ kind: "input", name: "bootstrap options" }, problems);
   return options;
 }
 
-/** Defaults spread under the input, and every problem found, as `<path>: <problem> (<fix>)`. */
-export function checkBootstrapOptions(input: BootstrapOptionsInput = {}): { options: BootstrapOptions; problems: string[] } {
+/** Defaults spread under the input, and every problem found (paths `options.<field>`; `formatProblem` prints each). */
+export function checkBootstrapOptions(input: BootstrapOptionsInput = {}): { options: BootstrapOptions; problems: Problem[] } {
   const shape = shapeProblems(input);
-  if (shape.length > 0) return { options: DEFAULT_BOOTSTRAP_OPTIONS, problems: shape };
+  if (shape.length > 0) return { options: BOOTSTRAP_DEFAULTS, problems: shape };
   const options: BootstrapOptions = {
-    ...DEFAULT_BOOTSTRAP_OPTIONS,
+    ...BOOTSTRAP_DEFAULTS,
     ...stripUndefined(input),
-    apply: { ...DEFAULT_APPLY_RETRY, ...stripUndefined(input.apply ?? {}) },
+    apply: { ...BOOTSTRAP_DEFAULTS.apply, ...stripUndefined(input.apply ?? {}) },
   };
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   const a = options.apply;
   checkWhole(problems, "options.apply.attempts", a.attempts, 1, "use at least 1");
   checkWhole(problems, "options.apply.backoffSeconds", a.backoffSeconds, 0, "use 0 or more seconds");
   checkWhole(problems, "options.apply.maxBackoffSeconds", a.maxBackoffSeconds, 0, "use 0 or more seconds");
   checkWhole(problems, "options.apply.timeoutSeconds", a.timeoutSeconds, 1, "use at least 1 second");
   if (a.maxBackoffSeconds < a.backoffSeconds) {
-    problems.push(`options.apply.maxBackoffSeconds: ${a.maxBackoffSeconds} is below backoffSeconds ${a.backoffSeconds} (raise the cap or lower the backoff)`);
+    problems.push({ path: "options.apply.maxBackoffSeconds", message: `${a.maxBackoffSeconds} is below backoffSeconds ${a.backoffSeconds}`, fix: "raise the cap or lower the backoff" });
   }
   checkWhole(problems, "options.waitTimeoutSeconds", options.waitTimeoutSeconds, 1, "use at least 1 second");
   if (options.exposure !== "http-nodeport" && options.exposure !== "tls") {
-    problems.push(`options.exposure: ${JSON.stringify(options.exposure)} is not supported (use http-nodeport or tls)`);
+    problems.push({ path: "options.exposure", message: `${JSON.stringify(options.exposure)} is not supported`, fix: "use http-nodeport or tls" });
   }
   if (!/^[A-Za-z0-9_.-]{1,15}$/.test(options.nodeInterface)) {
-    problems.push(`options.nodeInterface: ${JSON.stringify(options.nodeInterface)} is not an interface name (use the vNode interface between vNodes, e.g. eth0)`);
+    problems.push({ path: "options.nodeInterface", message: `${JSON.stringify(options.nodeInterface)} is not an interface name`, fix: "use the vNode interface between vNodes, e.g. eth0" });
   }
   for (const [i, check] of options.kubeadmIgnorePreflightErrors.entries()) {
     if (!/^[A-Za-z0-9_.-]+$/.test(check)) {
-      problems.push(`options.kubeadmIgnorePreflightErrors[${i}]: ${JSON.stringify(check)} is not a kubeadm preflight check name (e.g. Swap)`);
+      problems.push({ path: `options.kubeadmIgnorePreflightErrors[${i}]`, message: `${JSON.stringify(check)} is not a kubeadm preflight check name`, fix: "e.g. Swap" });
     }
   }
   for (const [i, san] of options.apiServerExtraSans.entries()) {
     if (!/^[A-Za-z0-9*][A-Za-z0-9.:*-]*$/.test(san)) {
-      problems.push(`options.apiServerExtraSans[${i}]: ${JSON.stringify(san)} is not a DNS name or IP address (e.g. team-a-apiserver.vk8s-team-a.svc)`);
+      problems.push({ path: `options.apiServerExtraSans[${i}]`, message: `${JSON.stringify(san)} is not a DNS name or IP address`, fix: "e.g. team-a-apiserver.vk8s-team-a.svc" });
     }
   }
   checkSource(problems, "options.kubeflowSource", options.kubeflowSource);
@@ -154,51 +149,47 @@ export function checkBootstrapOptions(input: BootstrapOptionsInput = {}): { opti
   checkSource(problems, "options.devicePluginSource", options.devicePluginSource);
   checkSource(problems, "options.localPathSource", options.localPathSource);
   if (options.defaultStorageClass !== "local-path" && options.defaultStorageClass !== "none") {
-    problems.push(`options.defaultStorageClass: ${JSON.stringify(options.defaultStorageClass)} is not supported (use local-path or none)`);
+    problems.push({ path: "options.defaultStorageClass", message: `${JSON.stringify(options.defaultStorageClass)} is not supported`, fix: "use local-path or none" });
   }
   for (const field of ["localPathProvisionerImage", "localPathHelperImage"] as const) {
     if (imageReferenceError(options[field])) {
-      problems.push(`options.${field}: ${JSON.stringify(options[field])} is not an image reference (give registry/path:tag, e.g. registry.example.com/rancher/local-path-provisioner:v${LOCAL_PATH_VERSION})`);
+      problems.push({ path: `options.${field}`, message: `${JSON.stringify(options[field])} is not an image reference`, fix: `give registry/path:tag, e.g. registry.example.com/rancher/local-path-provisioner:v${ADDON_VERSIONS.localPath}` });
     }
   }
   if (!isAbsoluteDirectory(options.localPathDir)) {
-    problems.push(`options.localPathDir: ${JSON.stringify(options.localPathDir)} is not an absolute directory path (e.g. /opt/local-path-provisioner)`);
+    problems.push({ path: "options.localPathDir", message: `${JSON.stringify(options.localPathDir)} is not an absolute directory path`, fix: "e.g. /opt/local-path-provisioner" });
   }
   if (options.kubeflowSource.kind !== "upstream" && options.kustomizeSource.kind === "upstream") {
-    problems.push(
-      `options.kustomizeSource: downloads kustomize from upstream while the Kubeflow manifests come from a ${options.kubeflowSource.kind} source (set kustomizeSource to a mirror URL or a local path too)`,
-    );
+    problems.push({ path: "options.kustomizeSource", message: `downloads kustomize from upstream while the Kubeflow manifests come from a ${options.kubeflowSource.kind} source`, fix: "set kustomizeSource to a mirror URL or a local path too" });
   }
   if (options.kubeadmImageRepository !== undefined && imageRepositoryError(options.kubeadmImageRepository)) {
-    problems.push(
-      `options.kubeadmImageRepository: ${JSON.stringify(options.kubeadmImageRepository)} is not an image repository (give host[:port]/path without a scheme or tag, e.g. registry.example.com/k8s)`,
-    );
+    problems.push({ path: "options.kubeadmImageRepository", message: `${JSON.stringify(options.kubeadmImageRepository)} is not an image repository`, fix: "give host[:port]/path without a scheme or tag, e.g. registry.example.com/k8s" });
   }
   if (options.kubeadmEtcdImageTag !== undefined && !isImageTag(options.kubeadmEtcdImageTag)) {
-    problems.push(`options.kubeadmEtcdImageTag: ${JSON.stringify(options.kubeadmEtcdImageTag)} is not an image tag (give the tag of the site's etcd image, e.g. 3.6.16)`);
+    problems.push({ path: "options.kubeadmEtcdImageTag", message: `${JSON.stringify(options.kubeadmEtcdImageTag)} is not an image tag`, fix: "give the tag of the site's etcd image, e.g. 3.6.16" });
   }
   if (!(CNIS as readonly string[]).includes(options.cni)) {
-    problems.push(`options.cni: ${JSON.stringify(options.cni)} is not a CNI vk8s installs (use ${CNIS.join(" or ")})`);
+    problems.push({ path: "options.cni", message: `${JSON.stringify(options.cni)} is not a CNI vk8s installs`, fix: `use ${CNIS.join(" or ")}` });
   }
   if (imageReferenceError(options.flannelImage)) {
-    problems.push(`options.flannelImage: ${JSON.stringify(options.flannelImage)} is not an image reference (give registry/path:tag, e.g. ${FLANNEL_IMAGE})`);
+    problems.push({ path: "options.flannelImage", message: `${JSON.stringify(options.flannelImage)} is not an image reference`, fix: `give registry/path:tag, e.g. ${BOOTSTRAP_DEFAULTS.flannelImage}` });
   }
   if (!Array.isArray(options.imageArchives)) {
-    problems.push("options.imageArchives: is not a list (give a list of { kind: mirror, url } or { kind: local, path })");
+    problems.push({ path: "options.imageArchives", message: "is not a list", fix: "give a list of { kind: mirror, url } or { kind: local, path }" });
   } else {
     for (const [i, archive] of options.imageArchives.entries()) {
       const path = `options.imageArchives[${i}]`;
       if (archive.kind === "local" && !/^\/[^\s'"]*[^/\s'"]$/.test(archive.path)) {
-        problems.push(`${path}.path: ${JSON.stringify(archive.path)} is not an absolute file path (give the archive's path on every vNode, e.g. /opt/vk8s/images/k8s-{version}.tar)`);
+        problems.push({ path: `${path}.path`, message: `${JSON.stringify(archive.path)} is not an absolute file path`, fix: "give the archive's path on every vNode, e.g. /opt/vk8s/images/k8s-{version}.tar" });
       } else if (archive.kind === "mirror") {
         checkSource(problems, path, archive);
       } else if (archive.kind !== "local") {
-        problems.push(`${path}.kind: ${JSON.stringify((archive as { kind: unknown }).kind)} is not an image archive source (use mirror or local)`);
+        problems.push({ path: `${path}.kind`, message: `${JSON.stringify((archive as { kind: unknown }).kind)} is not an image archive source`, fix: "use mirror or local" });
       }
     }
   }
   if (options.dexPasswordHash !== undefined && !isBcryptHash(options.dexPasswordHash)) {
-    problems.push("options.dexPasswordHash: is not a bcrypt hash (pass the result of hashDexPassword, never the password)");
+    problems.push({ path: "options.dexPasswordHash", message: "is not a bcrypt hash", fix: "pass the result of hashDexPassword, never the password" });
   }
   return { options, problems };
 }

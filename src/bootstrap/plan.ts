@@ -16,14 +16,18 @@
  * two steps.
  */
 import type { ResolvedCluster } from "../cluster/resolved";
-import { isDns1123Label, isDns1123Subdomain, isPlainEmail } from "../core/names";
+import { isDns1123Subdomain } from "../core/names";
+import { checkKubeflowLogin } from "../cluster/rules/kubeflow";
+import { checkNodeName } from "../cluster/rules/nodes";
+import { notInstallableProblem } from "../matrix/resolve";
 import { controlPlaneEndpoint } from "../core/naming";
-import { minorOf } from "../core/version";
+import { minorOf, parseVersion, type VersionSuffix } from "../core/version";
 import { isNodePort, NODE_PORT_RANGE_TEXT } from "../core/ports";
 import { checkBootstrapOptions } from "./options";
-import { problemFromLine, Vk8sValidationError } from "../core/errors";
+import { Vk8sValidationError, type Problem } from "../core/errors";
 import { digest } from "./password";
-import { describeSource, DEVICE_PLUGIN_VERSION } from "./sources";
+import { describeSource } from "./sources";
+import { ADDON_VERSIONS } from "../matrix/table";
 import { bundle } from "./bundle";
 import { calicoRun } from "./steps/calico";
 import { flannelManifest, flannelRun } from "./steps/flannel";
@@ -35,7 +39,6 @@ import { kubeflowRun } from "./steps/kubeflow";
 import { imageArchivesList, joinRun, joinTokenRun, kubeadmInitRun, kubeconfigRun, removeWorkerRun, waitMasterRun } from "./steps/node";
 import { statusRun } from "./steps/status";
 import { storageRun } from "./steps/storage";
-import { LOCAL_PATH_VERSION } from "./sources";
 import { PHASES, type BootstrapOptionsInput, type BootstrapStep } from "./types";
 
 const [WAITING, CONFIGURING_MASTER, INSTALLING_KUBEFLOW, RUNNING] = PHASES;
@@ -57,52 +60,58 @@ export const STEP_IDS = {
   status: "11-status",
 } as const;
 
-const VERSION = /^\d+\.\d+\.\d+$/;
+/** `text` as `major.minor.patch` when it is a full version (`suffix` as `parseVersion`), else undefined. */
+function fullVersion(text: string, suffix: VersionSuffix = "none"): string | undefined {
+  const parsed = parseVersion(text.trim(), suffix);
+  return parsed?.patchGiven ? parsed.version.version : undefined;
+}
 
-/** Checks what the scripts interpolate; every problem at once. */
-function checkCluster(cluster: ResolvedCluster): string[] {
-  const problems: string[] = [];
+/**
+ * Checks what the scripts interpolate; every problem at once. The cluster is already
+ * validated (`resolveCluster`), so these are the validation's own rules run again on the
+ * resolved values (a hand-built `ResolvedCluster` meets the same messages), plus the facts
+ * the matrix must give in full.
+ */
+function checkCluster(cluster: ResolvedCluster): Problem[] {
+  const problems: Problem[] = [];
   const { matrix } = cluster;
   const row = matrix.kubeflow;
-  if (!row.installable) {
-    problems.push(`kubeflow.version: Kubeflow ${row.kubeflow} was installed with kfctl, which vk8s does not run (choose Kubeflow 1.3 or later)`);
+  if (!row.installable) problems.push(notInstallableProblem(row.kubeflow));
+  if (fullVersion(matrix.kubernetesVersion) === undefined) {
+    problems.push({ path: "kubernetes.version", message: `${JSON.stringify(matrix.kubernetesVersion)} is not a full Kubernetes version`, fix: "the matrix must give major.minor.patch" });
   }
-  if (!VERSION.test(matrix.kubernetesVersion)) {
-    problems.push(`kubernetes.version: ${JSON.stringify(matrix.kubernetesVersion)} is not a full Kubernetes version (the matrix must give major.minor.patch)`);
+  if (fullVersion(matrix.calico) === undefined) {
+    problems.push({ path: "matrix.calico", message: `${JSON.stringify(matrix.calico)} is not a calico version`, fix: "the matrix must give major.minor.patch" });
   }
-  if (!VERSION.test(matrix.calico)) {
-    problems.push(`matrix.calico: ${JSON.stringify(matrix.calico)} is not a calico version (the matrix must give major.minor.patch)`);
-  }
-  if (row.installable && !VERSION.test(kustomizeVersion(row.kustomize))) {
-    problems.push(`matrix.kustomize: ${JSON.stringify(row.kustomize)} is not a kustomize version (the matrix must give major.minor.patch)`);
+  if (row.installable && fullVersion(row.kustomize, "tag") === undefined) {
+    problems.push({ path: "matrix.kustomize", message: `${JSON.stringify(row.kustomize)} is not a kustomize version`, fix: "the matrix must give major.minor.patch" });
   }
   if (!/^[A-Za-z0-9._/-]+$/.test(row.manifestsRef)) {
-    problems.push(`matrix.manifestsRef: ${JSON.stringify(row.manifestsRef)} is not a git ref (e.g. v1.3.1)`);
+    problems.push({ path: "matrix.manifestsRef", message: `${JSON.stringify(row.manifestsRef)} is not a git ref`, fix: "e.g. v1.3.1" });
   }
-  if (!isPlainEmail(cluster.kubeflow.email)) {
-    problems.push(`kubeflow.email: ${JSON.stringify(cluster.kubeflow.email)} is not a plain email address (use letters, digits and ._%+- only)`);
-  }
-  cluster.nodes.forEach((node) => {
-    if (!isDns1123Label(node.name)) {
-      problems.push(`nodes[${node.index}].name: ${JSON.stringify(node.name)} is not a DNS-1123 label (use lower-case letters, digits and -)`);
-    }
-  });
+  problems.push(...checkKubeflowLogin({ kubeflow: { email: cluster.kubeflow.email } }));
+  const seen = new Map<string, number>();
+  for (const node of cluster.nodes) problems.push(...checkNodeName(cluster.name, node.name, node.index, seen));
   if (!isDns1123Subdomain(cluster.master.hostname)) {
-    problems.push(`nodes[${cluster.master.index}]: master hostname ${JSON.stringify(cluster.master.hostname)} is not a DNS name (check the cluster name)`);
+    problems.push({ path: `nodes[${cluster.master.index}]`, message: `master hostname ${JSON.stringify(cluster.master.hostname)} is not a DNS name`, fix: "check the cluster name" });
   }
   const port = cluster.kubeflowPort;
   if (port && !isNodePort(port.targetPort)) {
     const i = cluster.ports.findIndex((p) => p.name === port.name);
-    problems.push(
-      `ports[${i}].targetPort: ${port.targetPort} is outside the inner cluster's NodePort range ${NODE_PORT_RANGE_TEXT} (istio-ingressgateway listens on it as a NodePort inside the master vNode; pick a targetPort in ${NODE_PORT_RANGE_TEXT})`,
-    );
+    problems.push({
+      path: `ports[${i}].targetPort`,
+      message: `${port.targetPort} is outside the inner cluster's NodePort range ${NODE_PORT_RANGE_TEXT}`,
+      fix: `istio-ingressgateway listens on it as a NodePort inside the master vNode; pick a targetPort in ${NODE_PORT_RANGE_TEXT}`,
+    });
   }
   return problems;
 }
 
-/** `5.2.1+` / `v5.0.0` -> `5.2.1` / `5.0.0`. */
+/** `5.2.1+` / `v5.0.0` -> `5.2.1` / `5.0.0` (`parseVersion`'s tag grammar); throws on a value that is no full version (checked first by the planner). */
 export function kustomizeVersion(v: string): string {
-  return v.trim().replace(/^v/, "").replace(/\+$/, "");
+  const full = fullVersion(v, "tag");
+  if (full === undefined) throw new Error(`matrix.kustomize: ${JSON.stringify(v)} is not a kustomize version (the matrix must give major.minor.patch)`);
+  return full;
 }
 
 /** Digest of everything that makes a step what it is: a dependant that must follow it re-runs when this changes. */
@@ -116,7 +125,7 @@ type PlannedStep = Omit<BootstrapStep, "secretOutput" | "script" | "deleteScript
 export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptionsInput): BootstrapStep[] {
   const checked = checkBootstrapOptions(options);
   const problems = [...checkCluster(cluster), ...checked.problems];
-  if (problems.length > 0) throw new Vk8sValidationError({ kind: "virtual cluster", name: cluster.name }, problems.map(problemFromLine));
+  if (problems.length > 0) throw new Vk8sValidationError({ kind: "virtual cluster", name: cluster.name }, problems);
 
   const { master, network, matrix } = cluster;
   const row = matrix.kubeflow;
@@ -214,11 +223,11 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
   const gpuNodes = cluster.nodes.filter((n) => n.gpus > 0);
   if (gpuNodes.length > 0) {
     add({
-      id: ids.devicePlugin, title: `NVIDIA device plugin ${DEVICE_PLUGIN_VERSION}`, node: master.name, phase: CONFIGURING_MASTER,
+      id: ids.devicePlugin, title: `NVIDIA device plugin ${ADDON_VERSIONS.devicePlugin}`, node: master.name, phase: CONFIGURING_MASTER,
       run: devicePluginRun(ctx),
       dependsOn: [networkId, ...gpuNodes.filter((n) => n.role === "worker").map((n) => ids.join(n.name))],
       triggers: [
-        `devicePlugin=${DEVICE_PLUGIN_VERSION}`, `source=${describeSource(opts.devicePluginSource)}`,
+        `devicePlugin=${ADDON_VERSIONS.devicePlugin}`, `source=${describeSource(opts.devicePluginSource)}`,
         `gpuNodes=${gpuNodes.map((n) => `${n.name}:${n.gpus}`).join(",")}`,
       ],
     });
@@ -226,10 +235,10 @@ export function planBootstrap(cluster: ResolvedCluster, options?: BootstrapOptio
   const storage = opts.defaultStorageClass === "local-path";
   if (storage) {
     add({
-      id: ids.storage, title: `default StorageClass (local-path-provisioner ${LOCAL_PATH_VERSION})`, node: master.name, phase: CONFIGURING_MASTER,
+      id: ids.storage, title: `default StorageClass (local-path-provisioner ${ADDON_VERSIONS.localPath})`, node: master.name, phase: CONFIGURING_MASTER,
       run: storageRun(ctx), dependsOn: [ids.calico],
       triggers: [
-        `localPath=${LOCAL_PATH_VERSION}`, `source=${describeSource(opts.localPathSource)}`, `provisionerImage=${opts.localPathProvisionerImage}`,
+        `localPath=${ADDON_VERSIONS.localPath}`, `source=${describeSource(opts.localPathSource)}`, `provisionerImage=${opts.localPathProvisionerImage}`,
         `helperImage=${opts.localPathHelperImage}`, `dir=${opts.localPathDir}`,
       ],
     });

@@ -7,6 +7,3 @@ export function shq(value: string): string {
 
 /** Where programs keep downloads, step directories and scratch files on a vNode; `VK8S_WORK_DIR` overrides it (tests). */
 export const WORK_DIR = "/var/lib/vk8s";
-
-/** Version comparison lives in the bottom layer (`src/core/version.ts`: the matrix uses it too). */
-export { atLeast } from "../core/version";

@@ -3,17 +3,10 @@
  * local copies for air-gapped edge sites, and where a step program fetches a file from
  * (`fetch_source KIND LOCATION` in programs/lib.sh).
  */
-import { BOOTSTRAP_DEFAULTS } from "../cluster/defaults";
-import { ADDON_VERSIONS, AMD64_ONLY_KUSTOMIZE, calicoManifestInRepo } from "../matrix/table";
+import { AMD64_ONLY_KUSTOMIZE, calicoManifestInRepo } from "../matrix/table";
 import type { ManifestSource } from "./types";
 import { minorOf } from "../core/version";
 
-/** The pins themselves are in the matrix table (`ADDON_VERSIONS`, src/matrix/table.ts); these names read them. */
-export const DEVICE_PLUGIN_VERSION = ADDON_VERSIONS.devicePlugin;
-export const FLANNEL_VERSION = ADDON_VERSIONS.flannel;
-/** vk8s's flannel image, the `flannel` CNI's default `flannelImage` (built by scripts/images.sh). */
-export const FLANNEL_IMAGE = BOOTSTRAP_DEFAULTS.flannelImage;
-export const LOCAL_PATH_VERSION = ADDON_VERSIONS.localPath;
 
 /** File names looked up in a `local` source directory. */
 export const LOCAL_FILE_NAMES = { calico: "calico.yaml", devicePlugin: "nvidia-device-plugin.yml", localPath: "local-path-storage.yaml" } as const;

@@ -166,7 +166,7 @@ export interface BootstrapOptions {
    */
   calicoSource: ManifestSource;
   /**
-   * NVIDIA k8s-device-plugin static manifest of the pinned version (`DEVICE_PLUGIN_VERSION`).
+   * NVIDIA k8s-device-plugin static manifest of the pinned version (`ADDON_VERSIONS.devicePlugin`, src/matrix/table.ts).
    * mirror = URL of the file; local = directory on the master vNode holding `nvidia-device-plugin.yml`.
    * @default { kind: "upstream" }
    */
@@ -174,7 +174,7 @@ export interface BootstrapOptions {
   /**
    * The default StorageClass inside the virtual cluster (Kubeflow's PVCs: pipelines MySQL
    * and MinIO, Katib's database): `local-path`, rancher/local-path-provisioner
-   * (`LOCAL_PATH_VERSION`) storing volumes under `localPathDir` on the vNode that runs the
+   * (`ADDON_VERSIONS.localPath`, src/matrix/table.ts) storing volumes under `localPathDir` on the vNode that runs the
    * pod, installed before Kubeflow (step `07-storage`); `none` leaves storage to you (then
    * Kubeflow's claims stay Pending unless your cluster has a default class).
    * @default "local-path"
@@ -224,7 +224,7 @@ export interface BootstrapOptions {
    * have calico's images. @default "calico"
    */
   cni: Cni;
-  /** Image of the `flannel` CNI (vk8s's images/flannel). @default ghcr.io/vk8s/flannel:v<FLANNEL_VERSION> */
+  /** Image of the `flannel` CNI (vk8s's images/flannel). @default ghcr.io/vk8s/flannel:v<ADDON_VERSIONS.flannel> */
   flannelImage: string;
   /**
    * Image archives preloaded into every vNode's containerd before `kubeadm init`/`join`

@@ -5,7 +5,7 @@
  * shapes the resource graph. Pure: the caller says what "deferred" means (`isDeferred`),
  * so nothing here imports Pulumi.
  *
- * How the component uses it (components/clusterInputs.ts): validate and plan with stand-in
+ * How the component uses it (src/plan/cluster.ts, called by components/vk8sCluster.ts): validate and plan with stand-in
  * set A now; plan again with set B; what differs between the two plans depends on the
  * deferred values and is rendered again, and validated again, once they resolve.
  */

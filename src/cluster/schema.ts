@@ -101,7 +101,6 @@ export const clusterSpecSchema = z.object({
 }).strict();
 
 export type TolerationInput = z.infer<typeof tolerationSchema>;
-export type ResourcesInput = z.infer<typeof resourcesSchema>;
 export type NodeInput = z.infer<typeof nodeSchema>;
 export type PortInput = z.infer<typeof portSchema>;
 /** The input of one virtual cluster (plain values). */

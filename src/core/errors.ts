@@ -30,22 +30,6 @@ export function formatProblems(problems: readonly Problem[], prefix = ""): strin
 }
 
 /**
- * A line written as `<path>: <message> (<fix>)` as a `Problem` (a line without a trailing
- * `(<fix>)` keeps all after the path as its message): for checkers that still collect lines
- * (src/bootstrap/options.ts, src/bootstrap/plan.ts). `formatProblem` gives the line back.
- */
-export function problemFromLine(line: string): Problem {
-  const at = /^\S+: /.exec(line)?.[0].length ?? 0;
-  return { path: line.slice(0, Math.max(at - 2, 0)), ...splitFix(line.slice(at)) };
-}
-
-/** `what is wrong (how to fix it)` as its two parts; no trailing `(...)` gives an empty fix. */
-export function splitFix(text: string): { message: string; fix: string } {
-  const withFix = /^([\s\S]*) \(([^()]*)\)$/.exec(text);
-  return withFix ? { message: withFix[1], fix: withFix[2] } : { message: text, fix: "" };
-}
-
-/**
  * What a set of problems is about. A file's problems carry the file in their paths
  * (`<file>:<line>:<col>`, as compilers print them), so their message has no first line.
  */

@@ -106,6 +106,6 @@ export function portServiceName(cluster: Named, port: Named): string {
 
 /**
  * `ports[].name` values that would collide with the Services above; the validation
- * should reject them (the renderer throws on any duplicate object name).
+ * rejects them (src/cluster/rules/ports.ts), and the renderer throws on any duplicate object name.
  */
 export const RESERVED_PORT_NAMES = ["apiserver", "ssh", "vnodes"] as const;

@@ -133,7 +133,6 @@ export const federatedLearningSpecSchema = z.object({
 
 /** The input of one federated-learning deployment (plain values). */
 export type FederatedLearningSpec = z.infer<typeof federatedLearningSpecSchema>;
-export type S3StorageSpec = z.infer<typeof s3StorageSchema>;
 
 export const SERVING_MODES = ["deployment", "kserve"] as const;
 export type ServingMode = (typeof SERVING_MODES)[number];

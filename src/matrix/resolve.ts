@@ -58,6 +58,16 @@ export function listChoices(items: string[]): string {
 
 const SEE_MATRIX = "run `vk8s matrix` to see the table";
 
+/** The problem of a Kubeflow line the matrix lists but vk8s cannot install (0.x: kfctl); the bootstrap planner raises the same. */
+export function notInstallableProblem(line: string): Problem {
+  const installable = KUBEFLOW_ROWS.filter((r) => r.installable).map((r) => r.kubeflow);
+  return {
+    path: "kubeflow.version",
+    message: `Kubeflow ${line} is listed in the matrix but vk8s cannot install it: 0.x releases were deployed with kfctl, not kubeflow/manifests`,
+    fix: `choose Kubeflow ${listChoices(installable)}`,
+  };
+}
+
 /**
  * Decides Kubernetes (minor, patch, evidence), calico and the kink image tag for a Kubeflow
  * version and an optional Kubernetes version (`1.20`, `v1.20`, `1.20.15`). Without a
@@ -77,13 +87,7 @@ export function decideMatrix(
   if (!row) {
     return fail("kubeflow.version", `Kubeflow ${line} is not in the compatibility matrix`, `choose Kubeflow ${listChoices(installable)}; ${SEE_MATRIX}`);
   }
-  if (!row.installable) {
-    return fail(
-      "kubeflow.version",
-      `Kubeflow ${line} is listed in the matrix but vk8s cannot install it: 0.x releases were deployed with kfctl, not kubeflow/manifests`,
-      `choose Kubeflow ${listChoices(installable)}`,
-    );
-  }
+  if (!row.installable) return { ok: false as const, problem: notInstallableProblem(line) };
   let minor = row.defaultKubernetes;
   let patch: string | undefined;
   if (kubernetes !== undefined) {

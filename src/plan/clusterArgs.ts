@@ -97,7 +97,10 @@ export function checkClusterArgs(cluster: ResolvedCluster, args: ClusterArgsInpu
   };
   problems.push(...checkHostRenderOptions(cluster, renderOptions).map((p) => ({ ...p, path: renderPath(p.path, args) })));
   problems.push(...checkLabels(["hostRender", "namespaceLabels"], args.hostRender?.namespaceLabels, false));
-  if (args.bootstrap !== false) problems.push(...bootstrapProblems(args.bootstrap ?? {}));
+  if (args.bootstrap !== false) {
+    // The bootstrap options' problems (`options.apply.attempts`) as `bootstrap.apply.attempts`.
+    problems.push(...checkBootstrapOptions(args.bootstrap ?? {}).problems.map((p) => ({ ...p, path: p.path.replace(/^options(?=\.|\[|$)/, "bootstrap") })));
+  }
   return problems;
 }
 
@@ -149,12 +152,4 @@ function checkSsh(cluster: ResolvedCluster, ssh: ClusterArgsInput["ssh"]): Probl
     }
   }
   return problems;
-}
-
-/** The bootstrap options' problems (`options.apply.attempts: ... (...)`) as `bootstrap.*` problems. */
-function bootstrapProblems(input: BootstrapOptionsInput): Problem[] {
-  return checkBootstrapOptions(input).problems.map((line) => {
-    const m = /^options\.(\S+): ([\s\S]*) \(([^()]*)\)$/.exec(line);
-    return m ? { path: `bootstrap.${m[1]}`, message: m[2], fix: m[3] } : { path: "bootstrap", message: line, fix: "see src/bootstrap/options.ts" };
-  });
 }

@@ -7,7 +7,7 @@ import type { ResolvedCluster } from "../cluster/resolved";
 import { COMPONENT_DEFAULTS } from "../cluster/defaults";
 import type { HostRenderOptions, K8sObject } from "../render/types";
 import { ACCESS_SSH_USER } from "../render/access";
-import { accessName, sshServiceName } from "../render/names";
+import { accessName, sshServiceName } from "../core/naming";
 import { apiServerServiceUrl } from "../core/naming";
 import { nodeStateObject, VNODE_SSH_PORT } from "../render/vnode";
 import { STEP_IDS } from "../bootstrap/plan";

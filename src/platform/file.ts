@@ -43,11 +43,11 @@ export function parsePlatformFile(text: string, source = "<input>"): PlatformFil
   let settings: { value: PlatformSettings; line: number } | undefined;
   parseAllDocuments(text, { lineCounter, prettyErrors: false }).forEach((doc, index): void => {
     const start = lineCounter.linePos(doc.contents?.range[0] ?? doc.range[0]);
-    const issue = (message: string): void => void issues.push({ line: start.line, col: start.col, message: `document ${index + 1}: ${message}` });
+    const issue = (message: string, fix: string): void => void issues.push({ line: start.line, col: start.col, message: `document ${index + 1}: ${message}`, fix });
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
         const at = lineCounter.linePos(e.pos[0]);
-        issues.push({ line: at.line, col: at.col, message: safeYamlMessage(e) });
+        issues.push({ line: at.line, col: at.col, ...safeYamlMessage(e) });
       }
       return;
     }
@@ -57,35 +57,35 @@ export function parsePlatformFile(text: string, source = "<input>"): PlatformFil
     try {
       value = doc.toJS({ maxAliasCount: 100 });
     } catch {
-      return issue("cannot be read as data (too many or circular aliases)");
+      return issue("cannot be read as data", "too many or circular aliases");
     }
     if (value === null || value === undefined) return;
-    if (!isMap(value)) return issue(`is not a map (expected kind: ${VK8S_KIND} or ${PLATFORM_KIND})`);
+    if (!isMap(value)) return issue("is not a map", `expected kind: ${VK8S_KIND} or ${PLATFORM_KIND}`);
     const { apiVersion, kind, metadata, spec, tenant } = value;
     if (kind === PLATFORM_KIND) {
-      if (apiVersion !== PLATFORM_API_VERSION) return issue(`has apiVersion ${quote(apiVersion ?? null)} (use ${PLATFORM_API_VERSION})`);
-      if (settings) return issue(`is a second ${PLATFORM_KIND} (the first is at line ${settings.line}; keep one)`);
-      if (spec !== undefined && !isMap(spec)) return issue(`spec is not a map of platform settings`);
+      if (apiVersion !== PLATFORM_API_VERSION) return issue(`has apiVersion ${quote(apiVersion ?? null)}`, `use ${PLATFORM_API_VERSION}`);
+      if (settings) return issue(`is a second ${PLATFORM_KIND}`, `the first is at line ${settings.line}; keep one`);
+      if (spec !== undefined && !isMap(spec)) return issue("spec is not a map of platform settings", "");
       settings = { value: (spec ?? {}) as PlatformSettings, line: start.line };
       return;
     }
-    if (kind !== VK8S_KIND) return issue(`has kind ${quote(kind ?? null)} (use ${VK8S_KIND} for a user, ${PLATFORM_KIND} for settings)`);
+    if (kind !== VK8S_KIND) return issue(`has kind ${quote(kind ?? null)}`, `use ${VK8S_KIND} for a user, ${PLATFORM_KIND} for settings`);
     if (typeof apiVersion !== "string" || !(VK8S_API_VERSIONS as readonly string[]).includes(apiVersion)) {
-      return issue(`has apiVersion ${quote(apiVersion ?? null)} (use one of ${VK8S_API_VERSIONS.join(", ")})`);
+      return issue(`has apiVersion ${quote(apiVersion ?? null)}`, `use one of ${VK8S_API_VERSIONS.join(", ")}`);
     }
     const name = isMap(metadata) ? metadata.name : undefined;
-    if (typeof name !== "string" || name === "") return issue(`has no metadata.name (name the user: metadata: { name: user-a })`);
-    if (!isMap(spec)) return issue(`user ${name} has no spec map`);
+    if (typeof name !== "string" || name === "") return issue("has no metadata.name", "name the user: metadata: { name: user-a }");
+    if (!isMap(spec)) return issue(`user ${name} has no spec map`, "");
     const kubeflow = spec.kubeflow;
     if (isMap(kubeflow) && kubeflow.password !== undefined) {
-      issue(`user ${name}: spec.kubeflow.password: plain passwords are not accepted in the platform file (remove it and run: ${setPasswordCommand(name)})`);
+      issue(`user ${name}: spec.kubeflow.password: plain passwords are not accepted in the platform file`, `remove it and run: ${setPasswordCommand(name)}`);
     }
-    if (tenant !== undefined && !isMap(tenant)) return issue(`user ${name}: tenant is not a map (give quota, storage, nodePorts)`);
+    if (tenant !== undefined && !isMap(tenant)) return issue(`user ${name}: tenant is not a map`, "give quota, storage, nodePorts");
     const extra = Object.keys(tenant ?? {}).filter((k) => !(TENANT_KEYS as readonly string[]).includes(k));
-    if (extra.length > 0) issue(`user ${name}: tenant.${extra[0]} is not a tenant field (use ${TENANT_KEYS.join(", ")})`);
+    if (extra.length > 0) issue(`user ${name}: tenant.${extra[0]} is not a tenant field`, `use ${TENANT_KEYS.join(", ")}`);
     const t = (tenant ?? {}) as Pick<TenantInput, "quota" | "storage" | "nodePorts">;
     const carried = specWithMetadata(metadata as Record<string, unknown>, spec);
-    if ("error" in carried) return issue(`user ${name}: ${carried.error}`);
+    if ("error" in carried) return issue(`user ${name}: ${carried.error.message}`, carried.error.fix);
     users.push({ name, cluster: carried.spec as TenantClusterSpec, quota: t.quota, storage: t.storage, nodePorts: t.nodePorts });
   });
   if (issues.length > 0) throw fileProblems(source, issues);

@@ -40,6 +40,7 @@ export interface NetworkIsolationOptions {
 /** The namespace's name label, set by Kubernetes on every namespace (1.21+). */
 const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
+/** A NetworkPolicy named `<cluster>-<suffix>` (`<cluster>-default-deny`, `<cluster>-vnodes`, ...): the one place its name is built. */
 function policy(cluster: ResolvedCluster, suffix: string, labels: Record<string, string>, spec: Record<string, unknown>): K8sObject {
   return {
     apiVersion: "networking.k8s.io/v1",
@@ -50,11 +51,6 @@ function policy(cluster: ResolvedCluster, suffix: string, labels: Record<string,
 }
 
 const tcp = (port: number) => ({ protocol: "TCP", port });
-
-/** `<name>-default-deny`: selects every pod of the namespace, allows nothing. */
-export function defaultDenyPolicyName(cluster: ResolvedCluster): string {
-  return `${cluster.name}-default-deny`;
-}
 
 /** The tenant's NetworkPolicies, in the order of the file comment. */
 export function renderNetworkPolicies(cluster: ResolvedCluster, options: NetworkIsolationOptions): K8sObject[] {

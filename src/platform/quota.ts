@@ -16,7 +16,7 @@ import type { Problem } from "../core/errors";
 import { Quantity } from "../core/quantity";
 import type { ResolvedCluster } from "../cluster/resolved";
 import type { K8sObject } from "../render/types";
-import { GPU_RESOURCE } from "../render/gpu";
+import { GPU_RESOURCE } from "../core/labels";
 import type { TenantQuotaInput } from "./types";
 
 /** A tenant's quota with canonical quantities. */

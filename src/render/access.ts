@@ -3,8 +3,8 @@
  * runs and admins reach the vNodes (as a jump host: `ssh -J`), its NodePort Service, and
  * the `authorized_keys` ConfigMap shared with the vNodes.
  *
- * The default image is panubo/sshd (see `src/cluster/defaults.ts`), so the pod follows its
- * conventions: user `vk8s` from `SSH_USERS`, its key at `/etc/authorized_keys/vk8s`,
+ * The default image is vk8s's own ghcr.io/vk8s/access (`accessPodImage`, src/cluster/defaults.ts;
+ * built from images/access), which follows panubo/sshd's conventions, so the pod uses them: user `vk8s` from `SSH_USERS`, its key at `/etc/authorized_keys/vk8s`,
  * forwarding on with `TCP_FORWARDING=true`. sshd refuses key files under a world-writable
  * directory, which a ConfigMap volume is, so an init container copies the key into a
  * private emptyDir; the pod template carries a hash of the key so a new key rolls the pod.
@@ -12,8 +12,9 @@
  */
 import { createHash } from "node:crypto";
 import type { ResolvedCluster } from "../cluster/resolved";
-import { accessLabels, accessSelector, clusterObjectLabels, ISTIO_INJECT } from "./labels";
-import { accessName, sshConfigMapName, sshServiceName } from "./names";
+import { accessLabels, accessSelector, clusterObjectLabels } from "./labels";
+import { ISTIO_INJECT } from "../core/labels";
+import { accessName, sshConfigMapName, sshServiceName } from "../core/naming";
 import type { HostRenderOptions, K8sObject } from "./types";
 import { VNODE_SSH_DIR } from "./vnode";
 

@@ -21,9 +21,6 @@
 import type { ResolvedNode } from "../cluster/resolved";
 import { GPU_RESOURCE } from "../core/labels";
 
-/** The extended resource of the NVIDIA device plugin (defined in `src/core/labels.ts`). */
-export { GPU_RESOURCE };
-
 /** Where the host device plugin mounts allocated devices with `--device-list-strategy=volume-mounts`. */
 export const NVIDIA_DEVICES_DIR = "/var/run/nvidia-container-devices";
 

@@ -2,6 +2,7 @@
  * All host-cluster objects of one virtual cluster, as plain data (no Pulumi). The
  * `Vk8sCluster` component registers them; `vk8s render` writes them as YAML.
  */
+import { HOST_RENDER_DEFAULTS } from "../cluster/defaults";
 import { type Problem, quote, Vk8sValidationError } from "../core/errors";
 import { isAbsoluteDirectory, isDns1123Subdomain } from "../core/names";
 import { isNodePort, NODE_PORT_RANGE } from "../core/ports";
@@ -11,9 +12,7 @@ import { VNODE_CONFIG_DIR } from "./gpu";
 import { clusterObjectLabels } from "./labels";
 import { renderApiServerService, renderHeadlessService, renderPortService } from "./services";
 import type { HostRenderOptions, K8sObject } from "./types";
-import { nodeStorageClaim, renderBootConfigMap, renderVNodeStatefulSet, USER_STORAGE_MOUNT_PATH, VNODE_STATE_PATHS } from "./vnode";
-
-export type { HostRenderOptions, K8sObject, NodeStorageOptions, UserStorageMount } from "./types";
+import { nodeStorageClaim, renderBootConfigMap, renderVNodeStatefulSet, VNODE_STATE_PATHS } from "./vnode";
 
 /** The Pod Security level vNodes need: they are privileged pods. */
 const POD_SECURITY = "privileged";
@@ -73,12 +72,12 @@ function checkUserStorage(options: HostRenderOptions): Problem[] {
   if (!isDns1123Subdomain(storage.claimName)) {
     problems.push({ path: "options.userStorage.claimName", message: `${quote(storage.claimName)} is not a claim name`, fix: "use lower-case letters, digits, - and ." });
   }
-  const mountPath = storage.mountPath ?? USER_STORAGE_MOUNT_PATH;
+  const mountPath = storage.mountPath ?? HOST_RENDER_DEFAULTS.userStorageMountPath;
   const clash = VNODE_MOUNTED.find((p) => mountPath === p || mountPath.startsWith(`${p}/`) || p.startsWith(`${mountPath}/`));
   if (!isAbsoluteDirectory(mountPath)) {
-    problems.push({ path: "options.userStorage.mountPath", message: `${quote(mountPath)} is not an absolute directory`, fix: `use a path such as ${USER_STORAGE_MOUNT_PATH}` });
+    problems.push({ path: "options.userStorage.mountPath", message: `${quote(mountPath)} is not an absolute directory`, fix: `use a path such as ${HOST_RENDER_DEFAULTS.userStorageMountPath}` });
   } else if (clash) {
-    problems.push({ path: "options.userStorage.mountPath", message: `${mountPath} overlaps ${clash}, which the vNode already mounts`, fix: `use a path of its own such as ${USER_STORAGE_MOUNT_PATH}` });
+    problems.push({ path: "options.userStorage.mountPath", message: `${mountPath} overlaps ${clash}, which the vNode already mounts`, fix: `use a path of its own such as ${HOST_RENDER_DEFAULTS.userStorageMountPath}` });
   }
   return problems;
 }

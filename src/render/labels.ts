@@ -13,9 +13,6 @@
 import type { ResolvedCluster, ResolvedNode } from "../cluster/resolved";
 import { ISTIO_INJECT, VNODE_APP } from "../core/labels";
 
-/** The vNode labels and their one list (`RESERVED_LABELS`, refused as user labels) live in `src/core/labels.ts`. */
-export { ISTIO_INJECT, RESERVED_LABELS, VNODE_APP } from "../core/labels";
-
 /** `app` of the access pod: distinct, so vNode selectors never match it. */
 export const ACCESS_APP = "vk8s-access";
 

@@ -5,7 +5,7 @@
  */
 import type { ResolvedCluster, ResolvedPort } from "../cluster/resolved";
 import { allVNodesSelector, clusterObjectLabels, vNodeSelector } from "./labels";
-import { apiServerServiceName, headlessServiceName, portServiceName } from "./names";
+import { apiServerServiceName, headlessServiceName, portServiceName } from "../core/naming";
 import type { HostRenderOptions, K8sObject } from "./types";
 import { API_SERVER_PORT } from "../core/ports";
 import { VNODE_SSH_PORT } from "./vnode";

@@ -6,8 +6,9 @@ import type { ResolvedCluster, ResolvedNode } from "../cluster/resolved";
 import { HOST_RENDER_DEFAULTS, BOOTSTRAP_DEFAULTS } from "../cluster/defaults";
 import { API_SERVER_PORT } from "../core/ports";
 import { gpuEnv, renderGpuIsolationScript, VNODE_CONFIG_DIR, vNodeResources } from "./gpu";
-import { vNodeLabels, vNodeSelector, clusterObjectLabels, ISTIO_INJECT } from "./labels";
-import { bootConfigMapName, headlessServiceName, sshConfigMapName } from "./names";
+import { vNodeLabels, vNodeSelector, clusterObjectLabels } from "./labels";
+import { ISTIO_INJECT } from "../core/labels";
+import { bootConfigMapName, headlessServiceName, sshConfigMapName } from "../core/naming";
 import type { HostRenderOptions, K8sObject } from "./types";
 
 /** Port of sshd in every vNode. */
@@ -24,8 +25,6 @@ export const VNODE_CONTAINER = "vnode";
 export const NODE_STATE_VOLUME = "vnode-data";
 /** Volume name of `HostRenderOptions.userStorage` in a vNode. */
 export const USER_STORAGE_VOLUME = "user-storage";
-/** Default mount path of `HostRenderOptions.userStorage` in every vNode (`HOST_RENDER_DEFAULTS`). */
-export const USER_STORAGE_MOUNT_PATH = HOST_RENDER_DEFAULTS.userStorageMountPath;
 
 /**
  * Node state kept on the `vnode-data` volume, as `subPath` -> mount path. containerd's
@@ -160,7 +159,7 @@ function vNodeVolumes(cluster: ResolvedCluster, options: HostRenderOptions): { v
   }
   if (options.userStorage) {
     volumes.push({ name: USER_STORAGE_VOLUME, persistentVolumeClaim: { claimName: options.userStorage.claimName } });
-    mounts.push({ name: USER_STORAGE_VOLUME, mountPath: options.userStorage.mountPath ?? USER_STORAGE_MOUNT_PATH });
+    mounts.push({ name: USER_STORAGE_VOLUME, mountPath: options.userStorage.mountPath ?? HOST_RENDER_DEFAULTS.userStorageMountPath });
   }
   return { volumes, mounts };
 }

@@ -15,7 +15,8 @@
  * must equal it (absent = 0) within the wait timeout, so a vNode that sees GPUs it was not
  * given fails the bootstrap instead of handing them out.
  */
-import { DEVICE_PLUGIN_VERSION, fetchFrom, LOCAL_FILE_NAMES, upstreamDevicePluginUrl } from "../sources";
+import { ADDON_VERSIONS } from "../../matrix/table";
+import { fetchFrom, LOCAL_FILE_NAMES, upstreamDevicePluginUrl } from "../sources";
 import type { StepProgram } from "../types";
 import type { StepContext } from "./context";
 
@@ -23,7 +24,7 @@ import type { StepContext } from "./context";
 export const DEVICE_PLUGIN_DAEMONSET = "nvidia-device-plugin-daemonset";
 
 export function devicePluginRun(ctx: StepContext): StepProgram {
-  const v = DEVICE_PLUGIN_VERSION;
+  const v = ADDON_VERSIONS.devicePlugin;
   const from = fetchFrom(ctx.options.devicePluginSource, upstreamDevicePluginUrl(v), v, LOCAL_FILE_NAMES.devicePlugin);
   return {
     program: "device-plugin.sh",

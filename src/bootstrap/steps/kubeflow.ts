@@ -19,7 +19,7 @@ import { AMD64_ONLY_KUSTOMIZE } from "../../matrix/table";
 import { inotifyNeeds, KUBEFLOW_COMPONENTS } from "../../matrix/components";
 import { LOCAL_PATH_STORAGE_CLASS } from "./storage";
 import { digest } from "../password";
-import { atLeast } from "../shell";
+import { atLeast } from "../../core/version";
 import { upstreamKubeflowArchiveUrl, upstreamKustomize, withVersion } from "../sources";
 import type { StepProgram } from "../types";
 import type { StepContext } from "./context";

@@ -8,7 +8,7 @@
 import type { ResolvedNode } from "../../cluster/resolved";
 import { VNODE_ADDRESS_FILE, VNODE_KUBEADM_INIT_FILE } from "../../render/vnode";
 import { renderInitConfiguration, renderJoinConfiguration, type KubeadmInput } from "../kubeadm";
-import { atLeast } from "../shell";
+import { atLeast } from "../../core/version";
 import { withVersion } from "../sources";
 import type { StepProgram } from "../types";
 import type { StepContext } from "./context";

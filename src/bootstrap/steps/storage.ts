@@ -1,7 +1,7 @@
 /**
  * The virtual cluster's default StorageClass (program storage.sh), installed before
  * Kubeflow, whose own claims (pipelines MySQL and MinIO, Katib's database) stay Pending
- * without one. Rancher's local-path-provisioner (`LOCAL_PATH_VERSION`): a well-kept
+ * without one. Rancher's local-path-provisioner (`ADDON_VERSIONS.localPath`): a well-kept
  * dynamic provisioner that makes each volume a directory on the vNode that runs the pod.
  *
  * Its `deploy/local-path-storage.yaml` (as remembered, not re-read here: Deployment
@@ -17,7 +17,8 @@
  */
 import { stringify } from "yaml";
 import { jsonPatchKustomization } from "../kustomization";
-import { fetchFrom, LOCAL_FILE_NAMES, LOCAL_PATH_VERSION, upstreamLocalPathUrl } from "../sources";
+import { ADDON_VERSIONS } from "../../matrix/table";
+import { fetchFrom, LOCAL_FILE_NAMES, upstreamLocalPathUrl } from "../sources";
 import type { StepProgram } from "../types";
 import type { StepContext } from "./context";
 
@@ -75,11 +76,11 @@ export function localPathPatches(ctx: StepContext): { path: string; content: str
 }
 
 export function storageRun(ctx: StepContext): StepProgram {
-  const from = fetchFrom(ctx.options.localPathSource, upstreamLocalPathUrl(LOCAL_PATH_VERSION), LOCAL_PATH_VERSION, LOCAL_FILE_NAMES.localPath);
+  const from = fetchFrom(ctx.options.localPathSource, upstreamLocalPathUrl(ADDON_VERSIONS.localPath), ADDON_VERSIONS.localPath, LOCAL_FILE_NAMES.localPath);
   return {
     program: "storage.sh",
     env: {
-      VK8S_LOCAL_PATH_VERSION: LOCAL_PATH_VERSION,
+      VK8S_LOCAL_PATH_VERSION: ADDON_VERSIONS.localPath,
       VK8S_LOCAL_PATH_SOURCE_KIND: from.kind,
       VK8S_LOCAL_PATH_SOURCE: from.location,
       VK8S_STORAGE_CLASS: LOCAL_PATH_STORAGE_CLASS,

@@ -36,7 +36,8 @@ export function checkNodes(cluster: string, spec: LooseSpec): Problem[] {
   return problems;
 }
 
-function checkNodeName(cluster: string, name: string, i: number, firstByName: Map<string, number>): Problem[] {
+/** `nodes[i].name`: a DNS-1123 label, unique (`firstByName` holds the names seen), short enough for its StatefulSet name. */
+export function checkNodeName(cluster: string, name: string, i: number, firstByName: Map<string, number>): Problem[] {
   const path = `nodes[${i}].name`;
   const nameError = dns1123LabelError(name);
   if (nameError) return [{ path, message: nameError, fix: "rename the node, e.g. master or worker-1" }];
