@@ -20,7 +20,7 @@ import type { BootstrapOptionsInput } from "../src/bootstrap/types";
 import { validateCluster } from "../src/cluster/validate";
 import { isDns1123Subdomain, isPlainEmail } from "../src/core/names";
 import { resolveStorage } from "../src/platform/storage";
-import { formatProblems } from "../src/core/errors";
+import { formatProblem, formatProblems } from "../src/core/errors";
 import { checkHostRenderOptions } from "../src/render/host";
 import { planBootstrap } from "../src/bootstrap/plan";
 import { PHASES, type BootstrapStep } from "../src/bootstrap/types";
@@ -344,7 +344,7 @@ describe("every fact once: derivations from the one home", () => {
     const hash = `$2b$10$${"a".repeat(53)}`;
     expect([isBcryptHash(hash), isBcryptHash(`${hash}a`), isBcryptHash(hash.replace("$2b", "$2x")), isBcryptHash(`x${hash}`)]).toEqual([true, false, false, false]);
     expect(checkBootstrapOptions({ dexPasswordHash: hash }).problems).toEqual([]);
-    expect(checkBootstrapOptions({ dexPasswordHash: "$2b$10$short" }).problems).toEqual([
+    expect(checkBootstrapOptions({ dexPasswordHash: "$2b$10$short" }).problems.map(formatProblem)).toEqual([
       "options.dexPasswordHash: is not a bcrypt hash (pass the result of hashDexPassword, never the password)",
     ]);
   });
@@ -428,7 +428,7 @@ describe("one rule where there were two: the inputs on which they differed", () 
 
   test.each(directories)("directory %s: isAbsoluteDirectory %s, and the three options agree", (dir, ok) => {
     expect(isAbsoluteDirectory(dir)).toBe(ok);
-    const local = checkBootstrapOptions({ localPathDir: dir }).problems.filter((p) => p.startsWith("options.localPathDir:"));
+    const local = checkBootstrapOptions({ localPathDir: dir }).problems.filter((p) => p.path === "options.localPathDir");
     const settings = checkPlatformSettings({ storageMountPath: dir }).filter((p) => p.path === "settings.storageMountPath");
     const user = checkHostRenderOptions(SAMPLE_1_3, { userStorage: { claimName: "data", mountPath: dir } }).filter((p) => p.path === "options.userStorage.mountPath");
     expect([local.length, settings.length, user.length]).toEqual(ok ? [0, 0, 0] : [1, 1, 1]);
