@@ -78,13 +78,15 @@ CRICTL_VERSION=$(version_of CRI_TOOLS_VERSION)
 COREDNS_VERSION=$(version_of COREDNS_VERSION)
 CRICTL_BIN=$TOOLCHAIN/cri-tools-v$CRICTL_VERSION/bin/crictl
 COREDNS_BIN=$TOOLCHAIN/coredns-v$COREDNS_VERSION/bin/coredns
-VK8S_VERSION=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$ROOT/package.json")
 DEBIAN_RELEASE=bookworm
 DEBIAN_VARIANT=minbase
 IMAGE_REPOSITORY=vk8s.local # kubeadm's imageRepository for the control-plane archive
 KINK_IMAGE=ghcr.io/vk8s/kink:v$KUBERNETES_MINOR # src/cluster/defaults.ts imageRepository, tag v<minor>
-ACCESS_IMAGE=ghcr.io/vk8s/access:$VK8S_VERSION
-FL_IMAGE=$(sed -n 's/^  image: "\(ghcr\.io\/vk8s\/vk8s-fl:[^"]*\)",$/\1/p' "$ROOT/src/fl/spec.ts") # FL_DEFAULTS.image
+# The tag of vk8s's own images: VK8S_IMAGE_TAG, the one pin in src/matrix/table.ts (equal to
+# package.json's version, checked by test/facts.test.ts); the defaults build the names from it.
+VK8S_IMAGE_TAG=$(sed -n 's/^export const VK8S_IMAGE_TAG = "\(.*\)";$/\1/p' "$ROOT/src/matrix/table.ts")
+ACCESS_IMAGE=ghcr.io/vk8s/access:$VK8S_IMAGE_TAG
+FL_IMAGE=${VK8S_IMAGE_TAG:+ghcr.io/vk8s/vk8s-fl:$VK8S_IMAGE_TAG} # FL_DEFAULTS.image (src/fl/spec.ts)
 FL_TF_IMAGE=$FL_IMAGE-tf
 K8S_BIN=$TOOLCHAIN/kubernetes-v$KUBERNETES_VERSION/bin
 ETCD_BIN=$TOOLCHAIN/etcd-v$ETCD_VERSION/bin
@@ -295,8 +297,8 @@ fl_sources() {
 build_fl() {
   local ctx="$CACHE/context/fl" f ca=${PIP_CERT:-/etc/ssl/certs/ca-certificates.crt} version args=()
   version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$ROOT/fl/pyproject.toml")
-  [ -n "$FL_IMAGE" ] || die "fl: no ghcr.io/vk8s/vk8s-fl image in src/fl/spec.ts FL_DEFAULTS.image"
-  [ "${FL_IMAGE##*:}" = "$version" ] || die "fl: src/fl/spec.ts FL_DEFAULTS.image is $FL_IMAGE but fl/pyproject.toml's version is $version (make them equal)"
+  [ -n "$FL_IMAGE" ] || die "fl: no VK8S_IMAGE_TAG in src/matrix/table.ts (the tag of FL_DEFAULTS.image)"
+  [ "${FL_IMAGE##*:}" = "$version" ] || die "fl: FL_DEFAULTS.image is $FL_IMAGE (VK8S_IMAGE_TAG, src/matrix/table.ts) but fl/pyproject.toml's version is $version (make them equal)"
   rm -rf "$ctx" && mkdir -p "$ctx" || return
   while IFS= read -r f; do mkdir -p "$ctx/$(dirname "$f")" && cp "$ROOT/fl/$f" "$ctx/$f" || return; done < <(fl_sources)
   cp "$ROOT/images/fl/Dockerfile" "$ctx/Dockerfile" || return

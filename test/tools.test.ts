@@ -234,3 +234,12 @@ describe("tools/heartbeat.sh: the one progress loop of the long builds", () => {
     expect(r.out.trim()).toBe("GONE");
   });
 });
+
+describe("tools/heartbeat.sh: a command that ends the shell", () => {
+  it("leaves no reporter running after its shell exited (it ends at its next wake-up, silently)", () => {
+    // `fail` exits the calling shell from inside heartbeat_run, as images.sh's die does.
+    const r = bash(["-c", `bash -c '. tools/heartbeat.sh; rep() { echo TICK; }; fail() { exit 3; }; heartbeat_run 1 rep fail' >/tmp/vk8s-hb-orphan.out 2>&1; echo "rc=$?"; sleep 2.5; cat /tmp/vk8s-hb-orphan.out; rm -f /tmp/vk8s-hb-orphan.out`]);
+    expect(r.out).toMatch(/^rc=3$/m);
+    expect(r.out).not.toMatch(/TICK/);
+  });
+});

@@ -4,7 +4,9 @@
 # COMMAND's status. The one progress loop of the long builds (tools/lib.sh, scripts/setup.sh,
 # scripts/images.sh): CI's log shows a line a minute, never a silent 10 minutes.
 # The reporter's `sleep` is killed with it, so nothing keeps the caller's pipes open after
-# COMMAND ends (a pipe reader such as `| tee` would otherwise wait out the last sleep).
+# COMMAND ends (a pipe reader such as `| tee` would otherwise wait out the last sleep). When
+# COMMAND ends the shell itself (a function that calls `exit`), the reporter notices at its
+# next wake-up and ends without reporting: at most one period, never a reporter left running.
 heartbeat_run() {
   local every=$1 report=$2 t0=$SECONDS pid rc=0
   shift 2
@@ -15,6 +17,7 @@ heartbeat_run() {
       sleep "$every" &
       nap=$!
       wait "$nap"
+      kill -0 "$$" 2>/dev/null || exit 0 # $$: the shell that called heartbeat_run
       "$report" $((SECONDS - t0))
     done
   ) &

@@ -50,8 +50,10 @@ trap cleanup EXIT
 
 # ---- the image -----------------------------------------------------------------------------
 "$ROOT/scripts/images.sh" build fl | sed 's/^/  /'
-IMAGE=$(sed -n 's/^  image: "\(ghcr\.io\/vk8s\/vk8s-fl:[^"]*\)",$/\1/p' "$ROOT/src/fl/spec.ts")
-[ -n "$IMAGE" ] || { echo "fl-smoke: no ghcr.io/vk8s/vk8s-fl image in src/fl/spec.ts" >&2; exit 1; }
+# FL_DEFAULTS.image: ghcr.io/vk8s/vk8s-fl tagged with VK8S_IMAGE_TAG (src/matrix/table.ts).
+TAG=$(sed -n 's/^export const VK8S_IMAGE_TAG = "\(.*\)";$/\1/p' "$ROOT/src/matrix/table.ts")
+[ -n "$TAG" ] || { echo "fl-smoke: no VK8S_IMAGE_TAG in src/matrix/table.ts" >&2; exit 1; }
+IMAGE=ghcr.io/vk8s/vk8s-fl:$TAG
 docker image inspect "$IMAGE" >/dev/null
 log "image $IMAGE ($(docker image inspect -f '{{.Size}}' "$IMAGE" | awk '{printf "%.0f MB", $1 / 1e6}'))"
 timed "image build (or cache)"
