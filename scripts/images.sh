@@ -14,7 +14,7 @@
 #                  which carries its own version (kubeadm config: etcd.local.imageTag)
 #   fl             ghcr.io/vk8s/vk8s-fl:<fl version>   the FederatedLearning component's Python
 #                  image (images/fl: fl/'s vk8s_fl and its pinned dependencies from PyPI; the
-#                  tag is src/fl/spec.ts FL_DEFAULTS.image, its version fl/pyproject.toml's)
+#                  tag is VK8S_IMAGE_TAG in src/matrix/table.ts (FL_DEFAULTS.image), equal to fl/pyproject.toml's version)
 #   fl-tf          ghcr.io/vk8s/vk8s-fl:<fl version>-tf   the same with TensorFlow (efficientnet-b0)
 #                  fl and fl-tf are built and imported only when named.
 #

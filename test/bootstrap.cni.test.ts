@@ -3,6 +3,7 @@
  * and the facts it shares with the toolchain and the kink image.
  */
 import * as fs from "fs";
+import { spawnSync } from "child_process";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
 import { KINK_RUNTIME_CGROUP_DRIVER } from "../src/bootstrap/kubeadm";
@@ -100,7 +101,12 @@ describe("the access image", () => {
     const { DEFAULTS } = require("../src/cluster/defaults");
     const pkg = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8"));
     expect(DEFAULTS.accessPodImage).toBe(`ghcr.io/vk8s/access:${pkg.version}`);
-    expect(fs.readFileSync(path.join(REPO, "scripts/images.sh"), "utf8")).toContain("ACCESS_IMAGE=ghcr.io/vk8s/access:$VK8S_VERSION");
+    // images.sh tags it with VK8S_IMAGE_TAG, read from src/matrix/table.ts by its own line: run that line.
+    const images = fs.readFileSync(path.join(REPO, "scripts/images.sh"), "utf8");
+    expect(images).toContain("ACCESS_IMAGE=ghcr.io/vk8s/access:$VK8S_IMAGE_TAG");
+    const tagLine = images.split("\n").find((l) => l.startsWith("VK8S_IMAGE_TAG=")) as string;
+    const read = spawnSync("bash", ["-c", `ROOT=${REPO}\n${tagLine}\necho "$VK8S_IMAGE_TAG"`], { encoding: "utf8" });
+    expect(read.stdout.trim()).toBe(pkg.version);
   });
 });
 
