@@ -220,10 +220,15 @@ describe("tools/heartbeat.sh: the one progress loop of the long builds", () => {
   const run = (script: string) => bash(["-c", `. tools/heartbeat.sh\n${script}`]);
 
   it("reports while the command runs and returns the command's status", () => {
-    const ok = run('rep() { echo "tick $1"; }\nheartbeat_run 1 rep sleep 2.5; echo "rc=$?"');
-    expect(ok.out).toMatch(/^tick 1$/m);
-    expect(ok.out).toMatch(/^tick 2$/m);
+    // The command waits until the reporter has reported twice: it passes only if reports come while
+    // it runs (no timing assumed); each report carries the seconds so far, never decreasing.
+    const dir = tmp("vk8s-heartbeat-");
+    const log = path.join(dir, "reports");
+    const ok = run(`rep() { echo "tick $1" >>${log}; }\ntwo() { until [ "$(grep -c tick ${log} 2>/dev/null)" -ge 2 ]; do sleep 0.1; done; }\nheartbeat_run 1 rep two; echo "rc=$?"`);
     expect(ok.out).toMatch(/^rc=0$/m);
+    const seconds = fs.readFileSync(log, "utf8").trim().split("\n").map((l) => Number(/^tick (\d+)$/.exec(l)?.[1]));
+    expect(seconds.length).toBeGreaterThanOrEqual(2);
+    expect(seconds.every((n, i) => Number.isInteger(n) && n >= 1 && (i === 0 || n >= seconds[i - 1]))).toBe(true);
     const failed = run('rep() { :; }\nheartbeat_run 1 rep sh -c "exit 7"; echo "rc=$?"');
     expect(failed.out).toMatch(/^rc=7$/m);
   });
