@@ -15,7 +15,7 @@ import type { HostRenderOptions, K8sObject } from "../render/types";
 import { kubeflowSizeWarnings } from "../cluster/rules/kubeflowSize";
 import { planBootstrap } from "../bootstrap/plan";
 import type { BootstrapOptions, BootstrapStep } from "../bootstrap/types";
-import { checkClusterArgs } from "./clusterArgs";
+import { checkClusterArgs, type ClusterArgsInput } from "./clusterArgs";
 import { DEFERRED_PASSWORD, deferredProblems, findDeferred, standInArgs, withoutDeferredImages, withResolved, type DeferredValue } from "../cluster/deferred";
 import { clusterOutputs, type ClusterOutputsPlan } from "./outputs";
 
@@ -29,12 +29,8 @@ export interface ClusterPlanArgs {
   clusterName?: string;
   hostAddress?: unknown;
   apiServerNodePort?: unknown;
-  ssh?: {
-    user?: unknown;
-    privateKey?: unknown;
-    publicKey?: unknown;
-    hostKey?: unknown;
-    nodePort?: unknown;
+  /** The fields `checkClusterArgs` checks (`ClusterArgsInput["ssh"]`), the endpoints and dial settings as planned. */
+  ssh?: NonNullable<ClusterArgsInput["ssh"]> & {
     nodeEndpoints?: Record<string, { host: unknown; port: unknown }>;
     perDialTimeout?: number;
     dialErrorLimit?: number;
